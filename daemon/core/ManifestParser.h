@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Parses a manifest keyfile (<app-id>.conf, group [Application]) from text. Pure: the caller
+// reads the file. Problems carry the line they were found on; a manifest with any error-level
+// problem is rejected as a whole.
+#pragma once
+
+#include "Manifest.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgtask::core {
+
+struct ManifestProblem {
+    int line = 0;          // 1-based; 0 for problems of the whole file
+    std::string message;
+};
+
+struct ManifestParseResult {
+    std::optional<Manifest> manifest;        // set when the file is usable
+    std::vector<ManifestProblem> problems;   // errors (manifest unset) or warnings (manifest set)
+};
+
+// fileName is the file's base name; the app id must equal it without ".conf".
+ManifestParseResult parseManifest(std::string_view text, std::string_view fileName);
+
+// Reverse-DNS names (app ids, identifiers): 1-255 chars of [A-Za-z0-9_-] in at least two
+// non-empty dot-separated elements, no element starting with a digit for app ids.
+bool isValidAppId(std::string_view id);
+bool isValidIdentifier(std::string_view identifier);
+
+} // namespace bgtask::core

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A run: one launch of a request, from the moment its request is consumed until it ends.
+// RunningTask is the live view the planner reasons about; RunRecord is a line of history.
+#pragma once
+
+#include "TaskRequest.h"
+#include "Time.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bgtask::core {
+
+enum class RunState {
+    Launching,   // activation and registration under way; Launch not yet acknowledged
+    Running,     // the app acknowledged Launch
+    Expiring,    // Expire sent; waiting for SetTaskCompleted until the grace period ends
+};
+
+enum class Outcome {
+    Completed,     // SetTaskCompleted(true)
+    Failed,        // SetTaskCompleted(false) before any expiration
+    Expired,       // SetTaskCompleted after Expire (reason: the expiration's)
+    Terminated,    // grace period passed without SetTaskCompleted
+    LaunchFailed,  // no service, never registered, Launch refused or timed out
+    AppExited,     // the app's connection went away while the task ran
+    Interrupted,   // the daemon stopped or died while the task ran
+};
+
+std::string_view toString(RunState s);   // "launching" | "running" | "expiring"
+std::string_view toString(Outcome o);    // "completed" | "failed" | "expired" | "terminated" |
+                                         // "launch-failed" | "app-exited" | "interrupted"
+std::optional<Outcome> parseOutcome(std::string_view s);
+
+struct RunningTask {
+    std::int64_t runId = 0;
+    TaskRequest request;                     // the consumed request, kept for recovery
+    RunState state = RunState::Launching;
+    TimePoint startedAt{};
+    TimePoint launchWindowEnd{};             // Launching must become Running before this
+    std::optional<TimePoint> deadline;       // time limit; nullopt: none
+    std::optional<TimePoint> graceEnd;       // set when Expiring
+    std::string expireReason;                // set when Expiring
+    bool simulated = false;                  // started by Manager1.RunNow
+};
+
+struct RunRecord {
+    std::int64_t runId = 0;
+    std::string app;
+    std::string identifier;
+    TaskKind kind = TaskKind::AppRefresh;
+    TimePoint startedAt{};
+    std::optional<TimePoint> endedAt;        // nullopt while running
+    std::optional<Outcome> outcome;          // nullopt while running
+    std::string reason;
+    bool simulated = false;
+
+    bool operator==(const RunRecord&) const = default;
+};
+
+} // namespace bgtask::core

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A pending task request: what an app asked for, for which identifier, and when.
+#pragma once
+
+#include "RequestOptions.h"
+#include "TaskKind.h"
+#include "Time.h"
+
+#include <cstdint>
+#include <string>
+
+namespace bgtask::core {
+
+struct TaskRequest {
+    std::int64_t id = 0;       // the store's row id; 0 until stored. Orders requests by submission.
+    std::string app;           // app id from the manifest
+    std::string identifier;
+    TaskKind kind = TaskKind::AppRefresh;
+    RequestOptions options;
+    TimePoint submittedAt{};
+
+    bool operator==(const TaskRequest&) const = default;
+};
+
+} // namespace bgtask::core

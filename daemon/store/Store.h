@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// bgtaskd's durable state in one SQLite file (WAL, synchronous=FULL): pending requests, running
+// tasks and the history of every run. Owns the connection; every mutation happens inside a
+// Transaction whose commit() is durable when it returns. Opening applies the numbered migrations
+// and refuses (never deletes) a database it cannot read or that is newer than this build.
+#pragma once
+
+#include "../core/Run.h"
+#include "../core/TaskRequest.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgtask::store {
+
+class Database;
+
+struct HistoryFilter {
+    std::optional<std::string> app;
+    std::optional<std::string> identifier;
+    std::optional<core::TimePoint> since;    // runs started at or after
+    std::size_t limit = 100;                  // newest N
+};
+
+class Store {
+public:
+    // Throws core::Error(Internal, …) with sub-reason "store-open-failed", "schema-too-new" or
+    // "migration-failed"; the file is left as it was.
+    explicit Store(const std::filesystem::path& databaseFile);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    static int latestSchemaVersion();
+    int schemaVersion() const;
+
+    // RAII transaction: rolls back unless commit() was called. Not nestable.
+    class Transaction {
+    public:
+        explicit Transaction(Store& store);
+        ~Transaction();
+        Transaction(const Transaction&) = delete;
+        Transaction& operator=(const Transaction&) = delete;
+        void commit();
+
+    private:
+        Store& store_;
+        bool done_ = false;
+    };
+
+    // Pending requests, oldest first (by id).
+    std::vector<core::TaskRequest> loadRequests();
+    // Inserts the request, replacing a pending one with the same (app, identifier). Returns the
+    // new row id; a replacement gets a new id, so ids keep submission order.
+    std::int64_t upsertRequest(const core::TaskRequest& request);
+    // false when there was no such request.
+    bool deleteRequest(std::string_view app, std::string_view identifier);
+    std::size_t deleteAllRequests(std::string_view app);
+
+    // Consumes run.request (deletes its row by id) and records a running run. Returns the run id.
+    std::int64_t startRun(const core::RunningTask& run);
+    void finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
+                   core::TimePoint endedAt);
+    // Runs without an outcome (what was running when the daemon stopped), with their requests.
+    // state is Running; deadline and simulated as recorded.
+    std::vector<core::RunningTask> loadUnfinishedRuns();
+    std::vector<core::RunRecord> history(const HistoryFilter& filter);
+
+    // Every error raised by SQLite is rethrown as core::Error(Internal, "store-failed", …).
+
+private:
+    friend class Transaction;
+    std::unique_ptr<Database> db_;
+};
+
+} // namespace bgtask::store

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The a{sv} keys of Scheduler1.Submit options and of Manager1 records: one spelling, shared
+// by the daemon's decoder and libbgtask's encoder.
+#pragma once
+
+namespace bgtask::api::key {
+
+// Submit options
+inline constexpr const char* kEarliestBeginDate = "EarliestBeginDate";
+inline constexpr const char* kRequiresNetworkConnectivity = "RequiresNetworkConnectivity";
+inline constexpr const char* kRequiresExternalPower = "RequiresExternalPower";
+inline constexpr const char* kProtectionTypeOfRequiredData = "ProtectionTypeOfRequiredData";
+inline constexpr const char* kTitle = "Title";
+inline constexpr const char* kSubtitle = "Subtitle";
+inline constexpr const char* kStrategy = "Strategy";
+inline constexpr const char* kRequiredResources = "RequiredResources";
+inline constexpr const char* kNetworkType = "NetworkType";
+inline constexpr const char* kRequiresBatteryNotLow = "RequiresBatteryNotLow";
+
+// Manager1 records and filters
+inline constexpr const char* kApp = "App";
+inline constexpr const char* kIdentifier = "Identifier";
+inline constexpr const char* kKind = "Kind";
+inline constexpr const char* kSubmittedAt = "SubmittedAt";
+inline constexpr const char* kOptions = "Options";
+inline constexpr const char* kWaiting = "Waiting";
+inline constexpr const char* kTask = "Task";
+inline constexpr const char* kState = "State";
+inline constexpr const char* kStartedAt = "StartedAt";
+inline constexpr const char* kEndedAt = "EndedAt";
+inline constexpr const char* kDeadline = "Deadline";
+inline constexpr const char* kLaunchedByDaemon = "LaunchedByDaemon";
+inline constexpr const char* kSimulated = "Simulated";
+inline constexpr const char* kExpireReason = "ExpireReason";
+inline constexpr const char* kRun = "Run";
+inline constexpr const char* kOutcome = "Outcome";
+inline constexpr const char* kReason = "Reason";
+inline constexpr const char* kSince = "Since";
+inline constexpr const char* kLimit = "Limit";
+
+} // namespace bgtask::api::key
