@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ManagerAdaptor.h"
+
+#include "OptionCodec.h"
+#include "Reply.h"
+
+#include <bgtask-api/Names.h>
+#include <bgtask-api/OptionKeys.h>
+
+namespace bgtask::bus {
+
+ManagerAdaptor::ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
+                               std::string version, core::TimePoint startedAt)
+    : AdaptorInterfaces(connection, api::kObjectPath), service_(service),
+      version_(std::move(version)), startedAt_(startedAt)
+{
+    registerAdaptor();
+}
+
+ManagerAdaptor::~ManagerAdaptor() { unregisterAdaptor(); }
+
+std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListRequests()
+{
+    return translated("ListRequests", [&] {
+        std::vector<Dict> out;
+        for (const auto& view : service_.listRequests())
+            out.push_back(encodeRequestView(view));
+        return out;
+    });
+}
+
+std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListRunningTasks()
+{
+    return translated("ListRunningTasks", [&] {
+        std::vector<Dict> out;
+        for (const auto& [id, run] : service_.running())
+            out.push_back(encodeActiveRun(run));
+        return out;
+    });
+}
+
+std::vector<ManagerAdaptor::Dict> ManagerAdaptor::GetHistory(const Dict& filter)
+{
+    return translated("GetHistory", [&] {
+        std::vector<Dict> out;
+        for (const auto& record : service_.history(decodeHistoryFilter(filter)))
+            out.push_back(encodeRunRecord(record));
+        return out;
+    });
+}
+
+void ManagerAdaptor::RunNow(sdbus::Result<>&& result, std::string app, std::string identifier)
+{
+    service_.runNow(app, identifier, replyWhenDone(std::move(result)));
+}
+
+void ManagerAdaptor::Cancel(sdbus::Result<>&& result, std::string app, std::string identifier)
+{
+    service_.cancelFor(app, identifier, replyWhenDone(std::move(result)));
+}
+
+void ManagerAdaptor::publish(const service::TaskEvent& event)
+{
+    namespace key = api::key;
+    Dict details{{key::kKind, std::string(toString(event.kind))}};
+    if (event.runId)
+        details[key::kTask] = sdbus::ObjectPath(taskObjectPath(event.runId));
+    if (!event.reason.empty() || event.outcome)
+        details[key::kReason] = event.reason;
+    if (event.outcome)
+        details[key::kOutcome] = std::string(toString(*event.outcome));
+    emitTaskChanged(event.app, event.identifier, std::string(event.event), details);
+}
+
+} // namespace bgtask::bus

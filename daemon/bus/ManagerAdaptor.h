@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// org.bgtaskd.Manager1 at /org/bgtaskd: the tools' view (bgtaskctl). Decode, call, encode;
+// also emits TaskChanged for the service.
+#pragma once
+
+#include "service/Effects.h"
+#include "service/TaskService.h"
+
+#include <bgtask-glue/Manager1-adaptor.h>
+
+namespace bgtask::bus {
+
+class ManagerAdaptor final : public sdbus::AdaptorInterfaces<org::bgtaskd::Manager1_adaptor> {
+public:
+    ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
+                   std::string version, core::TimePoint startedAt);
+    ~ManagerAdaptor();
+
+    void publish(const service::TaskEvent& event);
+
+private:
+    using Dict = std::map<std::string, sdbus::Variant>;
+    std::vector<Dict> ListRequests() override;
+    std::vector<Dict> ListRunningTasks() override;
+    std::vector<Dict> GetHistory(const Dict& filter) override;
+    void RunNow(sdbus::Result<>&& result, std::string app, std::string identifier) override;
+    void Cancel(sdbus::Result<>&& result, std::string app, std::string identifier) override;
+    std::string Version() override { return version_; }
+    int64_t StartedAt() override { return core::toUsec(startedAt_); }
+
+    service::TaskService& service_;
+    std::string version_;
+    core::TimePoint startedAt_;
+};
+
+} // namespace bgtask::bus

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "OptionCodec.h"
+
+#include <bgtask-api/Names.h>
+#include <bgtask-api/OptionKeys.h>
+
+#include <functional>
+
+namespace bgtask::bus {
+namespace key = api::key;
+namespace {
+
+template <typename T>
+T get(const Dict::value_type& entry)
+{
+    if (!entry.second.containsValueOfType<T>())
+        throw core::Error(core::ErrorCode::InvalidArgument, "wrong-type",
+                          entry.first + " must have D-Bus type '" + sdbus::signature_of<T>::str() +
+                              "', not '" + entry.second.peekValueType() + "'");
+    return entry.second.get<T>();
+}
+
+using Decoder = std::function<void(core::RequestOptions&, const Dict::value_type&)>;
+
+const std::map<std::string, Decoder>& optionDecoders()
+{
+    static const std::map<std::string, Decoder> decoders{
+        {key::kEarliestBeginDate,
+         [](auto& o, const auto& e) {
+             const auto usec = get<std::int64_t>(e);
+             if (usec < 0)
+                 throw core::Error(core::ErrorCode::InvalidArgument, "out-of-range",
+                                   "EarliestBeginDate must not be negative");
+             if (usec > 0)   // 0 means "no delay", like an unset date
+                 o.earliestBeginDate = core::fromUsec(usec);
+         }},
+        {key::kRequiresNetworkConnectivity, [](auto& o, const auto& e) { o.requiresNetworkConnectivity = get<bool>(e); }},
+        {key::kRequiresExternalPower, [](auto& o, const auto& e) { o.requiresExternalPower = get<bool>(e); }},
+        {key::kProtectionTypeOfRequiredData,
+         [](auto& o, const auto& e) { o.protectionTypeOfRequiredData = core::parseProtection(get<std::string>(e)); }},
+        {key::kTitle, [](auto& o, const auto& e) { o.title = get<std::string>(e); }},
+        {key::kSubtitle, [](auto& o, const auto& e) { o.subtitle = get<std::string>(e); }},
+        {key::kStrategy, [](auto& o, const auto& e) { o.strategy = core::parseStrategy(get<std::string>(e)); }},
+        {key::kRequiredResources,
+         [](auto& o, const auto& e) { o.requiredResources = get<std::vector<std::string>>(e); }},
+        {key::kNetworkType, [](auto& o, const auto& e) { o.networkType = core::parseNetworkType(get<std::string>(e)); }},
+        {key::kRequiresBatteryNotLow, [](auto& o, const auto& e) { o.requiresBatteryNotLow = get<bool>(e); }},
+    };
+    return decoders;
+}
+
+std::int64_t usec(std::optional<core::TimePoint> t) { return t ? core::toUsec(*t) : 0; }
+
+} // namespace
+
+core::RequestOptions decodeOptions(const Dict& options)
+{
+    core::RequestOptions out;
+    const auto& decoders = optionDecoders();
+    for (const auto& entry : options) {
+        auto it = decoders.find(entry.first);
+        if (it == decoders.end())
+            throw core::Error(core::ErrorCode::InvalidArgument, "unknown-option",
+                              "'" + entry.first + "' is not a Submit option this bgtaskd knows");
+        it->second(out, entry);
+    }
+    return out;
+}
+
+Dict encodeOptions(const core::RequestOptions& o)
+{
+    Dict d;
+    if (o.earliestBeginDate)
+        d[key::kEarliestBeginDate] = core::toUsec(*o.earliestBeginDate);
+    if (o.requiresNetworkConnectivity)
+        d[key::kRequiresNetworkConnectivity] = *o.requiresNetworkConnectivity;
+    if (o.requiresExternalPower)
+        d[key::kRequiresExternalPower] = *o.requiresExternalPower;
+    if (o.protectionTypeOfRequiredData)
+        d[key::kProtectionTypeOfRequiredData] = std::string(toString(*o.protectionTypeOfRequiredData));
+    if (o.title)
+        d[key::kTitle] = *o.title;
+    if (o.subtitle)
+        d[key::kSubtitle] = *o.subtitle;
+    if (o.strategy)
+        d[key::kStrategy] = std::string(toString(*o.strategy));
+    if (o.requiredResources)
+        d[key::kRequiredResources] = *o.requiredResources;
+    if (o.networkType)
+        d[key::kNetworkType] = std::string(toString(*o.networkType));
+    if (o.requiresBatteryNotLow)
+        d[key::kRequiresBatteryNotLow] = *o.requiresBatteryNotLow;
+    return d;
+}
+
+store::HistoryFilter decodeHistoryFilter(const Dict& filter)
+{
+    store::HistoryFilter out;
+    for (const auto& entry : filter) {
+        if (entry.first == key::kApp)
+            out.app = get<std::string>(entry);
+        else if (entry.first == key::kIdentifier)
+            out.identifier = get<std::string>(entry);
+        else if (entry.first == key::kSince)
+            out.since = core::fromUsec(get<std::int64_t>(entry));
+        else if (entry.first == key::kLimit) {
+            const auto limit = get<std::uint32_t>(entry);
+            if (limit == 0 || limit > 10000)
+                throw core::Error(core::ErrorCode::InvalidArgument, "out-of-range",
+                                  "Limit must be between 1 and 10000");
+            out.limit = limit;
+        } else
+            throw core::Error(core::ErrorCode::InvalidArgument, "unknown-option",
+                              "'" + entry.first + "' is not a history filter key");
+    }
+    return out;
+}
+
+std::string taskObjectPath(std::int64_t runId)
+{
+    return std::string(api::kTaskPathPrefix) + std::to_string(runId);
+}
+
+Dict encodeRequestView(const service::RequestView& view)
+{
+    const auto& r = view.request;
+    return {{key::kApp, r.app},
+            {key::kIdentifier, r.identifier},
+            {key::kKind, std::string(toString(r.kind))},
+            {key::kSubmittedAt, core::toUsec(r.submittedAt)},
+            {key::kEarliestBeginDate, usec(r.options.earliestBeginDate)},
+            {key::kOptions, encodeOptions(r.options)},
+            {key::kWaiting, view.readiness.reason}};
+}
+
+Dict encodeActiveRun(const service::ActiveRun& run)
+{
+    const auto& t = run.task;
+    Dict d{{key::kTask, sdbus::ObjectPath(taskObjectPath(t.runId))},
+           {key::kApp, t.request.app},
+           {key::kIdentifier, t.request.identifier},
+           {key::kKind, std::string(toString(t.request.kind))},
+           {key::kState, std::string(toString(t.state))},
+           {key::kStartedAt, core::toUsec(t.startedAt)},
+           {key::kDeadline, usec(t.deadline)},
+           {key::kLaunchedByDaemon, run.launchedByDaemon},
+           {key::kSimulated, t.simulated}};
+    if (t.state == core::RunState::Expiring)
+        d[key::kExpireReason] = t.expireReason;
+    return d;
+}
+
+Dict encodeRunRecord(const core::RunRecord& r)
+{
+    return {{key::kRun, static_cast<std::uint64_t>(r.runId)},
+            {key::kApp, r.app},
+            {key::kIdentifier, r.identifier},
+            {key::kKind, std::string(toString(r.kind))},
+            {key::kStartedAt, core::toUsec(r.startedAt)},
+            {key::kEndedAt, usec(r.endedAt)},
+            {key::kOutcome, std::string(r.outcome ? toString(*r.outcome) : "running")},
+            {key::kReason, r.reason},
+            {key::kSimulated, r.simulated}};
+}
+
+} // namespace bgtask::bus

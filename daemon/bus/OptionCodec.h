@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// a{sv} <-> domain values: Submit options, Manager1 records and filters. Decoding is strict:
+// unknown keys and wrong types are InvalidArgument errors with the key named.
+#pragma once
+
+#include "core/RequestOptions.h"
+#include "core/Run.h"
+#include "service/TaskService.h"
+#include "store/Store.h"
+
+#include <sdbus-c++/Types.h>
+
+#include <map>
+#include <string>
+
+namespace bgtask::bus {
+
+using Dict = std::map<std::string, sdbus::Variant>;
+
+core::RequestOptions decodeOptions(const Dict& options);
+Dict encodeOptions(const core::RequestOptions& options);
+
+store::HistoryFilter decodeHistoryFilter(const Dict& filter);
+
+Dict encodeRequestView(const service::RequestView& view);
+Dict encodeActiveRun(const service::ActiveRun& run);
+Dict encodeRunRecord(const core::RunRecord& record);
+
+std::string taskObjectPath(std::int64_t runId);
+
+} // namespace bgtask::bus

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Turns a move-only sdbus::Result<> into the copyable completion the service layer calls once
+// the work is durable: success replies, a core::Error becomes its D-Bus error.
+#pragma once
+
+#include "ErrorTranslation.h"
+
+#include "service/CommitQueue.h"
+
+#include <sdbus-c++/MethodResult.h>
+
+#include <memory>
+
+namespace bgtask::bus {
+
+inline service::CommitQueue::Done replyWhenDone(sdbus::Result<>&& result)
+{
+    auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
+    return [shared](const core::Error* error) {
+        if (error)
+            shared->returnError(toDbusError(*error));
+        else
+            shared->returnResults();
+    };
+}
+
+} // namespace bgtask::bus

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "SchedulerAdaptor.h"
+
+#include "OptionCodec.h"
+#include "Reply.h"
+
+#include <bgtask-api/Names.h>
+
+namespace bgtask::bus {
+
+SchedulerAdaptor::SchedulerAdaptor(sdbus::IConnection& connection, service::TaskService& service)
+    : AdaptorInterfaces(connection, api::kObjectPath), service_(service)
+{
+    registerAdaptor();
+}
+
+SchedulerAdaptor::~SchedulerAdaptor() { unregisterAdaptor(); }
+
+std::string SchedulerAdaptor::sender() const
+{
+    return getObject().getCurrentlyProcessedMessage()->getSender();
+}
+
+std::vector<std::string> SchedulerAdaptor::Register(const std::vector<std::string>& identifiers)
+{
+    return translated("Register", [&] { return service_.registerHandlers(sender(), identifiers); });
+}
+
+void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::string identifier,
+                              std::map<std::string, sdbus::Variant> options)
+{
+    auto done = replyWhenDone(std::move(result));
+    try {
+        core::TaskRequest request;
+        const auto parsedKind = core::parseTaskKind(kind);
+        if (!parsedKind)
+            throw core::Error(core::ErrorCode::InvalidArgument, "unknown-kind",
+                              "'" + kind + "' is not a task kind (app-refresh, processing, "
+                              "health-research, continued-processing)");
+        request.kind = *parsedKind;
+        request.identifier = std::move(identifier);
+        request.options = decodeOptions(options);
+        service_.submit(sender(), std::move(request), done);
+    } catch (const core::Error& e) {
+        done(&e);
+    }
+}
+
+void SchedulerAdaptor::Cancel(sdbus::Result<>&& result, std::string identifier)
+{
+    service_.cancel(sender(), identifier, replyWhenDone(std::move(result)));
+}
+
+void SchedulerAdaptor::CancelAll(sdbus::Result<>&& result)
+{
+    service_.cancelAll(sender(), replyWhenDone(std::move(result)));
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, sdbus::Variant>>>
+SchedulerAdaptor::GetPendingTaskRequests()
+{
+    return translated("GetPendingTaskRequests", [&] {
+        std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, sdbus::Variant>>> out;
+        for (const auto& r : service_.pendingOf(sender()))
+            out.emplace_back(std::string(toString(r.kind)), r.identifier, encodeOptions(r.options));
+        return out;
+    });
+}
+
+} // namespace bgtask::bus

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// org.bgtaskd.Scheduler1 at /org/bgtaskd: decodes each app call, hands it to the TaskService
+// with the caller's unique name, and encodes the answer. No logic of its own.
+#pragma once
+
+#include "service/TaskService.h"
+
+#include <bgtask-glue/Scheduler1-adaptor.h>
+
+namespace bgtask::bus {
+
+class SchedulerAdaptor final : public sdbus::AdaptorInterfaces<org::bgtaskd::Scheduler1_adaptor> {
+public:
+    SchedulerAdaptor(sdbus::IConnection& connection, service::TaskService& service);
+    ~SchedulerAdaptor();
+
+private:
+    std::vector<std::string> Register(const std::vector<std::string>& identifiers) override;
+    void Submit(sdbus::Result<>&& result, std::string kind, std::string identifier,
+                std::map<std::string, sdbus::Variant> options) override;
+    void Cancel(sdbus::Result<>&& result, std::string identifier) override;
+    void CancelAll(sdbus::Result<>&& result) override;
+    std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, sdbus::Variant>>>
+    GetPendingTaskRequests() override;
+
+    std::string sender() const;
+
+    service::TaskService& service_;
+};
+
+} // namespace bgtask::bus

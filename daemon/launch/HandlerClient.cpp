@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "HandlerClient.h"
+
+#include "service/Log.h"
+
+#include <bgtask-api/Names.h>
+#include <bgtask-api/OptionKeys.h>
+
+namespace bgtask::launch {
+namespace {
+
+auto log() { static auto l = service::logger("launch"); return l; }
+
+sdbus::ObjectPath taskPath(std::int64_t runId)
+{
+    return sdbus::ObjectPath(std::string(api::kTaskPathPrefix) + std::to_string(runId));
+}
+
+} // namespace
+
+HandlerClient::HandlerClient(sdbus::IConnection& connection, core::Duration callTimeout, Defer defer)
+    : connection_(connection), callTimeout_(callTimeout), defer_(std::move(defer))
+{
+}
+
+std::uint64_t HandlerClient::newCall(const std::string& destination)
+{
+    const auto id = nextCall_++;
+    calls_[id] = sdbus::createProxy(connection_, destination, api::kHandlerPath);
+    return id;
+}
+
+void HandlerClient::endCall(std::uint64_t id)
+{
+    // The reply handler runs inside the proxy; destroy it on the next loop turn.
+    auto node = calls_.extract(id);
+    if (node.empty())
+        return;
+    auto proxy = std::shared_ptr<sdbus::IProxy>(std::move(node.mapped()));
+    defer_([proxy]() mutable { proxy.reset(); });
+}
+
+void HandlerClient::launch(const std::string& connection, const core::RunningTask& run,
+                           std::function<void(std::optional<std::string>)> done)
+{
+    const auto id = newCall(connection);
+    std::map<std::string, sdbus::Variant> info{
+        {api::key::kDeadline, run.deadline ? core::toUsec(*run.deadline) : std::int64_t{0}},
+        {api::key::kSimulated, run.simulated}};
+    calls_[id]
+        ->callMethodAsync("Launch")
+        .onInterface(api::kHandlerInterface)
+        .withTimeout(callTimeout_)
+        .withArguments(taskPath(run.runId), run.request.identifier,
+                       std::string(toString(run.request.kind)), info)
+        .uponReplyInvoke([this, id, done = std::move(done)](const sdbus::Error* error) {
+            endCall(id);
+            if (error)
+                done(error->getName() + ": " + error->getMessage());
+            else
+                done(std::nullopt);
+        });
+}
+
+void HandlerClient::expire(const std::string& connection, const core::RunningTask& run,
+                           const std::string& reason)
+{
+    const auto id = newCall(connection);
+    const auto runId = run.runId;
+    calls_[id]
+        ->callMethodAsync("Expire")
+        .onInterface(api::kHandlerInterface)
+        .withTimeout(callTimeout_)
+        .withArguments(taskPath(runId), reason)
+        .uponReplyInvoke([this, id, runId](const sdbus::Error* error) {
+            endCall(id);
+            if (error)
+                log()->warn("Failed to deliver Expire for run {}: {}, ignoring", runId, error->getMessage());
+        });
+}
+
+} // namespace bgtask::launch

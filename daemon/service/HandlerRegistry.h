@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Launch handlers declared with Scheduler1.Register: which connection can run which app's
+// identifier. Registrations die with their connection.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace bgtask::service {
+
+class HandlerRegistry {
+public:
+    // Returns true when this (connection, app, identifier) was not registered before.
+    bool add(const std::string& connection, const std::string& app, const std::string& identifier);
+    void dropConnection(std::string_view connection);
+    // The connection that registered the identifier most recently and is still there.
+    std::optional<std::string> find(std::string_view app, std::string_view identifier) const;
+    bool isRegistered(std::string_view connection, std::string_view app,
+                      std::string_view identifier) const;
+
+private:
+    struct Entry {
+        std::string app;
+        std::string identifier;
+        std::string connection;
+        unsigned long sequence;
+        auto key() const { return std::tie(app, identifier, connection); }
+        bool operator<(const Entry& o) const { return key() < o.key(); }
+    };
+    std::set<Entry> entries_;
+    unsigned long nextSequence_ = 0;
+};
+
+} // namespace bgtask::service

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ManifestRegistry.h"
+
+#include "core/ManifestParser.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace bgtask::service {
+namespace fs = std::filesystem;
+
+ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs) : dataDirs_(std::move(dataDirs)) {}
+
+const std::vector<ManifestIssue>& ManifestRegistry::reload()
+{
+    manifests_.clear();
+    issues_.clear();
+    for (const auto& dir : dataDirs_)
+        loadDirectory(dir / "bgtaskd" / "apps");
+    return issues_;
+}
+
+void ManifestRegistry::loadDirectory(const fs::path& appsDir)
+{
+    std::error_code ec;
+    if (!fs::is_directory(appsDir, ec))
+        return;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(appsDir, ec))
+        if (entry.path().extension() == ".conf" && entry.is_regular_file(ec))
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());   // deterministic order, for messages and tests
+
+    for (const auto& file : files) {
+        std::ifstream in(file);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in.good() && !in.eof()) {
+            issues_.push_back({file.string(), 0, "cannot read file", true});
+            continue;
+        }
+        auto parsed = core::parseManifest(text.str(), file.filename().string());
+        for (const auto& p : parsed.problems)
+            issues_.push_back({file.string(), p.line, p.message, !parsed.manifest});
+        if (!parsed.manifest)
+            continue;
+        if (byId(parsed.manifest->id)) {
+            issues_.push_back({file.string(), 0,
+                               "shadowed by an earlier manifest for " + parsed.manifest->id, false});
+            continue;
+        }
+        parsed.manifest->sourceFile = file.string();
+        manifests_.push_back(std::move(*parsed.manifest));
+    }
+}
+
+const core::Manifest* ManifestRegistry::byId(std::string_view appId) const
+{
+    for (const auto& m : manifests_)
+        if (m.id == appId)
+            return &m;
+    return nullptr;
+}
+
+std::vector<fs::path> ManifestRegistry::userDataDirs()
+{
+    std::vector<fs::path> dirs;
+    if (const char* home = std::getenv("XDG_DATA_HOME"); home && *home == '/')
+        dirs.emplace_back(home);
+    else if (const char* h = std::getenv("HOME"); h && *h)
+        dirs.push_back(fs::path(h) / ".local" / "share");
+    std::string list = "/usr/local/share:/usr/share";
+    if (const char* d = std::getenv("XDG_DATA_DIRS"); d && *d)
+        list = d;
+    std::stringstream ss(list);
+    for (std::string item; std::getline(ss, item, ':');)
+        if (!item.empty() && item.front() == '/')
+            dirs.emplace_back(item);
+    return dirs;
+}
+
+} // namespace bgtask::service

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The manifests bgtaskd knows: read from <dir>/bgtaskd/apps/*.conf for each data directory in
+// precedence order (the first file for an app id wins), parsed by the core, problems kept with
+// file and line so that they can be logged and shown.
+#pragma once
+
+#include "core/Manifest.h"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgtask::service {
+
+struct ManifestIssue {
+    std::string file;
+    int line = 0;
+    std::string message;
+    bool fatal = false;   // the manifest was skipped
+};
+
+class ManifestRegistry {
+public:
+    // dataDirs in precedence order (XDG_DATA_HOME first); each is searched for bgtaskd/apps/.
+    explicit ManifestRegistry(std::vector<std::filesystem::path> dataDirs);
+
+    // Re-reads every directory; returns the issues found (also kept for issues()).
+    const std::vector<ManifestIssue>& reload();
+
+    const core::Manifest* byId(std::string_view appId) const;
+    const std::vector<core::Manifest>& all() const { return manifests_; }
+    const std::vector<ManifestIssue>& issues() const { return issues_; }
+    const std::vector<std::filesystem::path>& dataDirs() const { return dataDirs_; }
+
+    // Standard XDG user-mode search path: $XDG_DATA_HOME (or ~/.local/share), then $XDG_DATA_DIRS
+    // (or /usr/local/share:/usr/share).
+    static std::vector<std::filesystem::path> userDataDirs();
+
+private:
+    void loadDirectory(const std::filesystem::path& appsDir);
+
+    std::vector<std::filesystem::path> dataDirs_;
+    std::vector<core::Manifest> manifests_;
+    std::vector<ManifestIssue> issues_;
+};
+
+} // namespace bgtask::service

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The daemon's use cases behind Scheduler1 and Manager1: who the caller is, validation and
+// quotas (core), durable submit/cancel through the group commit, the in-memory request book,
+// planning, and recovery at start. Owns the book, the commit queue and the run controller;
+// borrows the store, manifests and the effects port. No D-Bus types: the bus layer decodes and
+// encodes around it.
+#pragma once
+
+#include "CommitQueue.h"
+#include "Effects.h"
+#include "HandlerRegistry.h"
+#include "ManifestRegistry.h"
+#include "NameOwnership.h"
+#include "RequestBook.h"
+#include "RunController.h"
+
+#include "core/Limits.h"
+#include "core/Planner.h"
+#include "store/Store.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bgtask::service {
+
+struct RequestView {
+    core::TaskRequest request;
+    core::Readiness readiness;
+};
+
+class TaskService {
+public:
+    using Done = CommitQueue::Done;
+
+    TaskService(store::Store& store, ManifestRegistry& manifests, core::Limits limits,
+                Effects& effects, std::function<void()> scheduleFlush);
+
+    // Recovers runs left unfinished by a previous process (interrupted; request put back unless
+    // the app has a newer one) and loads the pending requests.
+    void start();
+    // Expires running tasks with "daemon-shutdown", records them interrupted, requeues them.
+    void shutdown();
+
+    // Scheduler1 (caller = the sender's unique name)
+    std::vector<std::string> registerHandlers(const std::string& caller,
+                                              const std::vector<std::string>& identifiers);
+    void submit(const std::string& caller, core::TaskRequest request, Done done);
+    void cancel(const std::string& caller, const std::string& identifier, Done done);
+    void cancelAll(const std::string& caller, Done done);
+    std::vector<core::TaskRequest> pendingOf(const std::string& caller) const;
+
+    // Task1
+    void complete(const std::string& caller, std::int64_t runId, bool success, Done done);
+
+    // Manager1
+    std::vector<RequestView> listRequests() const;
+    const std::map<std::int64_t, ActiveRun>& running() const { return runs_.active(); }
+    std::vector<core::RunRecord> history(const store::HistoryFilter& filter);
+    void runNow(const std::string& app, const std::string& identifier, Done done);
+    void cancelFor(const std::string& app, const std::string& identifier, Done done);
+
+    // Bus events
+    void nameOwnerChanged(const std::string& name, const std::string& oldOwner,
+                          const std::string& newOwner);
+
+    // The scheduling decision: act on core::plan() and arm the timer.
+    void planNow();
+    void flushCommits() { commits_.flush(); }
+
+    const ManifestRegistry& manifests() const { return manifests_; }
+    const core::Limits& limits() const { return limits_; }
+
+private:
+    // The app among those the caller owns that permits the identifier (for any kind when kind
+    // is nullopt). Throws AccessDenied when the caller owns no app's bus name.
+    const core::Manifest& appFor(const std::string& caller, const std::string& identifier,
+                                 std::optional<core::TaskKind> kind) const;
+    std::vector<const core::Manifest*> appsOf(const std::string& caller) const;
+    void reloadBook();
+
+    store::Store& store_;
+    ManifestRegistry& manifests_;
+    core::Limits limits_;
+    Effects& effects_;
+    NameOwnership names_;
+    HandlerRegistry handlers_;
+    RequestBook book_;
+    CommitQueue commits_;
+    RunController runs_;
+    std::int64_t nextRequestId_ = 1;
+};
+
+} // namespace bgtask::service
