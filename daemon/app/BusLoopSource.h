@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Drives an sdbus-c++ 1.2 connection from sd-event on the daemon's thread: the connection's fd
+// and timeout become an io source and a monotonic timer, refreshed before every poll.
+#pragma once
+
+#include <sdbus-c++/IConnection.h>
+
+typedef struct sd_event_source sd_event_source;
+
+namespace bgtask::app {
+
+class EventLoop;
+
+class BusLoopSource {
+public:
+    BusLoopSource(EventLoop& loop, sdbus::IConnection& connection);
+    ~BusLoopSource();
+    BusLoopSource(const BusLoopSource&) = delete;
+    BusLoopSource& operator=(const BusLoopSource&) = delete;
+
+    // Processes everything the connection has queued.
+    void process();
+
+private:
+    static int onIo(sd_event_source*, int, std::uint32_t, void* self);
+    static int onTimer(sd_event_source*, std::uint64_t, void* self);
+    static int onPrepare(sd_event_source*, void* self);
+
+    sdbus::IConnection& connection_;
+    sd_event_source* io_ = nullptr;
+    sd_event_source* timer_ = nullptr;
+};
+
+} // namespace bgtask::app

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "Config.h"
+
+#include "core/KeyFile.h"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace bgtask::app {
+namespace {
+
+core::Duration parseSeconds(const std::string& value)
+{
+    std::size_t used = 0;
+    double seconds = 0;
+    try {
+        seconds = std::stod(value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != value.size() || seconds < 0 || seconds > 86400.0 * 365)
+        throw std::invalid_argument("expected a number of seconds, got '" + value + "'");
+    return core::Duration(static_cast<std::int64_t>(seconds * 1e6));
+}
+
+std::size_t parseCount(const std::string& value)
+{
+    std::size_t n = 0;
+    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || ptr != value.data() + value.size() || n == 0 || n > 100000)
+        throw std::invalid_argument("expected a count between 1 and 100000, got '" + value + "'");
+    return n;
+}
+
+} // namespace
+
+Config loadConfig(const std::filesystem::path& file)
+{
+    Config config;
+    std::ifstream in(file);
+    if (!in)
+        return config;
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto parsed = core::parseKeyFile(text.str());
+    if (!parsed.errors.empty())
+        throw std::runtime_error(file.string() + ":" + std::to_string(parsed.errors.front().line) + ": " +
+                                 parsed.errors.front().message);
+
+    auto& l = config.limits;
+    using Setter = std::function<void(const std::string&)>;
+    const std::map<std::string, Setter> keys{
+        {"Limits.AppRefreshTimeLimit", [&](const auto& v) { l.appRefreshTimeLimit = parseSeconds(v); }},
+        {"Limits.ProcessingTimeLimit", [&](const auto& v) { l.processingTimeLimit = parseSeconds(v); }},
+        {"Limits.HealthResearchTimeLimit", [&](const auto& v) { l.healthResearchTimeLimit = parseSeconds(v); }},
+        {"Limits.GracePeriod", [&](const auto& v) { l.gracePeriod = parseSeconds(v); }},
+        {"Limits.LaunchWindow", [&](const auto& v) { l.launchWindow = parseSeconds(v); }},
+        {"Limits.KillDelay", [&](const auto& v) { config.killDelay = parseSeconds(v); }},
+        {"Quotas.MaxPendingAppRefresh", [&](const auto& v) { l.maxPendingAppRefresh = parseCount(v); }},
+        {"Quotas.MaxPendingProcessing", [&](const auto& v) { l.maxPendingProcessing = parseCount(v); }},
+    };
+    for (const auto& entry : parsed.entries) {
+        const auto where = file.string() + ":" + std::to_string(entry.line) + ": ";
+        auto it = keys.find(entry.group + "." + entry.key);
+        if (it == keys.end())
+            throw std::runtime_error(where + "unknown setting " + entry.key + " in [" + entry.group + "]");
+        try {
+            it->second(entry.value);
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(where + entry.key + ": " + e.what());
+        }
+    }
+    return config;
+}
+
+} // namespace bgtask::app

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "Daemon.h"
+
+#include "BusLoopSource.h"
+#include "Config.h"
+#include "DaemonEffects.h"
+#include "EventLoop.h"
+
+#include "bus/ManagerAdaptor.h"
+#include "bus/NameWatcher.h"
+#include "bus/SchedulerAdaptor.h"
+#include "bus/TaskObjects.h"
+#include "launch/Activator.h"
+#include "launch/HandlerClient.h"
+#include "launch/ProcessTerminator.h"
+#include "service/Log.h"
+#include "service/ManifestRegistry.h"
+#include "service/TaskService.h"
+#include "store/Store.h"
+
+#include <bgtask-api/Names.h>
+
+#include <sdbus-c++/IConnection.h>
+#include <systemd/sd-daemon.h>
+
+#include <csignal>
+
+namespace bgtask::app {
+namespace {
+auto log() { static auto l = service::logger("daemon"); return l; }
+} // namespace
+
+struct Daemon::Parts {
+    Config config;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<service::ManifestRegistry> manifests;
+    std::unique_ptr<sdbus::IConnection> connection;
+    EventLoop loop;
+    std::unique_ptr<BusLoopSource> busSource;
+    std::unique_ptr<service::TaskService> service;
+    std::unique_ptr<Deferred> plan;
+    std::unique_ptr<Deferred> flush;
+    std::unique_ptr<WallTimer> timer;
+    std::unique_ptr<ClockChangeWatch> clockWatch;
+    std::unique_ptr<launch::Activator> activator;
+    std::unique_ptr<launch::HandlerClient> handlerClient;
+    std::unique_ptr<launch::ProcessTerminator> terminator;
+    std::unique_ptr<DaemonEffects> effects;
+    std::unique_ptr<bus::SchedulerAdaptor> scheduler;
+    std::unique_ptr<bus::ManagerAdaptor> manager;
+    std::unique_ptr<bus::TaskObjects> tasks;
+    std::unique_ptr<bus::NameWatcher> names;
+};
+
+Daemon::Daemon(Options options) : options_(std::move(options)), parts_(std::make_unique<Parts>()) {}
+
+Daemon::~Daemon()
+{
+    // Adaptors and proxies go before the connection they live on.
+    if (parts_) {
+        parts_->names.reset();
+        parts_->tasks.reset();
+        parts_->manager.reset();
+        parts_->scheduler.reset();
+        parts_->service.reset();
+        parts_->terminator.reset();
+        parts_->handlerClient.reset();
+        parts_->activator.reset();
+        parts_->busSource.reset();
+    }
+}
+
+int Daemon::run()
+{
+    auto& p = *parts_;
+    const auto startedAt = std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
+
+    // 1. Configuration, store and manifests.
+    p.config = loadConfig(options_.configFile);
+    std::filesystem::create_directories(options_.stateDir);
+    p.store = std::make_unique<store::Store>(options_.stateDir / "bgtaskd.db");
+    p.manifests = std::make_unique<service::ManifestRegistry>(options_.dataDirs);
+    for (const auto& issue : p.manifests->reload())
+        log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
+    log()->info("{} app manifest(s) loaded", p.manifests->all().size());
+
+    // 2. Bus connection on our loop, then the service and its effects.
+    p.connection = options_.systemBus ? sdbus::createSystemBusConnection() : sdbus::createSessionBusConnection();
+    p.busSource = std::make_unique<BusLoopSource>(p.loop, *p.connection);
+    p.plan = std::make_unique<Deferred>(p.loop, [&p] { p.service->planNow(); });
+    p.flush = std::make_unique<Deferred>(p.loop, [&p] { p.service->flushCommits(); });
+    p.timer = std::make_unique<WallTimer>(p.loop, [&p] { p.plan->schedule(); });
+    p.clockWatch = std::make_unique<ClockChangeWatch>(p.loop, [&p] {
+        log()->info("The wall clock was set; re-planning");
+        p.plan->schedule();
+    });
+    const auto defer = [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); };
+    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow);
+    p.handlerClient = std::make_unique<launch::HandlerClient>(*p.connection, p.config.limits.launchWindow, defer);
+    p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
+    p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer, *p.activator, *p.handlerClient, *p.terminator);
+    p.service = std::make_unique<service::TaskService>(*p.store, *p.manifests, p.config.limits, *p.effects,
+                                                       [&p] { p.flush->schedule(); });
+    p.service->start();
+
+    // 3. Adaptors, name ownership, then the well-known name.
+    p.scheduler = std::make_unique<bus::SchedulerAdaptor>(*p.connection, *p.service);
+    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, BGTASKD_VERSION, startedAt);
+    p.tasks = std::make_unique<bus::TaskObjects>(*p.connection, *p.service, defer);
+    p.effects->bind(*p.tasks, *p.manager);
+    p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
+    p.names->seed();
+    p.connection->requestName(api::kBusName);
+    log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,
+                options_.systemBus ? "system" : "session");
+
+    // 4. Scheduling, signals, readiness.
+    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p](int sig) {
+        if (sig == SIGHUP) {
+            for (const auto& issue : p.manifests->reload())
+                log()->warn("{}:{}: {}", issue.file, issue.line, issue.message);
+            log()->info("Reloaded manifests: {} app(s)", p.manifests->all().size());
+            p.names->seed();
+            p.plan->schedule();
+            return;
+        }
+        log()->info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        p.loop.exit(0);
+    });
+    p.plan->schedule();
+    p.busSource->process();
+    sd_notify(0, "READY=1");
+    const int rc = p.loop.run();
+
+    sd_notify(0, "STOPPING=1");
+    p.service->shutdown();
+    p.busSource->process();
+    p.connection->releaseName(api::kBusName);
+    return rc < 0 ? 1 : rc;
+}
+
+} // namespace bgtask::app

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// bgtaskd's command line.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bgtask::app {
+
+struct Options {
+    bool systemBus = false;
+    std::filesystem::path stateDir;            // default: $XDG_STATE_HOME/bgtaskd
+    std::filesystem::path configFile;          // default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf
+    std::vector<std::filesystem::path> dataDirs;   // default: XDG data dirs
+    int verbosity = 0;
+};
+
+// Returns nullopt when the program should exit with `exitCode` (help, version, bad usage).
+std::optional<Options> parseOptions(int argc, char** argv, int& exitCode);
+
+} // namespace bgtask::app
