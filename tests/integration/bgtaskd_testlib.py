@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Shared harness of the integration layer.
+
+Every test gets its own private session bus (a real dbus-daemon with its own service
+directory, so D-Bus activation of test apps is real), its own XDG data dir with app manifests,
+its own state dir and a real bgtaskd process. Nothing touches the host's buses.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import dbus
+
+BGTASKD = os.environ.get("BGTASKD", "bgtaskd")
+BGTASKCTL = os.environ.get("BGTASKCTL", "bgtaskctl")
+EXAMPLE_FEEDS = os.environ.get("BGTASK_EXAMPLE_FEEDS", "")
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTAPP = os.path.join(HERE, "apps", "testapp.py")
+PYTHON = "/usr/bin/python3"
+
+BUS_NAME = "org.bgtaskd"
+OBJECT_PATH = "/org/bgtaskd"
+SCHEDULER = "org.bgtaskd.Scheduler1"
+MANAGER = "org.bgtaskd.Manager1"
+TASK = "org.bgtaskd.Task1"
+
+FAST_LIMITS = {
+    "AppRefreshTimeLimit": "2",
+    "ProcessingTimeLimit": "4",
+    "HealthResearchTimeLimit": "4",
+    "GracePeriod": "1",
+    "LaunchWindow": "4",
+    "KillDelay": "1",
+}
+
+
+def eventually(cond, timeout=10.0, interval=0.02, message=None):
+    """Polls cond() until it returns a truthy value; returns it, or fails after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(message or f"condition not met within {timeout} s (last value {last!r})")
+
+
+def stays_true(cond, duration=1.0, interval=0.02, message=None):
+    """Fails as soon as cond() is falsy during duration seconds."""
+    deadline = time.monotonic() + duration
+    while time.monotonic() < deadline:
+        if not cond():
+            raise AssertionError(message or "condition stopped holding")
+        time.sleep(interval)
+
+
+def usec(seconds_from_now):
+    return int((time.time() + seconds_from_now) * 1_000_000)
+
+
+class PrivateBus:
+    """A dbus-daemon of type session with its own service directory."""
+
+    def __init__(self, root):
+        self.root = root
+        self.service_dir = os.path.join(root, "services")
+        os.makedirs(self.service_dir, exist_ok=True)
+        conf = os.path.join(root, "session.conf")
+        with open(conf, "w") as f:
+            f.write(
+                '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"\n'
+                ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+                f"<busconfig><type>session</type><listen>unix:path={root}/session.sock</listen>"
+                f"<auth>EXTERNAL</auth><servicedir>{self.service_dir}</servicedir>"
+                '<policy context="default"><allow user="*"/><allow own="*"/>'
+                '<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy>'
+                "</busconfig>\n")
+        out = subprocess.run(
+            ["dbus-daemon", f"--config-file={conf}", "--fork", "--print-address=1", "--print-pid=2"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True, env=os.environ.copy())
+        self.address = out.stdout.strip()
+        self.pid = int(out.stderr.strip().splitlines()[-1])
+
+    def stop(self):
+        # --fork made the daemon a session leader and activated services share its group.
+        try:
+            os.killpg(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+class DaemonTestCase(unittest.TestCase):
+    """Base class: private bus, manifests, config, and a running bgtaskd."""
+
+    limits = FAST_LIMITS
+    start_daemon = True
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="bgtaskd-test-")
+        self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"))
+        self.data_dir = os.path.join(self.tmp, "data")
+        self.apps_dir = os.path.join(self.data_dir, "bgtaskd", "apps")
+        os.makedirs(self.apps_dir)
+        self.state_dir = os.path.join(self.tmp, "state")
+        self.events_dir = os.path.join(self.tmp, "events")
+        os.makedirs(self.events_dir)
+        self.config = os.path.join(self.tmp, "bgtaskd.conf")
+        with open(self.config, "w") as f:
+            f.write("[Limits]\n" + "".join(f"{k}={v}\n" for k, v in self.limits.items()))
+        self.env = os.environ.copy()
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_daemon.address
+        self.env["XDG_DATA_HOME"] = self.data_dir
+        self.env["XDG_DATA_DIRS"] = self.data_dir
+        self.env["XDG_CACHE_HOME"] = os.path.join(self.tmp, "cache")
+        self.env["HOME"] = self.tmp
+        self.daemon = None
+        self.daemon_logs = []
+        self._bus = None
+        self._failed_before = self._outcome_failures()
+        self.install_apps()
+        if self.start_daemon:
+            self.start_bgtaskd()
+
+    def tearDown(self):
+        failed = self._outcome_failures() > self._failed_before
+        self.stop_bgtaskd()
+        if self._bus is not None:
+            self._bus.close()
+        self.bus_daemon.stop()
+        if failed:
+            for path in self.daemon_logs:
+                with open(path) as f:
+                    print(f"\n----- {os.path.basename(path)} -----\n{f.read()}")
+            for name in sorted(os.listdir(self.events_dir)):
+                with open(os.path.join(self.events_dir, name)) as f:
+                    print(f"----- events {name} -----\n{f.read()}")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _outcome_failures(self):
+        result = getattr(self, "_outcome", None)
+        result = getattr(result, "result", None)
+        if result is None:
+            return 0
+        return len(result.failures) + len(result.errors)
+
+    def install_apps(self):
+        """Hook: install manifests and service files before bgtaskd starts."""
+
+    # ---- daemon -------------------------------------------------------------------------
+    def start_bgtaskd(self, extra_args=()):
+        log = os.path.join(self.tmp, f"bgtaskd-{len(self.daemon_logs)}.log")
+        self.daemon_logs.append(log)
+        self._daemon_log = open(log, "w")
+        cmd = [BGTASKD, "-vv", f"--state-dir={self.state_dir}", f"--config={self.config}",
+               f"--data-dir={self.data_dir}", *extra_args]
+        wrapper = os.environ.get("BGTASKD_WRAPPER")
+        if wrapper:
+            cmd = wrapper.split() + cmd
+        self.daemon = subprocess.Popen(cmd, stdout=self._daemon_log, stderr=subprocess.STDOUT, env=self.env)
+        eventually(lambda: self.name_has_owner(BUS_NAME) or self.daemon.poll() is not None, 20,
+                   message="bgtaskd did not take its bus name")
+        self.assertIsNone(self.daemon.poll(), "bgtaskd exited during start-up")
+
+    def stop_bgtaskd(self, sig=signal.SIGTERM):
+        if self.daemon is None:
+            return None
+        if self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            try:
+                self.daemon.wait(20)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+                self.daemon.wait()
+        rc = self.daemon.returncode
+        self.daemon = None
+        self._daemon_log.close()
+        if self._bus is not None:
+            eventually(lambda: not self.name_has_owner(BUS_NAME), 5)
+        return rc
+
+    def daemon_log(self):
+        with open(self.daemon_logs[-1]) as f:
+            return f.read()
+
+    # ---- bus ----------------------------------------------------------------------------
+    @property
+    def bus(self):
+        if self._bus is None:
+            self._bus = dbus.bus.BusConnection(self.bus_daemon.address)
+        return self._bus
+
+    def name_has_owner(self, name):
+        return bool(self.bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
+                    .NameHasOwner(name, dbus_interface="org.freedesktop.DBus"))
+
+    def manager(self):
+        return dbus.Interface(self.bus.get_object(BUS_NAME, OBJECT_PATH), MANAGER)
+
+    def list_requests(self):
+        return [dict(r) for r in self.manager().ListRequests()]
+
+    def list_running(self):
+        return [dict(r) for r in self.manager().ListRunningTasks()]
+
+    def history(self, **filters):
+        f = dbus.Dictionary({}, signature="sv")
+        for k, v in filters.items():
+            f[k] = v
+        return [dict(r) for r in self.manager().GetHistory(f)]
+
+    # ---- apps ---------------------------------------------------------------------------
+    def install_manifest(self, app_id, identifiers, kinds=("app-refresh",), exec_line=None,
+                         entitlements=(), bus_name=None, extra=""):
+        lines = ["[Application]", f"Id={app_id}",
+                 "PermittedIdentifiers=" + ";".join(identifiers) + ";",
+                 "Kinds=" + ";".join(kinds) + ";"]
+        if bus_name:
+            lines.append(f"BusName={bus_name}")
+        if entitlements:
+            lines.append("Entitlements=" + ";".join(entitlements) + ";")
+        if exec_line:
+            lines.append(f"Exec={exec_line}")
+        path = os.path.join(self.apps_dir, f"{app_id}.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n" + extra)
+        return path
+
+    def app_command(self, app_id, behavior="complete", identifiers=(), extra=()):
+        events = os.path.join(self.events_dir, f"{app_id}.jsonl")
+        cmd = [PYTHON, TESTAPP, "--app-id", app_id, "--behavior", behavior, "--events", events]
+        for i in identifiers:
+            cmd += ["--identifier", i]
+        return cmd + list(extra)
+
+    def install_activatable_testapp(self, app_id, identifiers, behavior="complete", kinds=("app-refresh",),
+                                    extra=()):
+        """Manifest + D-Bus service file: bgtaskd can start this app by activation."""
+        self.install_manifest(app_id, identifiers, kinds)
+        cmd = self.app_command(app_id, behavior, identifiers, extra)
+        with open(os.path.join(self.bus_daemon.service_dir, f"{app_id}.service"), "w") as f:
+            f.write(f"[D-BUS Service]\nName={app_id}\nExec={' '.join(cmd)}\n")
+
+    def run_testapp(self, app_id, behavior="serve", identifiers=(), extra=()):
+        """Starts a test app in the foreground (as a user would); returns the process."""
+        proc = subprocess.Popen(self.app_command(app_id, behavior, identifiers, extra), env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(self._stop_proc, proc)
+        eventually(lambda: self.app_events(app_id, "ready") or proc.poll() is not None, 10)
+        return proc
+
+    @staticmethod
+    def _stop_proc(proc):
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def app_events(self, app_id, kind=None):
+        path = os.path.join(self.events_dir, f"{app_id}.jsonl")
+        if not os.path.exists(path):
+            return []
+        events = []
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    try:
+                        events.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        pass   # a line being written right now
+        return [e for e in events if kind is None or e["event"] == kind]
+
+    def app_bus(self, app_id):
+        """A new connection that owns app_id's bus name: it acts for the app."""
+        conn = dbus.bus.BusConnection(self.bus_daemon.address)
+        self.addCleanup(conn.close)
+        conn.request_name(app_id, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+        return conn
+
+    def scheduler(self, conn):
+        return dbus.Interface(conn.get_object(BUS_NAME, OBJECT_PATH), SCHEDULER)
+
+    def ctl(self, *args, check=True):
+        out = subprocess.run([BGTASKCTL, *args], env=self.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=30)
+        if check and out.returncode != 0:
+            raise AssertionError(f"bgtaskctl {' '.join(args)} exited {out.returncode}: {out.stderr}")
+        return out
+
+    def assertDbusError(self, name, sub_reason, fn, *args, **kwargs):
+        with self.assertRaises(dbus.exceptions.DBusException) as ctx:
+            fn(*args, **kwargs)
+        self.assertEqual(ctx.exception.get_dbus_name(), name, ctx.exception.get_dbus_message())
+        self.assertTrue(ctx.exception.get_dbus_message().startswith(sub_reason + ": "),
+                        ctx.exception.get_dbus_message())
+        return ctx.exception

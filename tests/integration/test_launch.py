@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Launching through the real bgtaskd and a real dbus-daemon: D-Bus activation, Launch,
+SetTaskCompleted, the time limit with Expire, grace and termination, and every kind of launch
+failure, each recorded in the history with its reason."""
+import os
+import time
+import unittest
+
+import dbus
+
+from bgtaskd_testlib import DaemonTestCase, eventually, stays_true, usec
+
+APP = "org.example.Worker"
+ID = "org.example.Worker.refresh"
+
+
+class LaunchTest(DaemonTestCase):
+    behavior = "complete"
+
+    def install_apps(self):
+        self.install_activatable_testapp(APP, [ID], behavior=self.behavior)
+
+    def submit_as_app(self, app_id=APP, identifier=ID, kind="app-refresh", delay=None):
+        conn = self.app_bus(app_id)
+        options = {} if delay is None else {"EarliestBeginDate": dbus.Int64(usec(delay))}
+        self.scheduler(conn).Submit(kind, identifier, dbus.Dictionary(options, signature="sv"))
+        conn.release_name(app_id)   # the "app" quits; bgtaskd must start it again
+        return conn
+
+    def last_run(self, **filters):
+        runs = self.history(**filters)
+        return runs[0] if runs else None
+
+    def test_activation_launches_the_app_at_its_earliest_begin_date_and_records_completion(self):
+        submitted = time.time()
+        self.submit_as_app(delay=1.5)
+        self.assertEqual(self.app_events(APP), [])
+        stays_true(lambda: not self.app_events(APP, "launch"), 1.0, message="launched before its date")
+        launch = eventually(lambda: self.app_events(APP, "launch"), 10)[0]
+        self.assertGreaterEqual(launch["time"], submitted + 1.5)
+        self.assertLess(launch["time"], submitted + 4.0)
+        self.assertEqual((launch["identifier"], launch["kind"]), (ID, "app-refresh"))
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual((run["Outcome"], run["Identifier"], bool(run["Simulated"])), ("completed", ID, False))
+        self.assertEqual(self.list_requests(), [], "a launched request is consumed")
+
+    def test_a_running_task_is_listed_with_its_deadline_and_task_object(self):
+        self.install_activatable_testapp(APP, [ID], behavior="complete", extra=["--work-seconds", "1.5"])
+        self.submit_as_app()
+        running = eventually(lambda: [r for r in self.list_running() if r["State"] == "running"], 10)[0]
+        self.assertEqual((running["App"], running["Identifier"], running["Kind"]), (APP, ID, "app-refresh"))
+        self.assertTrue(running["LaunchedByDaemon"])
+        task = self.bus.get_object("org.bgtaskd", running["Task"])
+        props = task.GetAll("org.bgtaskd.Task1", dbus_interface="org.freedesktop.DBus.Properties")
+        self.assertEqual(str(props["Identifier"]), ID)
+        self.assertEqual(int(props["Deadline"]), int(running["Deadline"]))
+        self.assertAlmostEqual(int(props["Deadline"]) - int(running["StartedAt"]), 2_000_000, delta=1_000_000)
+        eventually(lambda: self.last_run(App=APP), 10)
+        eventually(lambda: self.list_running() == [], 5)
+
+    def test_only_the_launched_connection_may_complete_the_task(self):
+        self.install_activatable_testapp(APP, [ID], behavior="complete", extra=["--work-seconds", "1.5"])
+        self.submit_as_app()
+        running = eventually(lambda: [r for r in self.list_running() if r["State"] == "running"], 10)[0]
+        task = self.bus.get_object("org.bgtaskd", running["Task"])
+        self.assertDbusError("org.bgtaskd.Error.AccessDenied", "not-task-owner",
+                             task.SetTaskCompleted, True, dbus_interface="org.bgtaskd.Task1")
+        self.assertEqual(eventually(lambda: self.last_run(App=APP), 10)["Outcome"], "completed")
+
+    def test_run_now_launches_a_future_request_as_a_simulation(self):
+        self.submit_as_app(delay=3600)
+        self.manager().RunNow(APP, ID)
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual(run["Outcome"], "completed")
+        self.assertTrue(run["Simulated"])
+        self.assertTrue(self.app_events(APP, "launch")[0]["info"]["Simulated"])
+
+    def test_run_now_of_an_unknown_request_is_not_found(self):
+        self.assertDbusError("org.bgtaskd.Error.NotFound", "no-such-request", self.manager().RunNow, APP, ID)
+
+    def test_manager_cancel_removes_a_pending_request(self):
+        self.submit_as_app(delay=3600)
+        self.manager().Cancel(APP, ID)
+        self.assertEqual(self.list_requests(), [])
+        self.assertDbusError("org.bgtaskd.Error.NotFound", "no-such-request", self.manager().Cancel, APP, ID)
+
+    def test_app_reporting_failure_is_recorded_as_failed(self):
+        self.install_activatable_testapp(APP, [ID], behavior="fail")
+        self.submit_as_app()
+        self.assertEqual(eventually(lambda: self.last_run(App=APP), 10)["Outcome"], "failed")
+
+    def test_app_that_never_completes_is_expired_then_terminated(self):
+        self.install_activatable_testapp(APP, [ID], behavior="never-complete")
+        self.submit_as_app()
+        expire = eventually(lambda: self.app_events(APP, "expire"), 10)[0]
+        self.assertEqual(expire["reason"], "time-limit")
+        launch = self.app_events(APP, "launch")[0]
+        self.assertAlmostEqual(expire["time"] - launch["time"], 2.0, delta=0.8)
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual((run["Outcome"], run["Reason"]), ("terminated", "time-limit"))
+        pid = launch["pid"]
+        eventually(lambda: not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), 10,
+                   message="the app bgtaskd launched was not terminated")
+
+    def test_app_that_completes_after_expire_is_recorded_as_expired_with_the_reason(self):
+        self.install_activatable_testapp(APP, [ID], behavior="complete-on-expire")
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "time-limit"))
+
+    def test_a_task_in_an_app_bgtaskd_did_not_start_is_expired_but_not_killed(self):
+        proc = self.run_testapp(APP, behavior="never-complete", identifiers=[ID],
+                                extra=["--idle-exit", "0", "--submit", f"app-refresh:{ID}"])
+        launch = eventually(lambda: self.app_events(APP, "launch"), 10)[0]
+        self.assertFalse(launch["info"]["Simulated"])
+        run = eventually(lambda: self.last_run(App=APP), 12)
+        self.assertEqual(run["Outcome"], "terminated")
+        self.assertIn("not started by bgtaskd", run["Reason"])
+        self.assertEqual([e["reason"] for e in self.app_events(APP, "expire")], ["time-limit"])
+        self.assertIsNone(proc.poll(), "a process the user started must not be killed")
+
+    def test_not_activatable_app_is_recorded_as_launch_failure(self):
+        self.install_manifest("org.example.Ghost", ["org.example.Ghost.refresh"])
+        self.restart()
+        self.submit_as_app("org.example.Ghost", "org.example.Ghost.refresh")
+        run = eventually(lambda: self.last_run(App="org.example.Ghost"), 10)
+        self.assertEqual(run["Outcome"], "launch-failed")
+        self.assertTrue(run["Reason"].startswith("activation-failed: "), run["Reason"])
+        self.assertIn("ServiceUnknown", run["Reason"])
+
+    def test_exec_is_used_when_bus_activation_is_unavailable(self):
+        cmd = self.app_command("org.example.Execd", "complete", ["org.example.Execd.refresh"])
+        self.install_manifest("org.example.Execd", ["org.example.Execd.refresh"], exec_line=" ".join(cmd))
+        self.restart()
+        self.submit_as_app("org.example.Execd", "org.example.Execd.refresh")
+        run = eventually(lambda: self.last_run(App="org.example.Execd"), 10)
+        self.assertEqual(run["Outcome"], "completed")
+        self.assertIn("Exec command", self.daemon_log())
+
+    def test_app_that_never_registers_is_a_launch_failure_after_the_launch_window(self):
+        self.install_activatable_testapp(APP, [ID], behavior="no-register", extra=["--idle-exit", "0"])
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 12)
+        self.assertEqual(run["Outcome"], "launch-failed")
+        self.assertTrue(run["Reason"].startswith("never-registered: "), run["Reason"])
+
+    def test_app_refusing_launch_is_a_launch_failure(self):
+        self.install_activatable_testapp(APP, [ID], behavior="refuse-launch")
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual(run["Outcome"], "launch-failed")
+        self.assertIn("org.example.Error.Refused", run["Reason"])
+
+    def test_app_crashing_during_its_task_is_recorded_as_app_exited(self):
+        self.install_activatable_testapp(APP, [ID], behavior="crash-on-launch")
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual(run["Outcome"], "app-exited")
+        self.assertIn("connection-closed", run["Reason"])
+
+    def test_history_filters_by_app_and_identifier(self):
+        self.submit_as_app()
+        eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual(self.history(App="org.example.Nobody"), [])
+        self.assertEqual(len(self.history(Identifier=ID)), 1)
+        self.assertDbusError("org.bgtaskd.Error.InvalidArgument", "unknown-option", self.manager().GetHistory,
+                             dbus.Dictionary({"Colour": "red"}, signature="sv"))
+
+    def restart(self):
+        self.stop_bgtaskd()
+        self.start_bgtaskd()
+
+
+def _is_zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+if __name__ == "__main__":
+    unittest.main()
