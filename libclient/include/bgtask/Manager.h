@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The operator's view of bgtaskd (org.bgtaskd.Manager1) for tools such as bgtaskctl: every app's
+// pending requests and running tasks, the history, simulated launches. Owns its own bus
+// connection, opened on first use; calls are synchronous. Not for apps: they use Scheduler.
+#pragma once
+
+#include <bgtask/Export.h>
+#include <bgtask/SchedulerError.h>
+#include <bgtask/TaskRequest.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bgtask {
+
+enum class Bus {
+    Session,  // the user's bgtaskd
+    System,   // the system's bgtaskd, for system services
+};
+
+// A pending request (ListRequests). Kinds and states stay strings: the daemon may add values.
+struct RequestRecord {
+    std::string app;
+    std::string identifier;
+    std::string kind;
+    std::optional<TimePoint> submittedAt;
+    std::optional<TimePoint> earliestBeginDate;
+    // The request with its options; unset for a kind this library does not know.
+    std::optional<TaskRequest> request;
+    // Why it has not run yet, in one line; empty when it is due now.
+    std::string waiting;
+};
+
+// A task that is launching, running or expiring (ListRunningTasks).
+struct RunningTaskRecord {
+    std::string task;  // its org.bgtaskd.Task1 object path
+    std::string app;
+    std::string identifier;
+    std::string kind;
+    std::string state;  // "launching", "running" or "expiring"
+    std::optional<TimePoint> startedAt;
+    std::optional<TimePoint> deadline;
+    bool launchedByDaemon = false;  // bgtaskd started the app's process for this work
+    bool simulated = false;
+    std::string expireReason;  // while expiring
+};
+
+// A finished run (GetHistory).
+struct HistoryRecord {
+    std::uint64_t run = 0;
+    std::string app;
+    std::string identifier;
+    std::string kind;
+    std::optional<TimePoint> startedAt;
+    std::optional<TimePoint> endedAt;
+    // "completed", "failed", "expired", "terminated", "launch-failed", "app-exited", "interrupted"
+    std::string outcome;
+    std::string reason;
+    bool simulated = false;
+};
+
+struct HistoryFilter {
+    std::optional<std::string> app;
+    std::optional<std::string> identifier;
+    std::optional<TimePoint> since;      // runs started at or after
+    std::optional<std::uint32_t> limit;  // newest N; the daemon's default is 100
+};
+
+class BGTASK_EXPORT Manager {
+public:
+    explicit Manager(Bus bus = Bus::Session);
+    ~Manager();
+    Manager(Manager&&) noexcept;
+    Manager& operator=(Manager&&) noexcept;
+
+    // Every call throws SchedulerError; NoScheduler when bgtaskd cannot be reached.
+    std::vector<RequestRecord> listRequests();
+    std::vector<RunningTaskRecord> listRunningTasks();
+    // Newest first.
+    std::vector<HistoryRecord> history(const HistoryFilter& filter = {});
+    // Launches a pending request now, ignoring its conditions; NotFound when there is none.
+    void runNow(const std::string& app, const std::string& identifier);
+    // Removes a pending request on the app's behalf; NotFound when there is none.
+    void cancel(const std::string& app, const std::string& identifier);
+    std::string version();
+    std::optional<TimePoint> startedAt();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace bgtask

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Manager1 records (a{sv}) to and from the plain structs of bgtask/Manager.h. Unknown keys are
+// ignored and missing ones keep their defaults, as Manager1.xml asks of clients.
+#pragma once
+
+#include "VariantMap.h"
+
+#include <bgtask/Manager.h>
+
+namespace bgtask::detail {
+
+RequestRecord decodeRequestRecord(const VariantMap& record);
+RunningTaskRecord decodeRunningTaskRecord(const VariantMap& record);
+HistoryRecord decodeHistoryRecord(const VariantMap& record);
+VariantMap encodeHistoryFilter(const HistoryFilter& filter);
+
+} // namespace bgtask::detail

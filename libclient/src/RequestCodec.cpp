@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "RequestCodec.h"
+
+#include "Time.h"
+#include "WireNames.h"
+
+#include <bgtask-api/OptionKeys.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace bgtask::detail {
+namespace key = api::key;
+namespace {
+
+void encodeEarliestBeginDate(const std::optional<TimePoint>& date, VariantMap& options)
+{
+    if (date)
+        options[key::kEarliestBeginDate] = sdbus::Variant(toMicros(*date));
+}
+
+void encodeProcessing(const ProcessingTaskRequest& r, VariantMap& options)
+{
+    encodeEarliestBeginDate(r.earliestBeginDate, options);
+    if (r.requiresNetworkConnectivity)
+        options[key::kRequiresNetworkConnectivity] = sdbus::Variant(true);
+    if (r.requiresExternalPower)
+        options[key::kRequiresExternalPower] = sdbus::Variant(true);
+    if (r.networkType)
+        options[key::kNetworkType] = sdbus::Variant(std::string(toString(*r.networkType)));
+    if (r.requiresBatteryNotLow)
+        options[key::kRequiresBatteryNotLow] = sdbus::Variant(true);
+}
+
+VariantMap encodeOptions(const AppRefreshTaskRequest& r)
+{
+    VariantMap options;
+    encodeEarliestBeginDate(r.earliestBeginDate, options);
+    return options;
+}
+
+VariantMap encodeOptions(const ProcessingTaskRequest& r)
+{
+    VariantMap options;
+    encodeProcessing(r, options);
+    return options;
+}
+
+VariantMap encodeOptions(const HealthResearchTaskRequest& r)
+{
+    VariantMap options;
+    encodeProcessing(r, options);
+    if (r.protectionTypeOfRequiredData)
+        options[key::kProtectionTypeOfRequiredData] =
+            sdbus::Variant(std::string(toString(*r.protectionTypeOfRequiredData)));
+    return options;
+}
+
+VariantMap encodeOptions(const ContinuedProcessingTaskRequest& r)
+{
+    VariantMap options;
+    encodeEarliestBeginDate(r.earliestBeginDate, options);
+    // Title is required by the scheduler; send it even when empty so that the daemon, not the
+    // library, says "missing-title".
+    options[key::kTitle] = sdbus::Variant(r.title);
+    if (!r.subtitle.empty())
+        options[key::kSubtitle] = sdbus::Variant(r.subtitle);
+    if (r.strategy != SubmissionStrategy::Queue)
+        options[key::kStrategy] = sdbus::Variant(std::string(toString(r.strategy)));
+    if (r.requiredResources != Resources::Default) {
+        std::vector<std::string> resources;
+        if (contains(r.requiredResources, Resources::Gpu))
+            resources.emplace_back("gpu");
+        options[key::kRequiredResources] = sdbus::Variant(resources);
+    }
+    return options;
+}
+
+std::optional<TimePoint> decodeEarliestBeginDate(const VariantMap& options)
+{
+    if (auto micros = lookup<std::int64_t>(options, key::kEarliestBeginDate))
+        return optionalFromMicros(*micros);
+    return std::nullopt;
+}
+
+void decodeProcessing(const VariantMap& options, ProcessingTaskRequest& r)
+{
+    r.earliestBeginDate = decodeEarliestBeginDate(options);
+    r.requiresNetworkConnectivity = lookupOr(options, key::kRequiresNetworkConnectivity, false);
+    r.requiresExternalPower = lookupOr(options, key::kRequiresExternalPower, false);
+    if (auto type = lookup<std::string>(options, key::kNetworkType))
+        r.networkType = networkTypeFromString(*type);
+    r.requiresBatteryNotLow = lookupOr(options, key::kRequiresBatteryNotLow, false);
+}
+
+ContinuedProcessingTaskRequest decodeContinued(std::string identifier, const VariantMap& options)
+{
+    ContinuedProcessingTaskRequest r;
+    r.identifier = std::move(identifier);
+    r.earliestBeginDate = decodeEarliestBeginDate(options);
+    r.title = lookupOr<std::string>(options, key::kTitle, {});
+    r.subtitle = lookupOr<std::string>(options, key::kSubtitle, {});
+    if (auto strategy = lookup<std::string>(options, key::kStrategy))
+        r.strategy = strategyFromString(*strategy).value_or(SubmissionStrategy::Queue);
+    if (auto resources = lookup<std::vector<std::string>>(options, key::kRequiredResources))
+        for (const auto& resource : *resources)
+            if (resource == "gpu")
+                r.requiredResources = r.requiredResources | Resources::Gpu;
+    return r;
+}
+
+} // namespace
+
+WireRequest encodeRequest(const TaskRequest& request)
+{
+    return WireRequest{
+        std::string(toString(kindOf(request))),
+        identifierOf(request),
+        std::visit([](const auto& r) { return encodeOptions(r); }, request),
+    };
+}
+
+std::optional<TaskRequest> decodeRequest(std::string_view kind, std::string identifier, const VariantMap& options)
+{
+    const auto taskKind = taskKindFromString(kind);
+    if (!taskKind)
+        return std::nullopt;
+    switch (*taskKind) {
+    case TaskKind::AppRefresh:
+        return AppRefreshTaskRequest{std::move(identifier), decodeEarliestBeginDate(options)};
+    case TaskKind::Processing: {
+        ProcessingTaskRequest r;
+        r.identifier = std::move(identifier);
+        decodeProcessing(options, r);
+        return r;
+    }
+    case TaskKind::HealthResearch: {
+        HealthResearchTaskRequest r;
+        r.identifier = std::move(identifier);
+        decodeProcessing(options, r);
+        if (auto type = lookup<std::string>(options, key::kProtectionTypeOfRequiredData))
+            r.protectionTypeOfRequiredData = protectionTypeFromString(*type);
+        return r;
+    }
+    case TaskKind::ContinuedProcessing:
+        return decodeContinued(std::move(identifier), options);
+    }
+    return std::nullopt;
+}
+
+} // namespace bgtask::detail

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Task requests to and from the wire form of Scheduler1.Submit / GetPendingTaskRequests:
+// (kind, identifier, a{sv} options). Only options that are set travel; decoding ignores keys and
+// values it does not know, so a newer daemon's answers still read.
+#pragma once
+
+#include "VariantMap.h"
+
+#include <bgtask/TaskRequest.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bgtask::detail {
+
+struct WireRequest {
+    std::string kind;
+    std::string identifier;
+    VariantMap options;
+};
+
+WireRequest encodeRequest(const TaskRequest& request);
+// nullopt for a kind this library does not know.
+std::optional<TaskRequest> decodeRequest(std::string_view kind, std::string identifier, const VariantMap& options);
+
+} // namespace bgtask::detail

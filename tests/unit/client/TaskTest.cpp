@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "TaskImpl.h"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+using namespace bgtask;
+
+namespace {
+
+class RecordingCompleter final : public detail::TaskCompleter {
+public:
+    void completeTask(const std::string& path, bool success) noexcept override { calls.emplace_back(path, success); }
+    std::vector<std::pair<std::string, bool>> calls;
+};
+
+struct Fixture {
+    std::shared_ptr<RecordingCompleter> completer = std::make_shared<RecordingCompleter>();
+    Task::Impl* impl = nullptr;
+    std::shared_ptr<Task> task;
+
+    Fixture()
+    {
+        auto owned = std::make_unique<Task::Impl>(completer, "/org/bgtaskd/task/1", "org.example.Feeds.refresh",
+                                                  TaskKind::AppRefresh, std::nullopt, true);
+        impl = owned.get();
+        task = std::make_shared<Task>(std::move(owned));
+    }
+};
+
+} // namespace
+
+TEST_CASE("A task reports what its launch said")
+{
+    Fixture f;
+    CHECK(f.task->identifier() == "org.example.Feeds.refresh");
+    CHECK(f.task->kind() == TaskKind::AppRefresh);
+    CHECK_FALSE(f.task->deadline().has_value());
+    CHECK(f.task->isSimulated());
+    CHECK_FALSE(f.task->isCompleted());
+}
+
+TEST_CASE("Only the first setTaskCompleted reaches the scheduler")
+{
+    Fixture f;
+    f.task->setTaskCompleted(true);
+    f.task->setTaskCompleted(false);
+    REQUIRE(f.completer->calls.size() == 1);
+    CHECK(f.completer->calls[0] == std::pair<std::string, bool>{"/org/bgtaskd/task/1", true});
+    CHECK(f.task->isCompleted());
+}
+
+TEST_CASE("A task that expires without an expiration handler is completed as failed")
+{
+    Fixture f;
+    f.impl->expire(*f.task, ExpirationReason::fromString("time-limit"));
+    REQUIRE(f.completer->calls.size() == 1);
+    CHECK_FALSE(f.completer->calls[0].second);
+}
+
+TEST_CASE("The expiration handler is called once with the reason and the app completes the task")
+{
+    Fixture f;
+    std::vector<ExpirationReason> seen;
+    f.task->setExpirationHandler([&](const ExpirationReason& reason) { seen.push_back(reason); });
+    f.impl->expire(*f.task, ExpirationReason::fromString("network-lost"));
+    f.impl->expire(*f.task, ExpirationReason::fromString("time-limit"));
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].code == ExpirationReason::Code::NetworkLost);
+    CHECK(seen[0].name == "network-lost");
+    CHECK(f.completer->calls.empty());  // completing is the handler's job
+}
+
+TEST_CASE("An expiration handler that throws completes the task as failed")
+{
+    Fixture f;
+    f.task->setExpirationHandler([](const ExpirationReason&) { throw std::runtime_error("boom"); });
+    f.impl->expire(*f.task, ExpirationReason::fromString("stalled"));
+    REQUIRE(f.completer->calls.size() == 1);
+    CHECK_FALSE(f.completer->calls[0].second);
+}
+
+TEST_CASE("A completed task is not expired and does not keep its captured self alive")
+{
+    Fixture f;
+    bool called = false;
+    f.task->setExpirationHandler([task = f.task, &called](const ExpirationReason&) { called = true; });
+    std::weak_ptr<Task> weak = f.task;
+    f.task->setTaskCompleted(true);
+    f.impl->expire(*f.task, ExpirationReason::fromString("time-limit"));
+    CHECK_FALSE(called);
+    f.task.reset();
+    CHECK(weak.expired());
+}
+
+TEST_CASE("Expiration reasons newer than the library keep their name")
+{
+    const auto reason = ExpirationReason::fromString("solar-flare");
+    CHECK(reason.code == ExpirationReason::Code::Other);
+    CHECK(reason.name == "solar-flare");
+    CHECK(ExpirationReason::fromString("daemon-shutdown").code == ExpirationReason::Code::DaemonShutdown);
+}
+
+TEST_CASE("A task whose scheduler is gone completes into nothing")
+{
+    auto completer = std::make_shared<RecordingCompleter>();
+    auto task = std::make_shared<Task>(std::make_unique<Task::Impl>(completer, "/p", "i", TaskKind::Processing,
+                                                                    std::nullopt, false));
+    completer.reset();
+    task->setTaskCompleted(true);
+    CHECK(task->isCompleted());
+}
