@@ -81,10 +81,20 @@ def main():
     bus = dbus.SessionBus()
     app = App(bus, args)   # the handler object exists before the name is taken
     bus.request_name(args.app_id, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
-    refused = []
-    if args.behavior != "no-register" and args.identifier:
-        refused = [str(x) for x in bus.get_object("org.bgtaskd", "/org/bgtaskd").Register(
+    def register():
+        if args.behavior == "no-register" or not args.identifier:
+            return []
+        return [str(x) for x in bus.get_object("org.bgtaskd", "/org/bgtaskd").Register(
             args.identifier, dbus_interface="org.bgtaskd.Scheduler1")]
+
+    refused = register()
+
+    def daemon_owner_changed(name, old, new):
+        # Registrations belong to one daemon instance: declare them again to a new one.
+        if name == "org.bgtaskd" and new:
+            app.record("reregistered", refused=register())
+    bus.add_signal_receiver(daemon_owner_changed, "NameOwnerChanged", "org.freedesktop.DBus",
+                            "org.freedesktop.DBus", "/org/freedesktop/DBus", arg0="org.bgtaskd")
     app.record("ready", refused=refused, unique_name=bus.get_unique_name())
     for item in args.submit:
         kind, identifier = item.split(":", 1)
