@@ -15,6 +15,7 @@ namespace bgtask::core {
 
 enum class Entitlement { Gpu, HealthResearch };
 std::string_view toString(Entitlement e);   // "gpu" | "health-research"
+std::optional<Entitlement> parseEntitlement(std::string_view s);  // inverse; nullopt when unknown
 
 struct Manifest {
     std::string id;                           // reverse-DNS app id
