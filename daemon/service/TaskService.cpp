@@ -125,6 +125,8 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
         core::validateRequest(app, request);
         const auto pending = book_.ofApp(app.id);
         core::checkQuota(pending, request, limits_);
+        if (request.kind == core::TaskKind::ContinuedProcessing)
+            checkContinuedCanRun(caller, request);
     } catch (const core::Error& e) {
         log()->debug("Refused submit of {} from {}: {}", request.identifier, caller, e.what());
         done(&e);
@@ -143,6 +145,22 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
                          done(e);
                      });
     effects_.requestPlan();
+}
+
+void TaskService::checkContinuedCanRun(const std::string& caller, const core::TaskRequest& request) const
+{
+    // Continued processing runs in the process that submits it, never by activation, so that
+    // process must already have a handler (Apple aborts here; bgtaskd answers).
+    if (!handlers_.isRegistered(caller, request.app, request.identifier))
+        throw core::Error(core::ErrorCode::NotPermitted, "no-handler",
+                          "register a launch handler for " + request.identifier + " before submitting it");
+    const auto strategy = request.options.strategy.value_or(core::Strategy::Queue);
+    if (strategy != core::Strategy::Fail)
+        return;
+    const auto readiness = core::evaluate(request, runs_.snapshot(), effects_.now());
+    if (!readiness.due)
+        throw core::Error(core::ErrorCode::ImmediateRunIneligible, "cannot-start-now",
+                          request.identifier + " cannot start now (" + readiness.reason + ")");
 }
 
 void TaskService::cancel(const std::string& caller, const std::string& identifier, Done done)

@@ -78,6 +78,9 @@ private:
     const core::Manifest& appFor(const std::string& caller, const std::string& identifier,
                                  std::optional<core::TaskKind> kind) const;
     std::vector<const core::Manifest*> appsOf(const std::string& caller) const;
+    // Continued processing: the caller must have registered the identifier; with the "fail"
+    // strategy it must be able to start at once (ImmediateRunIneligible otherwise).
+    void checkContinuedCanRun(const std::string& caller, const core::TaskRequest& request) const;
     void reloadBook();
 
     store::Store& store_;

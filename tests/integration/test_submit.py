@@ -5,7 +5,7 @@ import unittest
 
 import dbus
 
-from bgtaskd_testlib import DaemonTestCase, usec
+from bgtaskd_testlib import DaemonTestCase, eventually, usec
 
 APP = "org.example.Feeds"
 REFRESH = "org.example.Feeds.refresh"
@@ -122,6 +122,32 @@ class SubmitTest(DaemonTestCase):
     def test_losing_the_bus_name_ends_the_right_to_act_for_the_app(self):
         self.conn.release_name(APP)
         self.assertDbusError(E + "AccessDenied", "not-an-app", self.submit, "app-refresh", REFRESH)
+
+    def test_continued_processing_runs_at_once_in_the_submitting_process(self):
+        ident = f"{APP}.export.7"
+        self.conn.release_name(APP)
+        self.run_testapp(APP, behavior="serve", identifiers=[ident],
+                         extra=["--submit", f"continued-processing:{ident}", "--title", "Exporting"])
+        launch = eventually(lambda: self.app_events(APP, "launch"), 5)[0]
+        self.assertEqual((launch["identifier"], launch["kind"], launch["info"]["Deadline"]),
+                         (ident, "continued-processing", 0))
+        run = eventually(lambda: self.history(App=APP), 5)[0]
+        self.assertEqual(run["Outcome"], "completed")
+
+    def test_continued_processing_needs_a_handler_in_the_caller(self):
+        self.assertDbusError(E + "NotPermitted", "no-handler", self.submit, "continued-processing",
+                             f"{APP}.export.8", Title="Export")
+
+    def test_fail_strategy_is_refused_when_the_task_cannot_start_now(self):
+        ident = f"{APP}.export.9"
+        self.conn.release_name(APP)
+        self.run_testapp(APP, behavior="never-complete", identifiers=[ident],
+                         extra=["--submit", f"continued-processing:{ident}",
+                                "--submit", f"continued-processing:{ident}", "--strategy", "fail",
+                                "--idle-exit", "0"])
+        error = eventually(lambda: self.app_events(APP, "submit-error"), 5)[0]
+        self.assertEqual(error["error"], E + "ImmediateRunIneligible")
+        self.assertTrue(error["message"].startswith("cannot-start-now: "), error["message"])
 
     def restart_with_manifests(self):
         self.stop_bgtaskd()

@@ -74,6 +74,8 @@ def main():
     p.add_argument("--work-seconds", type=float, default=0.1)
     p.add_argument("--submit", action="append", default=[], metavar="KIND:IDENTIFIER",
                    help="submit these requests after registering (as a foreground app would)")
+    p.add_argument("--title", default="Working")
+    p.add_argument("--strategy", default="")
     p.add_argument("--idle-exit", type=float, default=3.0, help="exit after this long without tasks (0: never)")
     args = p.parse_args()
 
@@ -98,9 +100,18 @@ def main():
     app.record("ready", refused=refused, unique_name=bus.get_unique_name())
     for item in args.submit:
         kind, identifier = item.split(":", 1)
-        bus.get_object("org.bgtaskd", "/org/bgtaskd").Submit(
-            kind, identifier, dbus.Dictionary({}, signature="sv"), dbus_interface="org.bgtaskd.Scheduler1")
-        app.record("submitted", kind=kind, identifier=identifier)
+        options = dbus.Dictionary({}, signature="sv")
+        if kind == "continued-processing":
+            options["Title"] = args.title
+            if args.strategy:
+                options["Strategy"] = args.strategy
+        try:
+            bus.get_object("org.bgtaskd", "/org/bgtaskd").Submit(
+                kind, identifier, options, dbus_interface="org.bgtaskd.Scheduler1")
+            app.record("submitted", kind=kind, identifier=identifier)
+        except dbus.exceptions.DBusException as e:
+            app.record("submit-error", kind=kind, identifier=identifier, error=e.get_dbus_name(),
+                       message=e.get_dbus_message())
 
     loop = GLib.MainLoop()
     if args.idle_exit > 0 and args.behavior != "serve":
