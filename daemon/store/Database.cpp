@@ -1,1 +1,198 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "Database.h"
+
+#include "../core/Error.h"
+
+#include <sqlite3.h>
+
+#include <string>
+
+namespace bgtask::store {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kQuotedSql = 60;   // how much of a failing statement an error quotes
+
+// The first read of the file. A file that is not a database fails here (SQLITE_NOTADB), before
+// any statement that could write to it has run. Returns SQLite's message, empty on success.
+std::string readSchema(sqlite3* db)
+{
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &stmt, nullptr);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    std::string error = rc == SQLITE_OK || rc == SQLITE_ROW ? "" : sqlite3_errmsg(db);
+    sqlite3_finalize(stmt);
+    return error;
+}
+
+} // namespace
+
+std::string errorText(const core::Error& error)
+{
+    std::string_view what = error.what();
+    const std::string prefix = error.subReason() + ": ";
+    if (what.substr(0, prefix.size()) == prefix)
+        what.remove_prefix(prefix.size());
+    return std::string(what);
+}
+
+void throwStoreFailed(sqlite3* db, std::string_view what)
+{
+    const char* detail = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    throw core::Error(core::ErrorCode::Internal, "store-failed", std::string(what) + ": " + detail);
+}
+
+Database::Database(const std::filesystem::path& file)
+{
+    // NOMUTEX: the daemon uses the connection from its one loop thread only.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+    std::string error;
+    if (rc != SQLITE_OK) {
+        // sqlite3_open_v2 hands back a handle even when it fails, to carry the message.
+        error = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    } else if (sqlite3_db_readonly(db_, "main") == 1) {
+        // SQLite falls back to read-only silently; every write would then fail at run time.
+        error = "cannot open the file for writing";
+    } else {
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+        error = readSchema(db_);
+        if (!error.empty())
+            error += "; refusing to touch it";
+    }
+    if (!error.empty()) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw core::Error(core::ErrorCode::Internal, "store-open-failed",
+                          file.string() + ": " + error);
+    }
+}
+
+Database::~Database()
+{
+    rollback();
+    cache_.clear();
+    // _v2: should a Statement outlive us by mistake, the connection closes when it is finalized
+    // instead of leaking.
+    sqlite3_close_v2(db_);
+}
+
+Statement Database::prepare(std::string_view sql, unsigned flags)
+{
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), flags,
+                                      &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        throwStoreFailed(db_, "prepare `" + std::string(sql.substr(0, kQuotedSql)) + "`");
+    }
+    if (stmt == nullptr)   // only whitespace or a comment: nothing a caller could step
+        throw core::Error(core::ErrorCode::Internal, "store-failed", "prepare: empty statement");
+    return Statement(stmt);
+}
+
+Statement Database::prepare(std::string_view sql)
+{
+    return prepare(sql, 0);
+}
+
+Statement& Database::cached(std::string_view sql)
+{
+    auto it = cache_.find(sql);
+    if (it == cache_.end())
+        it = cache_.emplace(std::string(sql), prepare(sql, SQLITE_PREPARE_PERSISTENT)).first;
+    it->second.reset();
+    return it->second;
+}
+
+void Database::execute(std::string_view script)
+{
+    const char* next = script.data();
+    const char* end = script.data() + script.size();
+    while (next < end) {
+        sqlite3_stmt* raw = nullptr;
+        const char* tail = nullptr;
+        const int rc =
+            sqlite3_prepare_v2(db_, next, static_cast<int>(end - next), &raw, &tail);
+        if (rc != SQLITE_OK) {
+            sqlite3_finalize(raw);
+            const std::string_view rest(next, static_cast<std::size_t>(end - next));
+            throwStoreFailed(db_, "prepare `" + std::string(rest.substr(0, kQuotedSql)) + "`");
+        }
+        next = tail;
+        if (raw == nullptr)   // only whitespace or comments were left
+            continue;
+        Statement(raw).run();
+    }
+}
+
+int Database::userVersion()
+{
+    Statement stmt = prepare("PRAGMA user_version");
+    if (!stmt.step())
+        throwStoreFailed(db_, "read user_version");
+    return static_cast<int>(stmt.int64At(0));
+}
+
+void Database::setUserVersion(int version)
+{
+    // PRAGMA takes no bound parameters; the value is an int of ours, never outside input.
+    execute("PRAGMA user_version = " + std::to_string(version));
+}
+
+std::int64_t Database::lastInsertId() const
+{
+    return sqlite3_last_insert_rowid(db_);
+}
+
+std::int64_t Database::changes() const
+{
+    return sqlite3_changes64(db_);
+}
+
+bool Database::inTransaction() const
+{
+    return sqlite3_get_autocommit(db_) == 0;
+}
+
+void Database::begin()
+{
+    if (inTransaction())
+        throw core::Error(core::ErrorCode::Internal, "store-failed",
+                          "begin transaction: a transaction is already open (they do not nest)");
+    cached("BEGIN IMMEDIATE").run();
+}
+
+void Database::commit()
+{
+    cached("COMMIT").run();
+}
+
+void Database::rollback() noexcept
+{
+    // A failed COMMIT or a statement error may already have rolled SQLite back.
+    if (!inTransaction())
+        return;
+    try {
+        cached("ROLLBACK").run();
+    } catch (...) {
+        // Nothing sensible to do: SQLite rolls an open transaction back when the connection closes.
+    }
+}
+
+void Database::rollbackToSavepoint() noexcept
+{
+    if (!inTransaction())
+        return;
+    try {
+        cached("ROLLBACK TO atomically").run();
+        cached("RELEASE atomically").run();
+    } catch (...) {
+        // The enclosing transaction is the caller's to roll back.
+    }
+}
+
+} // namespace bgtask::store

@@ -1,1 +1,293 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "Store.h"
+
+#include "Database.h"
+#include "Migrations.h"
+#include "OptionColumns.h"
+
+#include "../core/Error.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+namespace bgtask::store {
+
+namespace {
+
+// The hot statements, prepared once and cached by the Database: the daemon batches thousands of
+// submissions into one transaction.
+constexpr std::string_view kDeleteRequestByKey =
+    "DELETE FROM requests WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kDeleteRequestById = "DELETE FROM requests WHERE id = ?1";
+constexpr std::string_view kDeleteRequestsOfApp = "DELETE FROM requests WHERE app = ?1";
+constexpr std::string_view kInsertRequest =
+    "INSERT INTO requests (app, identifier, kind, submitted_at, earliest_begin, requires_network,"
+    " requires_power, protection, title, subtitle, strategy, resources, network_type,"
+    " battery_not_low) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+constexpr std::string_view kInsertRun =
+    "INSERT INTO runs (app, identifier, kind, request_submitted_at, earliest_begin,"
+    " requires_network, requires_power, protection, title, subtitle, strategy, resources,"
+    " network_type, battery_not_low, started_at, deadline, simulated)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+constexpr std::string_view kFinishRun =
+    "UPDATE runs SET ended_at = ?2, outcome = ?3, reason = ?4 WHERE id = ?1 AND outcome IS NULL";
+
+// Columns 0-4, then the options from column 5 on (see OptionColumns.h).
+constexpr std::string_view kSelectRequests =
+    "SELECT id, app, identifier, kind, submitted_at, earliest_begin, requires_network,"
+    " requires_power, protection, title, subtitle, strategy, resources, network_type,"
+    " battery_not_low FROM requests ORDER BY id";
+// Columns 0-4, the options from column 5, then started_at, deadline, simulated.
+constexpr std::string_view kSelectUnfinishedRuns =
+    "SELECT id, app, identifier, kind, request_submitted_at, earliest_begin, requires_network,"
+    " requires_power, protection, title, subtitle, strategy, resources, network_type,"
+    " battery_not_low, started_at, deadline, simulated FROM runs WHERE outcome IS NULL"
+    " ORDER BY started_at, id";   // the order of the runs_unfinished index: no table scan
+constexpr int kFirstOptionColumn = 5;
+constexpr int kAfterOptions = kFirstOptionColumn + kOptionColumnCount;
+
+[[noreturn]] void fail(const std::string& text)
+{
+    throw core::Error(core::ErrorCode::Internal, "store-failed", text);
+}
+
+core::TaskKind kindAt(const Statement& stmt, int column)
+{
+    const std::string text = stmt.textAt(column);
+    const std::optional<core::TaskKind> kind = core::parseTaskKind(text);
+    if (!kind)
+        fail("unknown task kind '" + text + "' in the database");
+    return *kind;
+}
+
+std::optional<core::TimePoint> timeAt(const Statement& stmt, int column)
+{
+    if (stmt.isNull(column))
+        return std::nullopt;
+    return core::fromUsec(stmt.int64At(column));
+}
+
+// Columns 0-4 and the options of kSelectRequests and kSelectUnfinishedRuns.
+core::TaskRequest readRequest(const Statement& stmt)
+{
+    core::TaskRequest request;
+    request.id = stmt.int64At(0);
+    request.app = stmt.textAt(1);
+    request.identifier = stmt.textAt(2);
+    request.kind = kindAt(stmt, 3);
+    request.submittedAt = core::fromUsec(stmt.int64At(4));
+    request.options = readOptions(stmt, kFirstOptionColumn);
+    return request;
+}
+
+// Parameters ?1-?4 and the options of kInsertRequest and kInsertRun.
+void bindRequest(Statement& stmt, const core::TaskRequest& request)
+{
+    stmt.bind(1, request.app)
+        .bind(2, request.identifier)
+        .bind(3, core::toString(request.kind))
+        .bind(4, core::toUsec(request.submittedAt));
+    bindOptions(stmt, kFirstOptionColumn, request.options);
+}
+
+// Only the filters that are set appear in the SQL, so that SQLite can use the indexes; the
+// parameter numbers stay fixed (an unused ?N is simply never read).
+std::string historySql(const HistoryFilter& filter)
+{
+    std::string sql = "SELECT id, app, identifier, kind, started_at, ended_at, outcome, reason,"
+                      " simulated FROM runs WHERE outcome IS NOT NULL";
+    if (filter.app)
+        sql += " AND app = ?1";
+    if (filter.identifier)
+        sql += " AND identifier = ?2";
+    if (filter.since)
+        sql += " AND started_at >= ?3";
+    sql += " ORDER BY started_at DESC, id DESC LIMIT ?4";
+    return sql;
+}
+
+core::RunRecord readRunRecord(const Statement& stmt)
+{
+    core::RunRecord record;
+    record.runId = stmt.int64At(0);
+    record.app = stmt.textAt(1);
+    record.identifier = stmt.textAt(2);
+    record.kind = kindAt(stmt, 3);
+    record.startedAt = core::fromUsec(stmt.int64At(4));
+    record.endedAt = timeAt(stmt, 5);
+    const std::string outcome = stmt.textAt(6);
+    record.outcome = core::parseOutcome(outcome);
+    if (!record.outcome)
+        fail("unknown outcome '" + outcome + "' in the database");
+    record.reason = stmt.textAt(7);
+    record.simulated = stmt.boolAt(8);
+    return record;
+}
+
+void enableWal(Database& db)
+{
+    Statement stmt = db.prepare("PRAGMA journal_mode = WAL");
+    const std::string mode = stmt.step() ? stmt.textAt(0) : std::string();
+    stmt.reset();
+    if (mode != "wal")
+        fail("cannot switch to write-ahead logging (journal mode stays '" + mode + "')");
+}
+
+} // namespace
+
+Store::Store(const std::filesystem::path& databaseFile)
+    : db_(std::make_unique<Database>(databaseFile))
+{
+    try {
+        // Connection settings only, written nowhere: the migration's commit is durable too.
+        db_->execute("PRAGMA synchronous = FULL");
+        // Checks the version before anything else writes: a too-new file stays as it is.
+        migrate(*db_, migrations());
+        enableWal(*db_);
+        // After migrating: migrations turn enforcement off while they run.
+        db_->execute("PRAGMA foreign_keys = ON");
+    } catch (const core::Error& e) {
+        const bool generic = e.subReason() == "store-failed";
+        throw core::Error(e.code(), generic ? "store-open-failed" : e.subReason(),
+                          databaseFile.string() + ": " + errorText(e));
+    }
+}
+
+Store::~Store() = default;
+
+int Store::latestSchemaVersion()
+{
+    return latestVersion(migrations());
+}
+
+int Store::schemaVersion() const
+{
+    return db_->userVersion();
+}
+
+Store::Transaction::Transaction(Store& store) : store_(store)
+{
+    store_.db_->begin();
+}
+
+Store::Transaction::~Transaction()
+{
+    if (!done_)
+        store_.db_->rollback();
+}
+
+void Store::Transaction::commit()
+{
+    if (done_)
+        fail("commit: the transaction was already committed");
+    store_.db_->commit();
+    done_ = true;
+}
+
+std::vector<core::TaskRequest> Store::loadRequests()
+{
+    std::vector<core::TaskRequest> requests;
+    Statement stmt = db_->prepare(kSelectRequests);
+    while (stmt.step())
+        requests.push_back(readRequest(stmt));
+    return requests;
+}
+
+std::int64_t Store::upsertRequest(const core::TaskRequest& request)
+{
+    std::int64_t id = 0;
+    // Delete and insert rather than ON CONFLICT DO UPDATE: the replacement must get a new id.
+    // The insert is bound first: binding validates, and must fail before anything is deleted.
+    db_->atomically([&] {
+        Statement& insert = db_->cached(kInsertRequest);
+        bindRequest(insert, request);
+        db_->cached(kDeleteRequestByKey).bind(1, request.app).bind(2, request.identifier).run();
+        insert.run();
+        id = db_->lastInsertId();
+    });
+    return id;
+}
+
+bool Store::deleteRequest(std::string_view app, std::string_view identifier)
+{
+    db_->cached(kDeleteRequestByKey).bind(1, app).bind(2, identifier).run();
+    return db_->changes() > 0;
+}
+
+std::size_t Store::deleteAllRequests(std::string_view app)
+{
+    db_->cached(kDeleteRequestsOfApp).bind(1, app).run();
+    return static_cast<std::size_t>(db_->changes());
+}
+
+std::int64_t Store::startRun(const core::RunningTask& run)
+{
+    std::int64_t id = 0;
+    db_->atomically([&] {
+        Statement& insert = db_->cached(kInsertRun);
+        bindRequest(insert, run.request);   // validates before the request is consumed
+        std::optional<std::int64_t> deadline;
+        if (run.deadline)
+            deadline = core::toUsec(*run.deadline);
+        insert.bind(kAfterOptions, core::toUsec(run.startedAt))
+            .bind(kAfterOptions + 1, deadline)
+            .bind(kAfterOptions + 2, run.simulated);
+        // Continued processing starts without a stored request (id 0); a request replaced
+        // since it was planned keeps its replacement.
+        if (run.request.id != 0)
+            db_->cached(kDeleteRequestById).bind(1, run.request.id).run();
+        insert.run();
+        id = db_->lastInsertId();
+    });
+    return id;
+}
+
+void Store::finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
+                      core::TimePoint endedAt)
+{
+    db_->cached(kFinishRun)
+        .bind(1, runId)
+        .bind(2, core::toUsec(endedAt))
+        .bind(3, core::toString(outcome))
+        .bind(4, reason)
+        .run();
+    if (db_->changes() == 0)
+        throw core::Error(core::ErrorCode::NotFound, "no-such-run",
+                          "run " + std::to_string(runId) + " is unknown or already finished");
+}
+
+std::vector<core::RunningTask> Store::loadUnfinishedRuns()
+{
+    std::vector<core::RunningTask> runs;
+    Statement stmt = db_->prepare(kSelectUnfinishedRuns);
+    while (stmt.step()) {
+        core::RunningTask run;
+        run.runId = stmt.int64At(0);
+        run.request = readRequest(stmt);
+        run.request.id = 0;   // the request row was consumed when the run started
+        run.state = core::RunState::Running;
+        run.startedAt = core::fromUsec(stmt.int64At(kAfterOptions));
+        run.deadline = timeAt(stmt, kAfterOptions + 1);
+        run.simulated = stmt.boolAt(kAfterOptions + 2);
+        runs.push_back(std::move(run));
+    }
+    return runs;
+}
+
+std::vector<core::RunRecord> Store::history(const HistoryFilter& filter)
+{
+    constexpr std::size_t kMaxLimit = std::numeric_limits<std::int64_t>::max();
+    Statement stmt = db_->prepare(historySql(filter));
+    stmt.bind(1, filter.app).bind(2, filter.identifier);
+    if (filter.since)
+        stmt.bind(3, core::toUsec(*filter.since));
+    stmt.bind(4, static_cast<std::int64_t>(std::min(filter.limit, kMaxLimit)));
+
+    std::vector<core::RunRecord> records;
+    while (stmt.step())
+        records.push_back(readRunRecord(stmt));
+    return records;
+}
+
+} // namespace bgtask::store

@@ -1,2 +1,327 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "CaptureError.h"
+#include "RawSqlite.h"
+#include "StringMakers.h"
+#include "TempDir.h"
+
+#include "store/Database.h"
+#include "store/Migrations.h"
+#include "store/Store.h"
+
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <string>
+#include <vector>
+
+using namespace bgtask;
+using namespace std::chrono_literals;
+using bgtask::store::Database;
+using bgtask::store::Migration;
+using bgtask::store::Store;
+using namespace bgtask::store::test;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// A test-only history: each step logs itself, and later steps depend on earlier ones.
+constexpr Migration kSteps[] = {
+    {1, "CREATE TABLE log (step INTEGER NOT NULL); INSERT INTO log VALUES (1);"},
+    {2, "INSERT INTO log VALUES (2); CREATE TABLE t (a TEXT); INSERT INTO t VALUES ('x');"},
+    {3, "INSERT INTO log VALUES (3); ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'three';"},
+};
+// kSteps plus a step that changes data and then fails.
+constexpr Migration kFailingSteps[] = {
+    kSteps[0], kSteps[1], kSteps[2],
+    {4, "INSERT INTO log VALUES (4); UPDATE t SET a = 'changed';"
+        "INSERT INTO no_such_table VALUES (1);"},
+};
+
+Strings filesIn(const TempDir& dir)
+{
+    Strings names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string schemaOf(const std::filesystem::path& file)
+{
+    std::string schema;
+    for (const std::string& line :
+         queryColumn(file, "SELECT type || ' ' || name || ': ' || coalesce(sql, '')"
+                           " FROM sqlite_schema ORDER BY type, name"))
+        schema += line + "\n";
+    return schema;
+}
+
+std::string fixtureName(int version)
+{
+    return "schema-v" + std::to_string(version) + ".sql";
+}
+
+} // namespace
+
+TEST_CASE("A new store file is created at the latest schema version, in WAL mode")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    {
+        Store store(file);
+        CHECK(store.schemaVersion() == Store::latestSchemaVersion());
+    }
+    CHECK(Store::latestSchemaVersion() >= 1);
+    CHECK(queryColumn(file, "PRAGMA user_version") ==
+          Strings{std::to_string(Store::latestSchemaVersion())});
+    CHECK(queryColumn(file, "PRAGMA journal_mode") == Strings{"wal"});
+}
+
+TEST_CASE("A store in a directory that does not exist is refused as store-open-failed")
+{
+    TempDir dir;
+    const auto file = dir / "missing" / "bgtaskd.db";
+    const core::Error error = captureError([&] { Store store(file); });
+    CHECK(error.code() == core::ErrorCode::Internal);
+    CHECK(error.subReason() == "store-open-failed");
+    CHECK_THAT(error.what(), Catch::Contains(file.string()));
+    CHECK_FALSE(std::filesystem::exists(dir / "missing"));
+}
+
+TEST_CASE("A file that is not a database is refused and left byte for byte as it was")
+{
+    const std::string content = GENERATE(std::string("not a database\n"),
+                                         std::string(4096, 'x'),
+                                         std::string("SQLite format 2\0", 16) + std::string(8192, '\x7f'));
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    {
+        std::ofstream out(file, std::ios::binary);
+        out << content;
+    }
+
+    const core::Error error = captureError([&] { Store store(file); });
+    CHECK(error.code() == core::ErrorCode::Internal);
+    CHECK(error.subReason() == "store-open-failed");
+    CHECK_THAT(error.what(), Catch::StartsWith("store-open-failed: " + file.string() +
+                                               ": file is not a database"));
+    CHECK(readFileBytes(file) == content);
+    CHECK(filesIn(dir) == Strings{"bgtaskd.db"});   // no journal or WAL left behind either
+}
+
+TEST_CASE("A database with a newer schema version is refused and left untouched")
+{
+    const std::string journalMode = GENERATE("delete", "wal");
+    INFO("journal mode " << journalMode);
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    const int future = Store::latestSchemaVersion() + 1;
+    executeSql(file, "PRAGMA journal_mode = " + journalMode + ";"
+                     "CREATE TABLE requests (future_column TEXT); INSERT INTO requests VALUES "
+                     "('from the future'); PRAGMA user_version = " + std::to_string(future) + ";");
+    const std::string before = readFileBytes(file);
+
+    const core::Error error = captureError([&] { Store store(file); });
+    CHECK(error.code() == core::ErrorCode::Internal);
+    CHECK(error.subReason() == "schema-too-new");
+    CHECK(std::string(error.what()) ==
+          "schema-too-new: " + file.string() + ": schema version " + std::to_string(future) +
+              " is newer than this bgtaskd understands (" +
+              std::to_string(Store::latestSchemaVersion()) + "); refusing to touch it");
+    CHECK(readFileBytes(file) == before);
+    CHECK(filesIn(dir) == Strings{"bgtaskd.db"});
+}
+
+TEST_CASE("A store whose migration fails refuses to open and leaves the file untouched")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    // Version 0 but not empty: someone else's file, whose table the first step cannot create.
+    executeSql(file, "CREATE TABLE requests (theirs TEXT); INSERT INTO requests VALUES ('keep');");
+    const std::string before = readFileBytes(file);
+
+    const core::Error error = captureError([&] { Store store(file); });
+    CHECK(error.code() == core::ErrorCode::Internal);
+    CHECK(error.subReason() == "migration-failed");
+    CHECK_THAT(error.what(), Catch::Contains(file.string()));
+    CHECK(readFileBytes(file) == before);
+    CHECK(queryColumn(file, "SELECT theirs FROM requests") == Strings{"keep"});
+    CHECK(queryColumn(file, "PRAGMA user_version") == Strings{"0"});
+}
+
+TEST_CASE("Migrating applies the missing steps in order from the current version")
+{
+    const int start = GENERATE(0, 1, 2, 3);
+    INFO("starting at version " << start);
+    TempDir dir;
+    Database db(dir / "test.db");
+    store::migrate(db, std::span(kSteps).first(static_cast<std::size_t>(start)));
+    REQUIRE(db.userVersion() == start);
+
+    store::migrate(db, kSteps);
+    CHECK(db.userVersion() == 3);
+    CHECK(queryColumn(dir / "test.db", "SELECT step FROM log ORDER BY rowid") ==
+          Strings{"1", "2", "3"});
+    CHECK(queryColumn(dir / "test.db", "SELECT a || b FROM t") == Strings{"xthree"});
+
+    store::migrate(db, kSteps);   // already there: nothing runs again
+    CHECK(queryColumn(dir / "test.db", "SELECT count(*) FROM log") == Strings{"3"});
+}
+
+TEST_CASE("A failing migration rolls back every step and leaves version and data untouched")
+{
+    TempDir dir;
+    const auto file = dir / "test.db";
+    {
+        Database db(file);
+        store::migrate(db, std::span(kSteps).first(2));
+    }
+    const std::string before = readFileBytes(file);
+    {
+        Database db(file);
+        const core::Error error = captureError([&] { store::migrate(db, kFailingSteps); });
+        CHECK(error.code() == core::ErrorCode::Internal);
+        CHECK(error.subReason() == "migration-failed");
+        CHECK_THAT(error.what(), Catch::Contains("version 4") &&
+                                     Catch::Contains("no such table: no_such_table"));
+        CHECK(db.userVersion() == 2);
+        CHECK_FALSE(db.inTransaction());
+    }
+    CHECK(readFileBytes(file) == before);
+    CHECK(queryColumn(file, "SELECT step FROM log ORDER BY rowid") == Strings{"1", "2"});
+    CHECK(queryColumn(file, "SELECT a FROM t") == Strings{"x"});   // step 3's column is gone too
+    CHECK(queryColumn(file, "SELECT count(*) FROM pragma_table_info('t')") == Strings{"1"});
+}
+
+TEST_CASE("Migrating a database newer than the steps is refused and changes nothing")
+{
+    TempDir dir;
+    Database db(dir / "test.db");
+    store::migrate(db, kSteps);
+    const core::Error error = captureError([&] { store::migrate(db, std::span(kSteps).first(1)); });
+    CHECK(error.subReason() == "schema-too-new");
+    CHECK(db.userVersion() == 3);
+}
+
+TEST_CASE("A migration that breaks a foreign key is rolled back")
+{
+    constexpr Migration kBreaksForeignKey[] = {
+        {1, "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+            "CREATE TABLE child (parent INTEGER REFERENCES parent (id));"
+            "INSERT INTO child VALUES (7);"},
+    };
+    TempDir dir;
+    Database db(dir / "test.db");
+    db.execute("PRAGMA foreign_keys = ON");
+
+    const core::Error error = captureError([&] { store::migrate(db, kBreaksForeignKey); });
+    CHECK(error.subReason() == "migration-failed");
+    CHECK_THAT(error.what(), Catch::Contains("child"));
+    CHECK(db.userVersion() == 0);
+    CHECK(queryColumn(dir / "test.db", "SELECT count(*) FROM sqlite_schema") == Strings{"0"});
+    store::Statement enforced = db.prepare("PRAGMA foreign_keys");   // restored for the Store
+    REQUIRE(enforced.step());
+    CHECK(enforced.boolAt(0));
+}
+
+TEST_CASE("A migration list with a gap in its versions is refused before anything runs")
+{
+    constexpr Migration kGap[] = {kSteps[0], {3, "CREATE TABLE never (x);"}};
+    TempDir dir;
+    Database db(dir / "test.db");
+    CHECK(captureError([&] { store::migrate(db, kGap); }).subReason() == "migration-failed");
+    CHECK(db.userVersion() == 0);
+    CHECK(queryColumn(dir / "test.db", "SELECT count(*) FROM sqlite_schema") == Strings{"0"});
+}
+
+TEST_CASE("The product's migrations are numbered 1 to the latest version")
+{
+    const std::span<const Migration> steps = store::migrations();
+    REQUIRE_FALSE(steps.empty());
+    for (std::size_t i = 0; i < steps.size(); ++i)
+        CHECK(steps[i].version == static_cast<int>(i) + 1);
+    CHECK(store::latestVersion(steps) == Store::latestSchemaVersion());
+}
+
+TEST_CASE("Every old schema fixture opens and is migrated to the latest version")
+{
+    const int version = GENERATE(range(1, Store::latestSchemaVersion() + 1));
+    INFO(fixtureName(version));
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData(fixtureName(version)));
+    REQUIRE(queryColumn(file, "PRAGMA user_version") == Strings{std::to_string(version)});
+
+    Store store(file);
+    CHECK(store.schemaVersion() == Store::latestSchemaVersion());
+    CHECK_FALSE(store.loadRequests().empty());
+    CHECK_FALSE(store.loadUnfinishedRuns().empty());
+    CHECK_FALSE(store.history({}).empty());
+}
+
+TEST_CASE("A new database has exactly the schema of the latest version's fixture")
+{
+    // Fails when a released migration is edited in place, or when a new version comes without
+    // its fixture: add a step, then commit `sqlite3 <file> .dump` as schema-v<N>.sql.
+    TempDir dir;
+    { Store store(dir / "new.db"); }
+    executeSql(dir / "fixture.db", readTestData(fixtureName(Store::latestSchemaVersion())));
+    CHECK(schemaOf(dir / "new.db") == schemaOf(dir / "fixture.db"));
+}
+
+TEST_CASE("The version-1 fixture's rows read back through the Store")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v1.sql"));
+    Store store(file);
+    const core::TimePoint t0 = core::fromUsec(1'767'225'600'000'000);
+
+    core::TaskRequest news{2, "org.example.news", "org.example.news.refresh",
+                           core::TaskKind::AppRefresh, {}, t0 + 5min};
+    news.options.earliestBeginDate = t0 + 2h;
+    core::TaskRequest backup{3, "org.example.photos", "org.example.photos.backup",
+                             core::TaskKind::Processing, {}, t0 + 6min};
+    backup.options.requiresNetworkConnectivity = true;
+    backup.options.requiresExternalPower = false;
+    backup.options.protectionTypeOfRequiredData = core::Protection::CompleteUnlessOpen;
+    backup.options.networkType = core::NetworkType::Unmetered;
+    backup.options.requiresBatteryNotLow = true;
+    CHECK(store.loadRequests() == std::vector<core::TaskRequest>{news, backup});
+
+    const std::vector<core::RunningTask> running = store.loadUnfinishedRuns();
+    REQUIRE(running.size() == 2);
+    CHECK(running[0].runId == 3);
+    core::TaskRequest export1{0, "org.example.photos", "org.example.photos.export.1",
+                              core::TaskKind::ContinuedProcessing, {}, t0 + 11min};
+    export1.options.title = "Exporting 12 photos";
+    export1.options.subtitle = "";
+    export1.options.strategy = core::Strategy::Fail;
+    export1.options.requiredResources = Strings{"gpu"};
+    CHECK(running[0].request == export1);
+    CHECK(running[0].startedAt == t0 + 11min);
+    CHECK_FALSE(running[0].deadline);
+    CHECK(running[1].runId == 4);
+    CHECK(running[1].request.options.title == "R\xC3\xA9glages \xE2\x9C\x93 \"quoted\"; semi");
+    CHECK_FALSE(running[1].request.options.subtitle);
+    CHECK(running[1].request.options.requiredResources == Strings{});
+    CHECK(running[1].deadline == t0 + 42min);
+
+    const std::vector<core::RunRecord> history = store.history({});
+    REQUIRE(history.size() == 2);
+    CHECK(history[0] == core::RunRecord{2, "org.example.news", "org.example.news.refresh",
+                                        core::TaskKind::AppRefresh, t0 + 10min,
+                                        t0 + 10min + 31s, core::Outcome::Expired,
+                                        "time limit reached", true});
+    CHECK(history[1] == core::RunRecord{1, "org.example.health", "org.example.health.study",
+                                        core::TaskKind::HealthResearch, t0 + 8min, t0 + 9min,
+                                        core::Outcome::Completed, "", false});
+
+    // Ids continue after the fixture's, which had already used request ids up to 4.
+    CHECK(store.upsertRequest(news) == 5);
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "Output.h"
+
+#include "TimeText.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace bgtaskctl {
+
+JsonWriter::JsonWriter(std::ostream& out)
+    : out_(out)
+{
+}
+
+void JsonWriter::separate()
+{
+    if (afterKey_) {
+        afterKey_ = false;
+        return;
+    }
+    if (!first_.empty()) {
+        if (!first_.back())
+            out_ << ',';
+        first_.back() = false;
+    }
+}
+
+JsonWriter& JsonWriter::beginObject()
+{
+    separate();
+    out_ << '{';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::endObject()
+{
+    first_.pop_back();
+    out_ << '}';
+    if (first_.empty())
+        out_ << '\n';
+    return *this;
+}
+
+JsonWriter& JsonWriter::beginArray()
+{
+    separate();
+    out_ << '[';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::endArray()
+{
+    first_.pop_back();
+    out_ << ']';
+    if (first_.empty())
+        out_ << '\n';
+    return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name)
+{
+    value(name);
+    out_ << ':';
+    afterKey_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view text)
+{
+    separate();
+    out_ << '"';
+    for (char c : text) {
+        switch (c) {
+        case '"': out_ << "\\\""; break;
+        case '\\': out_ << "\\\\"; break;
+        case '\n': out_ << "\\n"; break;
+        case '\t': out_ << "\\t"; break;
+        case '\r': out_ << "\\r"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char escaped[8];
+                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                out_ << escaped;
+            } else {
+                out_ << c;
+            }
+        }
+    }
+    out_ << '"';
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(bool flag)
+{
+    separate();
+    out_ << (flag ? "true" : "false");
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::int64_t number)
+{
+    separate();
+    out_ << number;
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::uint64_t number)
+{
+    separate();
+    out_ << number;
+    return *this;
+}
+
+JsonWriter& JsonWriter::time(const std::optional<bgtask::TimePoint>& time)
+{
+    return time ? value(isoTime(*time)) : null();
+}
+
+JsonWriter& JsonWriter::null()
+{
+    separate();
+    out_ << "null";
+    return *this;
+}
+
+void printTable(std::ostream& out, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<std::size_t> widths(headers.size());
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        widths[i] = headers[i].size();
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size());
+    auto printRow = [&](const std::vector<std::string>& cells) {
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            out << cells[i];
+            if (i + 1 < cells.size())
+                out << std::string(widths[i] - cells[i].size() + 2, ' ');
+        }
+        out << '\n';
+    };
+    printRow(headers);
+    for (const auto& row : rows)
+        printRow(row);
+}
+
+namespace {
+
+using namespace bgtask;
+
+std::vector<std::string> optionWords(const ProcessingTaskRequest& r)
+{
+    std::vector<std::string> words;
+    if (r.requiresNetworkConnectivity)
+        words.emplace_back("network");
+    if (r.networkType)
+        words.emplace_back("network=" + std::string(toString(*r.networkType)));
+    if (r.requiresExternalPower)
+        words.emplace_back("external-power");
+    if (r.requiresBatteryNotLow)
+        words.emplace_back("battery-not-low");
+    return words;
+}
+
+std::vector<std::string> optionWords(const TaskRequest& request)
+{
+    return std::visit(
+        [](const auto& r) -> std::vector<std::string> {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, ProcessingTaskRequest>) {
+                return optionWords(r);
+            } else if constexpr (std::is_same_v<T, HealthResearchTaskRequest>) {
+                auto words = optionWords(static_cast<const ProcessingTaskRequest&>(r));
+                if (r.protectionTypeOfRequiredData)
+                    words.emplace_back("data=" + std::string(toString(*r.protectionTypeOfRequiredData)));
+                return words;
+            } else if constexpr (std::is_same_v<T, ContinuedProcessingTaskRequest>) {
+                std::vector<std::string> words;
+                if (r.strategy == SubmissionStrategy::Fail)
+                    words.emplace_back("fail-if-busy");
+                if (contains(r.requiredResources, Resources::Gpu))
+                    words.emplace_back("gpu");
+                return words;
+            } else {
+                return {};
+            }
+        },
+        request);
+}
+
+void writeProcessing(JsonWriter& json, const ProcessingTaskRequest& r)
+{
+    json.key("requiresNetworkConnectivity").value(r.requiresNetworkConnectivity);
+    json.key("requiresExternalPower").value(r.requiresExternalPower);
+    json.key("networkType");
+    r.networkType ? json.value(toString(*r.networkType)) : json.null();
+    json.key("requiresBatteryNotLow").value(r.requiresBatteryNotLow);
+}
+
+} // namespace
+
+std::string describeOptions(const TaskRequest& request)
+{
+    const auto words = optionWords(request);
+    if (words.empty())
+        return "-";
+    std::string text;
+    for (const auto& word : words)
+        text += (text.empty() ? "" : ", ") + word;
+    return text;
+}
+
+void writeOptions(JsonWriter& json, const TaskRequest& request)
+{
+    json.key("earliestBeginDate").time(earliestBeginDateOf(request));
+    std::visit(
+        [&](const auto& r) {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, ProcessingTaskRequest>) {
+                writeProcessing(json, r);
+            } else if constexpr (std::is_same_v<T, HealthResearchTaskRequest>) {
+                writeProcessing(json, r);
+                json.key("protectionTypeOfRequiredData");
+                r.protectionTypeOfRequiredData ? json.value(toString(*r.protectionTypeOfRequiredData)) : json.null();
+            } else if constexpr (std::is_same_v<T, ContinuedProcessingTaskRequest>) {
+                json.key("title").value(r.title);
+                json.key("subtitle").value(r.subtitle);
+                json.key("strategy").value(toString(r.strategy));
+                json.key("requiredResources").beginArray();
+                if (contains(r.requiredResources, Resources::Gpu))
+                    json.value("gpu");
+                json.endArray();
+            }
+        },
+        request);
+}
+
+std::string plainWords(std::string_view subReason)
+{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kFriendly{{
+        {"no-scheduler", "bgtaskd is not reachable"},
+        {"no-such-request", "no such pending request"},
+        {"not-an-app", "not an app"},
+        {"protocol-mismatch", "bgtaskd speaks another version of the interface"},
+    }};
+    for (const auto& [reason, words] : kFriendly)
+        if (reason == subReason)
+            return std::string(words);
+    std::string words(subReason);
+    std::replace(words.begin(), words.end(), '-', ' ');
+    return words;
+}
+
+void printError(std::ostream& err, const bgtask::SchedulerError& error)
+{
+    err << "bgtaskctl: ";
+    if (!error.subReason().empty())
+        err << plainWords(error.subReason()) << ": ";
+    err << error.message() << '\n';
+}
+
+} // namespace bgtaskctl

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// How bgtaskctl writes: aligned tables for people, a small streaming JSON writer for --json,
+// and the one error line format ("bgtaskctl: <sub-reason in plain words>: <message>").
+// Borrows the streams it writes to.
+#pragma once
+
+#include <bgtask/SchedulerError.h>
+#include <bgtask/TaskRequest.h>
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgtaskctl {
+
+// Streams JSON without building a tree: begin/end calls nest, commas are automatic.
+class JsonWriter {
+public:
+    explicit JsonWriter(std::ostream& out);
+
+    JsonWriter& beginObject();
+    JsonWriter& endObject();
+    JsonWriter& beginArray();
+    JsonWriter& endArray();
+    JsonWriter& key(std::string_view name);
+    JsonWriter& value(std::string_view text);
+    JsonWriter& value(const char* text) { return value(std::string_view(text)); }
+    JsonWriter& value(bool flag);
+    JsonWriter& value(std::int64_t number);
+    JsonWriter& value(std::uint64_t number);
+    // ISO 8601 UTC, or null when unset.
+    JsonWriter& time(const std::optional<bgtask::TimePoint>& time);
+    JsonWriter& null();
+
+private:
+    void separate();
+
+    std::ostream& out_;
+    std::vector<bool> first_;  // per open container: nothing written yet
+    bool afterKey_ = false;
+};
+
+// Columns padded to their widest cell; the last column is not padded.
+void printTable(std::ostream& out, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows);
+
+// A request's options in short words for tables: "external-power, unmetered", or "-".
+std::string describeOptions(const bgtask::TaskRequest& request);
+// The same options as JSON object members (camelCase keys), written into an open object.
+void writeOptions(JsonWriter& json, const bgtask::TaskRequest& request);
+
+// "no-such-request" → "no such request"; a few sub-reasons get a friendlier sentence.
+std::string plainWords(std::string_view subReason);
+// Writes "bgtaskctl: <plain words>: <message>" (or "bgtaskctl: <message>") and a newline.
+void printError(std::ostream& err, const bgtask::SchedulerError& error);
+
+} // namespace bgtaskctl

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// One SQLite connection: prepares statements, keeps a small cache of the hot ones, runs schema
+// scripts and brackets transactions. Owns the sqlite3 handle and the cached statements; knows
+// nothing about bgtaskd's tables. Every SQLite failure becomes core::Error(Internal,
+// "store-failed", "<what>: <sqlite message>").
+#pragma once
+
+#include "Statement.h"
+
+#include "../core/Error.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+
+namespace bgtask::store {
+
+class Database {
+public:
+    // Opens (creating if missing) the file read-write with a 5 s busy timeout and reads its
+    // schema, which writes nothing. Throws core::Error(Internal, "store-open-failed",
+    // "<path>: <reason>") when the file cannot be opened for writing or is not a database.
+    explicit Database(const std::filesystem::path& file);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    Statement prepare(std::string_view sql);
+    // The same prepared statement every time for the same SQL text, reset with its parameters
+    // unbound. Valid until the Database is destroyed.
+    Statement& cached(std::string_view sql);
+    // Runs every statement of a parameterless script (schema changes, pragmas), in order.
+    void execute(std::string_view script);
+
+    int userVersion();
+    void setUserVersion(int version);
+    std::int64_t lastInsertId() const;
+    std::int64_t changes() const;
+
+    // Explicit transactions: BEGIN IMMEDIATE takes the write lock up front, so a transaction
+    // never fails half-way with SQLITE_BUSY when it starts to write. They do not nest.
+    bool inTransaction() const;
+    void begin();
+    void commit();
+    // Never throws: used from destructors and on error paths.
+    void rollback() noexcept;
+    // Runs body all-or-nothing: in a transaction of its own, or, when one is already open, in
+    // a savepoint of it, so that a failed multi-statement mutation leaves nothing half done
+    // even in a batch whose caller carries on.
+    template <typename Body>
+    void atomically(Body&& body)
+    {
+        const bool own = !inTransaction();
+        if (own)
+            begin();
+        else
+            cached("SAVEPOINT atomically").run();
+        try {
+            body();
+        } catch (...) {
+            if (own)
+                rollback();
+            else
+                rollbackToSavepoint();
+            throw;
+        }
+        if (own)
+            commit();
+        else
+            cached("RELEASE atomically").run();
+    }
+
+private:
+    Statement prepare(std::string_view sql, unsigned flags);
+    void rollbackToSavepoint() noexcept;
+
+    sqlite3* db_ = nullptr;
+    // Destroyed (finalized) before db_ is closed: see ~Database().
+    std::map<std::string, Statement, std::less<>> cache_;
+};
+
+// The sentence of a core::Error, without its "sub-reason: " prefix.
+std::string errorText(const core::Error& error);
+
+// Throws core::Error(Internal, "store-failed", "<what>: <the connection's last error>").
+[[noreturn]] void throwStoreFailed(sqlite3* db, std::string_view what);
+
+} // namespace bgtask::store
