@@ -47,9 +47,15 @@ Config loadConfig(const std::filesystem::path& file)
     std::stringstream text;
     text << in.rdbuf();
     const auto parsed = core::parseKeyFile(text.str());
+    const auto where = [&](int line) { return file.string() + ":" + std::to_string(line) + ": "; };
     if (!parsed.errors.empty())
-        throw std::runtime_error(file.string() + ":" + std::to_string(parsed.errors.front().line) + ": " +
-                                 parsed.errors.front().message);
+        throw std::runtime_error(where(parsed.errors.front().line) + parsed.errors.front().message);
+    // Every group is read here, so a repeat anywhere is an error.
+    if (!parsed.duplicates.empty()) {
+        const auto& repeat = parsed.duplicates.front();
+        throw std::runtime_error(where(repeat.line) + "key " + repeat.key + " is set twice in [" +
+                                 repeat.group + "] (first on line " + std::to_string(repeat.firstLine) + ")");
+    }
 
     auto& l = config.limits;
     using Setter = std::function<void(const std::string&)>;
@@ -64,14 +70,14 @@ Config loadConfig(const std::filesystem::path& file)
         {"Quotas.MaxPendingProcessing", [&](const auto& v) { l.maxPendingProcessing = parseCount(v); }},
     };
     for (const auto& entry : parsed.entries) {
-        const auto where = file.string() + ":" + std::to_string(entry.line) + ": ";
         auto it = keys.find(entry.group + "." + entry.key);
         if (it == keys.end())
-            throw std::runtime_error(where + "unknown setting " + entry.key + " in [" + entry.group + "]");
+            throw std::runtime_error(where(entry.line) + "unknown setting " + entry.key + " in [" +
+                                     entry.group + "]");
         try {
             it->second(entry.value);
         } catch (const std::invalid_argument& e) {
-            throw std::runtime_error(where + entry.key + ": " + e.what());
+            throw std::runtime_error(where(entry.line) + entry.key + ": " + e.what());
         }
     }
     return config;

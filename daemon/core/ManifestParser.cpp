@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ManifestParser.h"
 
+#include "KeyFile.h"
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -9,78 +11,16 @@ namespace bgtask::core {
 
 namespace {
 
-constexpr std::size_t kMaxNameLength = 255;   // D-Bus's limit for bus names
-constexpr std::string_view kWhitespace = " \t\r\f\v";
 constexpr std::string_view kApplicationGroup = "Application";
 constexpr std::string_view kFileSuffix = ".conf";
 constexpr std::string_view kWildcardSuffix = ".*";
 constexpr std::string_view kKnownKeys[] = {"Id",    "BusName",      "PermittedIdentifiers",
                                            "Kinds", "Entitlements", "Exec"};
 
-std::string_view trim(std::string_view s)
-{
-    const auto first = s.find_first_not_of(kWhitespace);
-    if (first == std::string_view::npos)
-        return {};
-    return s.substr(first, s.find_last_not_of(kWhitespace) - first + 1);
-}
-
-// GLib string lists: ';'-separated with an optional trailing ';'. Items are trimmed and empty
-// ones skipped, so "a.b; c.d;" reads as two items, as a packager would expect.
-std::vector<std::string> splitList(std::string_view value)
-{
-    std::vector<std::string> items;
-    while (!value.empty()) {
-        const auto semicolon = value.find(';');
-        const auto item = trim(value.substr(0, semicolon));
-        if (!item.empty())
-            items.emplace_back(item);
-        if (semicolon == std::string_view::npos)
-            break;
-        value.remove_prefix(semicolon + 1);
-    }
-    return items;
-}
-
-// ASCII only, independent of the C locale.
-bool isNameChar(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Shared by identifiers and app ids; app ids double as D-Bus well-known names, whose elements
-// may not start with a digit.
-bool isValidReverseDns(std::string_view name, bool forbidLeadingDigit)
-{
-    if (name.empty() || name.size() > kMaxNameLength)
-        return false;
-    std::size_t elements = 0;
-    for (;;) {
-        const auto dot = name.find('.');
-        const auto element = name.substr(0, dot);
-        if (element.empty() || !std::ranges::all_of(element, isNameChar))
-            return false;
-        if (forbidLeadingDigit && isDigit(element.front()))
-            return false;
-        ++elements;
-        if (dot == std::string_view::npos)
-            break;
-        name.remove_prefix(dot + 1);
-    }
-    return elements >= 2;
-}
-
-struct Entry {
-    std::string value;
-    int line = 0;
-};
-
-// One pass over the lines collects the [Application] entries; a second step interprets them,
-// so that the order of keys in the file does not matter (PermittedIdentifiers needs Id and
-// Kinds). Errors and warnings are kept apart: a rejected file reports only what rejected it.
+// KeyFile reads the lines; this class decides what the groups and [Application] keys mean, in
+// a step after reading so that the order of keys in the file does not matter
+// (PermittedIdentifiers needs Id and Kinds). Errors and warnings are kept apart: a rejected file
+// reports only what rejected it.
 class Parser {
 public:
     explicit Parser(std::string_view fileName) : fileName_(fileName) {}
@@ -88,13 +28,10 @@ public:
     ManifestParseResult run(std::string_view text);
 
 private:
-    enum class Section { None, Application, Other };
+    void readGroups(const std::vector<KeyFileGroup>& groups);
+    void readEntries(const KeyFile& file);
 
-    void readLine(std::string_view line, int number);
-    void readGroupHeader(std::string_view line, int number);
-    void readKeyValue(std::string_view line, int number);
-
-    const Entry* required(std::string_view key);
+    const KeyFileEntry* required(std::string_view key);
     void readId();
     void readBusName();
     void readKinds();
@@ -107,9 +44,7 @@ private:
     void warning(int line, std::string message) { warnings_.push_back({line, std::move(message)}); }
 
     std::string_view fileName_;
-    Section section_ = Section::None;
-    bool sawApplication_ = false;
-    std::map<std::string, Entry, std::less<>> entries_;
+    std::map<std::string, KeyFileEntry, std::less<>> entries_;   // [Application] keys
     Manifest manifest_;
     bool idValid_ = false;
     std::vector<ManifestProblem> errors_;
@@ -118,16 +53,11 @@ private:
 
 ManifestParseResult Parser::run(std::string_view text)
 {
-    int number = 0;
-    while (!text.empty()) {
-        const auto newline = text.find('\n');
-        readLine(text.substr(0, newline), ++number);
-        if (newline == std::string_view::npos)
-            break;
-        text.remove_prefix(newline + 1);
-    }
-    if (!sawApplication_)
-        error(0, "the file has no [Application] group");
+    const KeyFile file = parseKeyFile(text);
+    for (const auto& problem : file.errors)
+        error(problem.line, problem.message);
+    readGroups(file.groups);
+    readEntries(file);
     readId();
     readBusName();
     readKinds();
@@ -146,71 +76,45 @@ ManifestParseResult Parser::run(std::string_view text)
     return result;
 }
 
-// GLib keyfile syntax: '#' comments, [Group] headers, Key=Value. Values are taken literally;
-// GLib's backslash escapes are not interpreted, since no valid value of a known key needs one.
-void Parser::readLine(std::string_view line, int number)
+void Parser::readGroups(const std::vector<KeyFileGroup>& groups)
 {
-    line = trim(line);
-    if (line.empty() || line.front() == '#')
-        return;
-    if (line.front() == '[')
-        readGroupHeader(line, number);
-    else
-        readKeyValue(line, number);
+    bool sawApplication = false;
+    for (const auto& group : groups) {
+        if (group.name != kApplicationGroup) {
+            // Other groups may belong to a newer bgtaskd or to another tool; ignoring them
+            // keeps the manifest usable.
+            warning(group.line, "group [" + group.name + "] is not known and is ignored");
+            continue;
+        }
+        if (sawApplication)
+            error(group.line, "group [Application] appears more than once");
+        sawApplication = true;
+    }
+    if (!sawApplication)
+        error(0, "the file has no [Application] group");
 }
 
-void Parser::readGroupHeader(std::string_view line, int number)
+// Only [Application] is read, so only its repeated keys are errors; a repeat is an error even
+// for an unknown key, since the packager cannot have meant both values.
+void Parser::readEntries(const KeyFile& file)
 {
-    const auto name = line.substr(1, line.size() - 1 - (line.back() == ']' ? 1 : 0));
-    if (line.back() != ']' || name.empty() || name.find_first_of("[]") != std::string_view::npos) {
-        error(number, "'" + std::string(line) + "' is not a valid group header");
-        section_ = Section::Other;
-        return;
+    for (const auto& repeat : file.duplicates) {
+        if (repeat.group == kApplicationGroup)
+            error(repeat.line, "key " + repeat.key + " is set twice (first on line " +
+                                   std::to_string(repeat.firstLine) + ")");
     }
-    if (name != kApplicationGroup) {
-        // Other groups may belong to a newer bgtaskd or to another tool; ignoring them keeps
-        // the manifest usable.
-        warning(number, "group [" + std::string(name) + "] is not known and is ignored");
-        section_ = Section::Other;
-        return;
+    for (const auto& entry : file.entries) {
+        if (entry.group != kApplicationGroup)
+            continue;
+        // Unknown keys are a warning, not an error, so a manifest written for a newer bgtaskd
+        // still loads here.
+        if (std::ranges::find(kKnownKeys, entry.key) == std::end(kKnownKeys))
+            warning(entry.line, "key " + entry.key + " is not known and is ignored");
+        entries_.emplace(entry.key, entry);
     }
-    if (sawApplication_)
-        error(number, "group [Application] appears more than once");
-    sawApplication_ = true;
-    section_ = Section::Application;
 }
 
-void Parser::readKeyValue(std::string_view line, int number)
-{
-    const auto equals = line.find('=');
-    if (equals == std::string_view::npos) {
-        error(number, "'" + std::string(line) + "' is neither a group header nor Key=Value");
-        return;
-    }
-    const auto key = trim(line.substr(0, equals));
-    if (key.empty()) {
-        error(number, "the line has no key before '='");
-        return;
-    }
-    if (section_ == Section::None) {
-        error(number, "key " + std::string(key) + " appears before any group");
-        return;
-    }
-    if (section_ == Section::Other)
-        return;
-    if (auto it = entries_.find(key); it != entries_.end()) {
-        error(number, "key " + std::string(key) + " is set twice (first on line " +
-                          std::to_string(it->second.line) + ")");
-        return;
-    }
-    // Unknown keys are a warning, not an error, so a manifest written for a newer bgtaskd
-    // still loads here.
-    if (std::ranges::find(kKnownKeys, key) == std::end(kKnownKeys))
-        warning(number, "key " + std::string(key) + " is not known and is ignored");
-    entries_.emplace(std::string(key), Entry{std::string(trim(line.substr(equals + 1))), number});
-}
-
-const Entry* Parser::required(std::string_view key)
+const KeyFileEntry* Parser::required(std::string_view key)
 {
     const auto it = entries_.find(key);
     if (it == entries_.end()) {
@@ -224,7 +128,7 @@ const Entry* Parser::required(std::string_view key)
 // installing a manifest under a name it does not own.
 void Parser::readId()
 {
-    const Entry* id = required("Id");
+    const KeyFileEntry* id = required("Id");
     if (!fileName_.ends_with(kFileSuffix)) {
         error(0, "file name '" + std::string(fileName_) + "' does not end in .conf");
         return;
@@ -263,7 +167,7 @@ void Parser::readBusName()
 
 void Parser::readKinds()
 {
-    const Entry* entry = required("Kinds");
+    const KeyFileEntry* entry = required("Kinds");
     if (entry == nullptr)
         return;
     const auto items = splitList(entry->value);
@@ -296,7 +200,7 @@ void Parser::readEntitlements()
 
 void Parser::readIdentifiers()
 {
-    const Entry* entry = required("PermittedIdentifiers");
+    const KeyFileEntry* entry = required("PermittedIdentifiers");
     if (entry == nullptr)
         return;
     const auto items = splitList(entry->value);
@@ -357,17 +261,6 @@ void Parser::readExec()
 ManifestParseResult parseManifest(std::string_view text, std::string_view fileName)
 {
     return Parser(fileName).run(text);
-}
-
-// Wildcards ("prefix.*") are manifest syntax, not identifiers: '*' is not a name character.
-bool isValidIdentifier(std::string_view identifier)
-{
-    return isValidReverseDns(identifier, false);
-}
-
-bool isValidAppId(std::string_view id)
-{
-    return isValidReverseDns(id, true);
 }
 
 } // namespace bgtask::core

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "Manifest.h"
+#include "Names.h"   // isValidAppId, isValidIdentifier: callers reach them through this header
 
 #include <optional>
 #include <string>
@@ -25,10 +26,5 @@ struct ManifestParseResult {
 
 // fileName is the file's base name; the app id must equal it without ".conf".
 ManifestParseResult parseManifest(std::string_view text, std::string_view fileName);
-
-// Reverse-DNS names (app ids, identifiers): 1-255 chars of [A-Za-z0-9_-] in at least two
-// non-empty dot-separated elements, no element starting with a digit for app ids.
-bool isValidAppId(std::string_view id);
-bool isValidIdentifier(std::string_view identifier);
 
 } // namespace bgtask::core
