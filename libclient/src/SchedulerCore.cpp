@@ -76,10 +76,22 @@ void SchedulerCore::setApplicationIdLocked(std::string appId, std::string busNam
         throw translateError(e);
     }
     auto proxy = translatingErrors([&] { return std::make_unique<SchedulerProxy>(*connection); });
+    auto ownerWatch = translatingErrors([&] {
+        return connection->addMatch(
+            std::string("type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='") +
+                api::kBusName + "'",
+            [this](sdbus::Message& message) {
+                std::string name, oldOwner, newOwner;
+                message >> name >> oldOwner >> newOwner;
+                onSchedulerOwnerChanged(newOwner);
+            });
+    });
 
     connection_ = std::move(connection);
     handlerObject_ = std::move(handler);
     schedulerProxy_ = std::move(proxy);
+    ownerWatch_ = std::move(ownerWatch);
     appId_ = std::move(appId);
     busName_ = std::move(busName);
     loopThread_ = std::thread([this] { runLoop(); });
@@ -228,6 +240,32 @@ std::function<void()> SchedulerCore::onExpire(const std::string& path, std::stri
     return [running = std::move(running), reason = std::move(reason)] {
         running.impl->expire(*running.task, ExpirationReason::fromString(reason));
     };
+}
+
+void SchedulerCore::onSchedulerOwnerChanged(const std::string& owner) noexcept
+{
+    std::vector<std::string> identifiers;
+    {
+        std::lock_guard lock(mutex_);
+        schedulerOwner_ = owner;
+        if (owner.empty())
+            return;
+        for (const auto& [identifier, handler] : handlers_)
+            identifiers.push_back(identifier);
+    }
+    if (identifiers.empty())
+        return;
+    try {
+        for (const auto& refused : schedulerProxy_->Register(identifiers)) {
+            warn("register again", refused, "the app's manifest no longer permits it");
+            std::lock_guard lock(mutex_);
+            handlers_.erase(refused);
+        }
+    } catch (const sdbus::Error& e) {
+        warn("register the launch handlers again with", api::kBusName, translateError(e).what());
+    } catch (const std::exception& e) {
+        warn("register the launch handlers again with", api::kBusName, e.what());
+    }
 }
 
 bool SchedulerCore::isFromScheduler(const std::string& sender)

@@ -60,6 +60,9 @@ private:
     SchedulerProxy& scheduler();
     void setApplicationIdLocked(std::string appId, std::string busName);
     void runLoop() noexcept;
+    // On the loop thread: bgtaskd (re)started or stopped. Registrations end with bgtaskd's
+    // connection, so a new bgtaskd gets them again.
+    void onSchedulerOwnerChanged(const std::string& owner) noexcept;
 
     mutable std::mutex setupMutex_;
     std::string appId_;
@@ -67,6 +70,7 @@ private:
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<HandlerObject> handlerObject_;
     std::unique_ptr<SchedulerProxy> schedulerProxy_;
+    sdbus::Slot ownerWatch_;
     std::thread loopThread_;
 
     std::mutex mutex_;
