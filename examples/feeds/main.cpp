@@ -251,6 +251,8 @@ int main(int argc, char** argv)
 
     FeedsApp app(*options);
     try {
+        if (!options->submitIn)
+            log("waiting for refresh launches");
         if (!app.start())
             return 1;
         if (options->submitIn) {
@@ -261,7 +263,6 @@ int main(int argc, char** argv)
             app.waitUntilIdle(*options->submitIn < 5s ? *options->submitIn + 3s : 0s);
             return 0;
         }
-        log("waiting for refresh launches");
         app.waitUntilIdle(30s);
         log("idle, exiting");
         return 0;

@@ -3,6 +3,8 @@
 
 #include "SchedulerCore.h"
 
+#include <sdbus-c++/Types.h>
+
 namespace bgtask {
 
 Scheduler& Scheduler::shared()
@@ -14,6 +16,10 @@ Scheduler& Scheduler::shared()
 Scheduler::Scheduler()
     : core_(std::make_shared<detail::SchedulerCore>())
 {
+    // sdbus-c++ keeps the messages of every Variant on a function-local static connection.
+    // Creating it now makes it outlive this (static) scheduler, whose bus thread may still
+    // destroy Variants until the destructor has joined it.
+    sdbus::Variant prime(false);
 }
 
 Scheduler::~Scheduler()

@@ -95,16 +95,20 @@ void SchedulerCore::setApplicationIdLocked(std::string appId, std::string busNam
     appId_ = std::move(appId);
     busName_ = std::move(busName);
     loopThread_ = std::thread([this] { runLoop(); });
+    ready_.store(schedulerProxy_.get(), std::memory_order_release);
 }
 
 std::string SchedulerCore::applicationId() const
 {
-    std::lock_guard setup(setupMutex_);
+    if (ready_.load(std::memory_order_acquire) == nullptr)
+        return {};
     return appId_;
 }
 
 SchedulerProxy& SchedulerCore::scheduler()
 {
+    if (auto* proxy = ready_.load(std::memory_order_acquire))
+        return *proxy;
     std::lock_guard setup(setupMutex_);
     if (!schedulerProxy_) {
         const char* appId = std::getenv("BGTASK_APP_ID");
@@ -128,7 +132,8 @@ void SchedulerCore::runLoop() noexcept
 
 bool SchedulerCore::isLoopThread() const
 {
-    std::lock_guard setup(setupMutex_);
+    if (ready_.load(std::memory_order_acquire) == nullptr)
+        return false;
     return loopThread_.joinable() && loopThread_.get_id() == std::this_thread::get_id();
 }
 

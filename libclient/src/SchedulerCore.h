@@ -3,9 +3,11 @@
 // handler object, the Scheduler1 proxy, the registered launch handlers and the running tasks.
 // Owns all of them; tasks refer back to it weakly.
 //
-// Locking: setupMutex_ guards the one-time set-up (app id, connection, handler object, proxy);
-// mutex_ guards the handler and task tables. Neither is held during a D-Bus call, since a call
-// made off the loop thread waits for the loop thread, which may need mutex_.
+// Locking: setupMutex_ serialises the one-time set-up (app id, connection, handler object, proxy),
+// which ends by publishing ready_; after that those members never change and are read without
+// the lock, so the loop thread (which runs while sdbus-c++ holds its own bus mutex) never waits
+// for setupMutex_. mutex_ guards the handler and task tables and is never held during a D-Bus
+// call, since a call made off the loop thread waits for the loop thread, which may need mutex_.
 #pragma once
 
 #include "HandlerObject.h"
@@ -16,6 +18,7 @@
 
 #include <sdbus-c++/IConnection.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +75,7 @@ private:
     std::unique_ptr<SchedulerProxy> schedulerProxy_;
     sdbus::Slot ownerWatch_;
     std::thread loopThread_;
+    std::atomic<SchedulerProxy*> ready_{nullptr};  // set once, after everything above
 
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const LaunchHandler>> handlers_;
