@@ -54,6 +54,8 @@ public:
     // the app's start-up is over (the scheduler waits for it after launching the app). Returns
     // false when the app's manifest does not permit the identifier. Registering an identifier
     // twice throws SchedulerError(InvalidArgument, "already-registered") (Apple's app would crash).
+    // Throws SchedulerError(NoScheduler, "no-scheduler") when bgtaskd cannot be reached. If
+    // bgtaskd restarts, the library registers every handler again by itself.
     bool registerTask(std::string identifier, LaunchHandler handler);
 
     // Submits a request, replacing a pending one with the same identifier. Returns once the
