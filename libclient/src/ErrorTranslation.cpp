@@ -98,7 +98,8 @@ SchedulerError translateError(const sdbus::Error& error)
         return SchedulerError(fromApi(*code), std::move(split.subReason), std::move(split.text));
     }
     if (meansNoScheduler(name))
-        return SchedulerError(Code::NoScheduler, kNoScheduler, "bgtaskd is not reachable (" + describe(error) + ")");
+        return SchedulerError(Code::NoScheduler, kNoScheduler,
+                              "nobody answers for org.bgtaskd (" + describe(error) + ")");
     if (name == "org.freedesktop.DBus.Error.AccessDenied")
         return SchedulerError(Code::AccessDenied, "bus-policy", describe(error));
     if (meansProtocolMismatch(name))
