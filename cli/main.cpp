@@ -23,6 +23,7 @@ int main(int argc, char** argv)
     auto* userFlag = app.add_flag("--user", user, "Talk to the user's bgtaskd on the session bus (the default)");
     app.add_flag("--system", system, "Talk to the system's bgtaskd on the system bus")->excludes(userFlag);
     app.require_subcommand(1);
+    app.fallthrough();   // global options (--json, --system) may also follow the subcommand
     app.footer("Examples:\n"
                "  bgtaskctl list                          what is pending, why it waits, what runs\n"
                "  bgtaskctl history --since 1h            what ran in the last hour and how it ended\n"

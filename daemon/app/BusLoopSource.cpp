@@ -3,6 +3,8 @@
 
 #include "EventLoop.h"
 
+#include "service/Log.h"
+
 #include <systemd/sd-event.h>
 
 #include <cstdint>
@@ -29,7 +31,14 @@ BusLoopSource::~BusLoopSource()
 
 void BusLoopSource::process()
 {
-    while (connection_.processPendingRequest()) {
+    for (;;) {
+        try {
+            if (!connection_.processPendingRequest())
+                return;
+        } catch (const std::exception& e) {
+            // A handler let something escape; the message is lost, the daemon keeps serving.
+            service::logger("bus")->error("Failed to process a bus message: {}, ignoring", e.what());
+        }
     }
 }
 

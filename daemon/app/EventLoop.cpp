@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "EventLoop.h"
 
+#include "service/Log.h"
+
 #include <systemd/sd-event.h>
 
 #include <cerrno>
@@ -17,6 +19,18 @@
 
 namespace bgtask::app {
 namespace {
+
+// Every callback of the loop runs through here: an exception is a bug to log, never a reason
+// for the daemon to stop serving.
+template <typename F>
+void guarded(const char* what, F&& f)
+{
+    try {
+        f();
+    } catch (const std::exception& e) {
+        service::logger("daemon")->error("Failed to run {}: {}, ignoring", what, e.what());
+    }
+}
 
 void check(int r, const char* what)
 {
@@ -57,7 +71,7 @@ int EventLoop::dispatchPosted(sd_event_source*, void* self)
     auto batch = std::move(loop.posted_);
     loop.posted_.clear();
     for (auto& fn : batch)
-        fn();
+        guarded("a deferred call", fn);
     return 0;
 }
 
@@ -73,7 +87,8 @@ void EventLoop::onSignals(const std::vector<int>& signals, std::function<void(in
         sd_event_source* source = nullptr;
         check(sd_event_add_signal(event_, &source, s,
                                   [](sd_event_source*, const signalfd_siginfo* si, void* self) {
-                                      static_cast<EventLoop*>(self)->signalHandler_(static_cast<int>(si->ssi_signo));
+                                      auto& loop = *static_cast<EventLoop*>(self);
+                                      guarded("a signal handler", [&] { loop.signalHandler_(static_cast<int>(si->ssi_signo)); });
                                       return 0;
                                   },
                                   this),
@@ -94,7 +109,7 @@ void Deferred::schedule() { sd_event_source_set_enabled(source_, SD_EVENT_ONESHO
 
 int Deferred::dispatch(sd_event_source*, void* self)
 {
-    static_cast<Deferred*>(self)->fn_();
+    guarded("a deferred call", static_cast<Deferred*>(self)->fn_);
     return 0;
 }
 
@@ -122,7 +137,7 @@ void WallTimer::arm(std::optional<core::TimePoint> at)
 
 int WallTimer::dispatch(sd_event_source*, std::uint64_t, void* self)
 {
-    static_cast<WallTimer*>(self)->fn_();
+    guarded("the scheduling timer", static_cast<WallTimer*>(self)->fn_);
     return 0;
 }
 
@@ -157,7 +172,7 @@ int ClockChangeWatch::dispatch(sd_event_source*, int fd, std::uint32_t, void* se
     const auto n = read(fd, &expirations, sizeof expirations);
     if (n < 0 && errno == ECANCELED) {
         watch.rearm();
-        watch.fn_();
+        guarded("a clock change", watch.fn_);
     }
     return 0;
 }

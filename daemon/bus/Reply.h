@@ -6,6 +6,7 @@
 #include "ErrorTranslation.h"
 
 #include "service/CommitQueue.h"
+#include "service/Log.h"
 
 #include <sdbus-c++/MethodResult.h>
 
@@ -17,10 +18,15 @@ inline service::CommitQueue::Done replyWhenDone(sdbus::Result<>&& result)
 {
     auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
     return [shared](const core::Error* error) {
-        if (error)
-            shared->returnError(toDbusError(*error));
-        else
-            shared->returnResults();
+        // The caller may be gone or may not want a reply; that must never reach the loop.
+        try {
+            if (error)
+                shared->returnError(toDbusError(*error));
+            else
+                shared->returnResults();
+        } catch (const sdbus::Error& e) {
+            service::logger("bus")->warn("Failed to send a reply: {}, ignoring", e.what());
+        }
     };
 }
 

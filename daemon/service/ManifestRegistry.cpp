@@ -17,8 +17,17 @@ const std::vector<ManifestIssue>& ManifestRegistry::reload()
 {
     manifests_.clear();
     issues_.clear();
-    for (const auto& dir : dataDirs_)
+    std::vector<fs::path> seen;   // XDG_DATA_HOME may also be listed in XDG_DATA_DIRS
+    for (const auto& dir : dataDirs_) {
+        std::error_code ec;
+        auto canonical = fs::weakly_canonical(dir, ec);
+        if (ec)
+            canonical = dir;
+        if (std::find(seen.begin(), seen.end(), canonical) != seen.end())
+            continue;
+        seen.push_back(canonical);
         loadDirectory(dir / "bgtaskd" / "apps");
+    }
     return issues_;
 }
 

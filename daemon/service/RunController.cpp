@@ -246,10 +246,15 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
     const auto now = effects_.now();
     log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
                 reason.empty() ? "" : ": ", reason);
-    if (run.delivered)
-        effects_.withdrawTask(runId);
+    // The task object goes only after the outcome is committed and SetTaskCompleted answered:
+    // sd-bus checks a reply against the vtable of the object that received the call.
     commits_.enqueue([runId, outcome, reason, now](store::Store& s) { s.finishRun(runId, outcome, reason, now); },
-                     std::move(done));
+                     [this, runId, delivered = run.delivered, done = std::move(done)](const core::Error* e) {
+                         if (done)
+                             done(e);
+                         if (delivered)
+                             effects_.withdrawTask(runId);
+                     });
     emit(run, "ended", reason, outcome);
     effects_.requestPlan();
 }

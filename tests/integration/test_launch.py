@@ -42,6 +42,9 @@ class LaunchTest(DaemonTestCase):
         self.assertEqual((launch["identifier"], launch["kind"]), (ID, "app-refresh"))
         run = eventually(lambda: self.last_run(App=APP), 10)
         self.assertEqual((run["Outcome"], run["Identifier"], bool(run["Simulated"])), ("completed", ID, False))
+        # SetTaskCompleted was answered (not left without a reply or failed).
+        self.assertEqual(len(eventually(lambda: self.app_events(APP, "completed"), 5)), 1)
+        self.assertEqual(self.app_events(APP, "complete-error"), [])
         self.assertEqual(self.list_requests(), [], "a launched request is consumed")
 
     def test_a_running_task_is_listed_with_its_deadline_and_task_object(self):
