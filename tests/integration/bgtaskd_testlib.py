@@ -67,7 +67,7 @@ def usec(seconds_from_now):
 class PrivateBus:
     """A dbus-daemon of type session with its own service directory."""
 
-    def __init__(self, root):
+    def __init__(self, root, env):
         self.root = root
         self.service_dir = os.path.join(root, "services")
         os.makedirs(self.service_dir, exist_ok=True)
@@ -83,7 +83,7 @@ class PrivateBus:
                 "</busconfig>\n")
         out = subprocess.run(
             ["dbus-daemon", f"--config-file={conf}", "--fork", "--print-address=1", "--print-pid=2"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True, env=os.environ.copy())
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True, env=env)
         self.address = out.stdout.strip()
         self.pid = int(out.stderr.strip().splitlines()[-1])
 
@@ -103,7 +103,6 @@ class DaemonTestCase(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="bgtaskd-test-")
-        self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"))
         self.data_dir = os.path.join(self.tmp, "data")
         self.apps_dir = os.path.join(self.data_dir, "bgtaskd", "apps")
         os.makedirs(self.apps_dir)
@@ -114,11 +113,13 @@ class DaemonTestCase(unittest.TestCase):
         with open(self.config, "w") as f:
             f.write("[Limits]\n" + "".join(f"{k}={v}\n" for k, v in self.limits.items()))
         self.env = os.environ.copy()
-        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_daemon.address
         self.env["XDG_DATA_HOME"] = self.data_dir
         self.env["XDG_DATA_DIRS"] = self.data_dir
         self.env["XDG_CACHE_HOME"] = os.path.join(self.tmp, "cache")
         self.env["HOME"] = self.tmp
+        # Activated apps inherit the bus daemon's environment, so it gets the test's.
+        self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"), self.env)
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_daemon.address
         self.daemon = None
         self.daemon_logs = []
         self._bus = None
