@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "SubmitClient.h"
+
+#include "Window.h"
+
+#include <bgtask/bgtask.h>
+
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace bgtask::bench {
+namespace {
+
+// Far enough ahead that the planner never finds a request due during the benchmark.
+TimePoint oneDayFromNow()
+{
+    return Clock::now() + std::chrono::hours(24);
+}
+
+ProcessingTaskRequest requestFor(std::string identifier, TimePoint notBefore)
+{
+    return ProcessingTaskRequest{.identifier = std::move(identifier), .earliestBeginDate = notBefore};
+}
+
+} // namespace
+
+int runSubmitClient(const SubmitOptions& options)
+{
+    if (options.identifiers.empty())
+        throw std::invalid_argument("no identifiers to submit");
+    auto& scheduler = Scheduler::shared();
+    scheduler.setApplicationId(options.appId);
+    const auto notBefore = oneDayFromNow();
+    // Warm-up, and the proof that manifest and quota fit before anything is measured.
+    scheduler.submit(requestFor(options.identifiers.front(), notBefore));
+
+    auto window = Window::await();
+    std::size_t next = 1;
+    bool reported = false;
+    for (auto now = SteadyClock::now(); window.open(now); ++next) {
+        const auto begin = now;
+        try {
+            scheduler.submit(requestFor(options.identifiers[next % options.identifiers.size()], notBefore));
+            now = SteadyClock::now();
+            window.record(begin, now);
+        } catch (const SchedulerError& e) {
+            now = SteadyClock::now();
+            window.fail(now);
+            if (!std::exchange(reported, true))
+                std::cerr << "bgtaskd-bench-client: Failed to submit for " << options.appId << ": " << e.what() << '\n';
+        }
+    }
+    window.report(options.latencyFile);
+    return 0;
+}
+
+int runFill(const FillOptions& options)
+{
+    auto& scheduler = Scheduler::shared();
+    scheduler.setApplicationId(options.appId);
+    const auto notBefore = oneDayFromNow();
+    unsigned submitted = 0;
+    unsigned errors = 0;
+    for (unsigned i = 0; i < options.count; ++i) {
+        try {
+            scheduler.submit(requestFor(options.identifierPrefix + ".t" + std::to_string(i), notBefore));
+            ++submitted;
+        } catch (const SchedulerError& e) {
+            if (errors++ == 0)
+                std::cerr << "bgtaskd-bench-client: Failed to submit for " << options.appId << ": " << e.what() << '\n';
+        }
+    }
+    announce("done " + std::to_string(submitted) + " " + std::to_string(errors));
+    return 0;
+}
+
+} // namespace bgtask::bench

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Clients of bgtaskd through libbgtask, as an app would be: bgtask::Scheduler::shared(),
+// setApplicationId(), then submits of processing requests due one day from now, so that nothing
+// launches while the benchmark runs.
+//  - runSubmitClient: submits in a loop over a measured window, cycling through a few identifiers
+//    so that each submit replaces a pending request and the app stays within its quota.
+//  - runFill: submits `count` distinct identifiers once (fills the daemon for the idle phase).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bgtask::bench {
+
+struct SubmitOptions {
+    std::string appId;
+    std::vector<std::string> identifiers;
+    std::string latencyFile;
+};
+
+struct FillOptions {
+    std::string appId;
+    std::string identifierPrefix;   // identifiers are <prefix>.t<N>
+    unsigned count = 0;
+};
+
+int runSubmitClient(const SubmitOptions& options);
+// Prints "done <submitted> <errors>".
+int runFill(const FillOptions& options);
+
+} // namespace bgtask::bench
