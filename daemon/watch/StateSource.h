@@ -18,7 +18,12 @@ public:
     virtual ~StateSink() = default;
     // Applies a partial update from `source` (which sets only its own fields). The sink compares
     // the whole state and publishes only real changes, coalesced per loop turn.
+    // `apply` assigns the source's fields unconditionally (it never reads the state it is given),
+    // so that a sink can also tell which fields a source reports by applying it to probe states.
     virtual void update(std::string_view source, const std::function<void(core::SystemState&)>& apply) = 0;
+    // Asks for a new plan although no field changed: the world moved under the old one (the
+    // machine resumed from sleep, so every timer and deadline must be looked at again).
+    virtual void replan() {}
 };
 
 class StateSource {
