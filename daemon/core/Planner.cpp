@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -70,31 +71,52 @@ void noteWakeup(Plan& plan, TimePoint moment, TimePoint now)
 // A task is one-shot per identifier: while a run of it is active (even one still launching),
 // a resubmitted request waits, so an app never has two tasks of one identifier at once.
 // Continued processing ignores EarliestBeginDate (Apple uses "now"); for the other kinds the
-// date is a floor, so "due" only means "may start", never "must start".
-Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running, TimePoint now)
+// date is a floor, so "due" only means "may start", never "must start". Every blocker is
+// listed so that explain shows all that must change; a waiting request has a known due time
+// only when the date is all it waits for, since conditions change without notice.
+Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running,
+                   const SystemState& state, const GatingPolicy& policy, TimePoint now)
 {
+    Readiness result;
     const bool active = std::ranges::any_of(
         running, [&](const RunningTask& run) { return sameTask(run.request, request); });
     if (active)
-        return {false, "previous-run-active: a run of this identifier is still active", std::nullopt};
-    if (request.kind == TaskKind::ContinuedProcessing)
-        return {true, "", std::nullopt};
+        result.unmet.push_back(
+            {"previous-run-active", "previous-run-active: a run of this identifier is still active"});
     const auto& earliest = request.options.earliestBeginDate;
-    if (earliest && *earliest > now)
-        return {false, "earliest-begin-date: not before " + formatUtc(*earliest), *earliest};
-    return {true, "", std::nullopt};
+    const bool early = request.kind != TaskKind::ContinuedProcessing && earliest && *earliest > now;
+    if (early)
+        result.unmet.push_back(
+            {"earliest-begin-date", "earliest-begin-date: not before " + formatUtc(*earliest)});
+    auto conditions = unmetConditions(request, state, policy);
+    std::ranges::move(conditions, std::back_inserter(result.unmet));
+
+    result.due = result.unmet.empty();
+    if (!result.due)
+        result.reason = result.unmet.front().reason;
+    if (early && result.unmet.size() == 1)
+        result.dueAt = *earliest;
+    return result;
+}
+
+Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running, TimePoint now)
+{
+    return evaluate(request, running, favourableSystemState(), GatingPolicy{}, now);
 }
 
 // Requests launch in submission order (ids ascend with submission). Every deadline is reached
 // at "now >= moment", so a wakeup scheduled for the moment itself acts on it; only moments
-// strictly after now are candidates for the next wakeup.
-Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now)
+// strictly after now are candidates for the next wakeup. A run is acted on once per plan: one
+// past its deadline expires for "time-limit" even if it also lost a condition, and a run being
+// expired for a lost condition no longer needs a wakeup at its deadline.
+Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
+          const SystemState& state, const GatingPolicy& policy, TimePoint now)
 {
     Plan result;
 
     std::vector<const TaskRequest*> due;
     for (const auto& request : pending) {
-        const auto readiness = evaluate(request, running, now);
+        const auto readiness = evaluate(request, running, state, policy, now);
         if (readiness.due)
             due.push_back(&request);
         else if (readiness.dueAt)
@@ -111,17 +133,24 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 
     for (const auto& run : running) {
         const auto moment = runMoment(run);
-        if (!moment)
-            continue;
-        if (now >= *moment)
+        if (moment && now >= *moment) {
             runList(result, run.state).push_back(run.runId);
-        else
+        } else if (auto lost = lostCondition(run, state, policy)) {
+            result.expireFor.emplace_back(run.runId, std::move(*lost));
+        } else if (moment) {
             noteWakeup(result, *moment, now);
+        }
     }
     std::ranges::sort(result.launchTimedOut);
     std::ranges::sort(result.expire);
     std::ranges::sort(result.terminate);
+    std::ranges::sort(result.expireFor);
     return result;
+}
+
+Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now)
+{
+    return plan(pending, running, favourableSystemState(), GatingPolicy{}, now);
 }
 
 } // namespace bgtask::core

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The planner as a pure function of time: earliest begin dates, one active run per identifier,
-// the moments at which runs time out, expire or are terminated, and the next wakeup.
+// The planner as a pure function of time and system state: earliest begin dates, one active run
+// per identifier, the moments at which runs time out, expire or are terminated, the next
+// wakeup, requests held by unmet conditions and runs expired for a lost one.
 #include "Fixtures.h"
 
 #include "core/Planner.h"
@@ -252,4 +253,263 @@ TEST_CASE("Planner lists runs to act on in run id order and has nothing to wake 
     CHECK(p.expire == std::vector<std::int64_t>{10, 20, 30});
     CHECK_FALSE(p.nextWakeup.has_value());
     CHECK_FALSE(plan({}, {}, now).nextWakeup.has_value());
+}
+
+// ---- System state and gating policy ------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> conditionsOf(const Readiness& readiness)
+{
+    std::vector<std::string> ids;
+    for (const auto& u : readiness.unmet)
+        ids.push_back(u.condition);
+    return ids;
+}
+
+// One way to leave each condition unmet: the kind and options that ask for it and the change
+// to a favourable state that fails it.
+struct Gate {
+    std::string condition;
+    TaskKind kind;
+    void (*ask)(RequestOptions&);
+    void (*spoil)(SystemState&);
+};
+
+const Gate kGates[] = {
+    {"network", TaskKind::Processing, [](RequestOptions& o) { o.requiresNetworkConnectivity = true; },
+     [](SystemState& s) { s.connectivity = Connectivity::Portal; }},
+    {"network-unmetered", TaskKind::AppRefresh,
+     [](RequestOptions& o) { o.networkType = NetworkType::Unmetered; },
+     [](SystemState& s) { s.metered = true; }},
+    {"external-power", TaskKind::Processing, [](RequestOptions& o) { o.requiresExternalPower = true; },
+     [](SystemState& s) { s.onExternalPower.reset(); }},
+    {"battery-not-low", TaskKind::HealthResearch,
+     [](RequestOptions& o) { o.requiresBatteryNotLow = true; },
+     [](SystemState& s) {
+         s.batteryPercent = 12;
+         s.batteryState = BatteryState::NotCharging;
+     }},
+    {"low-battery", TaskKind::AppRefresh, [](RequestOptions&) {},
+     [](SystemState& s) {
+         s.batteryPercent = 12;
+         s.batteryState = BatteryState::Discharging;
+     }},
+    {"user-idle", TaskKind::Processing, [](RequestOptions&) {},
+     [](SystemState& s) { s.userIdle = false; }},
+    {"low-power-mode", TaskKind::AppRefresh, [](RequestOptions&) {},
+     [](SystemState& s) { s.lowPowerMode = true; }},
+    {"data-protection", TaskKind::HealthResearch,
+     [](RequestOptions& o) { o.protectionTypeOfRequiredData = Protection::Complete; },
+     [](SystemState& s) { s.sessionLocked = true; }},
+    {"gpu", TaskKind::ContinuedProcessing,
+     [](RequestOptions& o) { o.requiredResources = std::vector<std::string>{"gpu"}; },
+     [](SystemState& s) { s.gpuAvailable = false; }},
+};
+
+TaskRequest gatedRequest(const Gate& gate, std::int64_t id = 1,
+                         std::optional<TimePoint> earliest = std::nullopt)
+{
+    TaskRequest r = pendingRequest(id, gate.kind, "org.example.Feeds.run", earliest);
+    gate.ask(r.options);
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("Planner holds a request for each unmet condition and launches it once the condition is met")
+{
+    const auto gate = GENERATE(from_range(std::begin(kGates), std::end(kGates)));
+    CAPTURE(gate.condition);
+    const TimePoint now = referenceTime();
+    const TaskRequest request = gatedRequest(gate);
+    SystemState spoilt = favourableSystemState();
+    gate.spoil(spoilt);
+
+    const auto waiting = evaluate(request, {}, spoilt, GatingPolicy{}, now);
+    CHECK_FALSE(waiting.due);
+    CHECK(conditionsOf(waiting) == std::vector<std::string>{gate.condition});
+    CHECK(waiting.reason == waiting.unmet.front().reason);
+    CHECK(waiting.reason.starts_with(gate.condition + ": "));
+    CHECK_FALSE(waiting.dueAt.has_value());
+    const Plan held = plan(std::span(&request, 1), {}, spoilt, GatingPolicy{}, now);
+    CHECK(held.launch.empty());
+    CHECK_FALSE(held.nextWakeup.has_value());   // a state change, not a moment, will free it
+
+    const auto met = evaluate(request, {}, favourableSystemState(), GatingPolicy{}, now);
+    CHECK(met.due);
+    CHECK(met.reason.empty());
+    CHECK(met.unmet.empty());
+    const Plan launched =
+        plan(std::span(&request, 1), {}, favourableSystemState(), GatingPolicy{}, now);
+    CHECK(launched.launch == std::vector<std::int64_t>{1});
+}
+
+TEST_CASE("Planner lists every blocker in order and knows a due time only when the date is the one blocker")
+{
+    const bool active = GENERATE(false, true);
+    const bool early = GENERATE(false, true);
+    const bool unpowered = GENERATE(false, true);
+    CAPTURE(active, early, unpowered);
+    const TimePoint now = referenceTime();
+    const TimePoint earliest = now + 1min;
+
+    TaskRequest request = pendingRequest(1, TaskKind::Processing, "org.example.Feeds.run",
+                                         early ? std::optional(earliest) : std::nullopt);
+    request.options.requiresExternalPower = true;
+    std::vector<RunningTask> running;
+    if (active)
+        running.push_back(runIn(RunState::Running, 100, now + 2h));
+    SystemState state = favourableSystemState();
+    if (unpowered)
+        state.onExternalPower = false;
+
+    std::vector<std::string> expected;
+    if (active)
+        expected.push_back("previous-run-active");
+    if (early)
+        expected.push_back("earliest-begin-date");
+    if (unpowered)
+        expected.push_back("external-power");
+    const auto readiness = evaluate(request, running, state, GatingPolicy{}, now);
+    CHECK(conditionsOf(readiness) == expected);
+    CHECK(readiness.due == expected.empty());
+    CHECK(readiness.reason == (expected.empty() ? "" : readiness.unmet.front().reason));
+    const bool dateOnly = early && !active && !unpowered;
+    CHECK(readiness.dueAt == (dateOnly ? std::optional(earliest) : std::nullopt));
+
+    const Plan p = plan(std::span(&request, 1), running, state, GatingPolicy{}, now);
+    CHECK(p.launch.size() == (expected.empty() ? 1U : 0U));
+    const std::optional<TimePoint> wakeup =
+        dateOnly ? std::optional(earliest) : active ? std::optional(now + 2h) : std::nullopt;
+    CHECK(p.nextWakeup == wakeup);
+}
+
+TEST_CASE("Planner expires a running task whose condition was lost, for that condition")
+{
+    const auto [lost, reason] = GENERATE(table<std::string, std::string>({
+        {"nothing", ""},
+        {"power", "external-power-lost"},
+        {"network", "network-lost"},
+        {"lock", "session-locked"},
+        {"activity", "user-active"},
+    }));
+    const auto runState = GENERATE(RunState::Launching, RunState::Running, RunState::Expiring);
+    const bool simulated = GENERATE(false, true);
+    CAPTURE(lost, toString(runState), simulated);
+    const TimePoint now = referenceTime();
+
+    RunningTask run = runIn(runState, 7, now + 1min);
+    run.simulated = simulated;
+    run.request.kind = TaskKind::HealthResearch;
+    run.request.options.requiresExternalPower = true;
+    run.request.options.requiresNetworkConnectivity = true;
+    run.request.options.protectionTypeOfRequiredData = Protection::Complete;
+    SystemState state = favourableSystemState();
+    if (lost == "power")
+        state.onExternalPower = false;
+    if (lost == "network")
+        state.connectivity = Connectivity::None;
+    if (lost == "lock")
+        state.sessionLocked = true;
+    if (lost == "activity")
+        state.userIdle = false;
+
+    const Plan p = plan({}, std::span(&run, 1), state, GatingPolicy{}, now);
+    const bool expires = !reason.empty() && runState == RunState::Running && !simulated;
+    using Expiry = std::vector<std::pair<std::int64_t, std::string>>;
+    CHECK(p.expireFor == (expires ? Expiry{{7, reason}} : Expiry{}));
+    CHECK(p.expire.empty());
+    CHECK(p.launchTimedOut.empty());
+    CHECK(p.terminate.empty());
+    // A run being expired is acted on now; any other still wakes the planner at its moment.
+    CHECK(p.nextWakeup == (expires ? std::nullopt : std::optional(now + 1min)));
+}
+
+TEST_CASE("A run past its deadline expires for the time limit and not again for a lost condition")
+{
+    const TimePoint now = referenceTime();
+    const auto offset = GENERATE(as<Duration>{}, -1s, 0us, 1s);   // now - deadline
+    CAPTURE(offset.count());
+    const RunningTask run = runIn(RunState::Running, 7, now - offset);
+    SystemState state = favourableSystemState();
+    state.userIdle = false;
+
+    const Plan p = plan({}, std::span(&run, 1), state, GatingPolicy{}, now);
+    const bool pastDeadline = offset >= Duration{0};
+    CHECK(p.expire == (pastDeadline ? std::vector<std::int64_t>{7} : std::vector<std::int64_t>{}));
+    CHECK(p.expireFor.size() == (pastDeadline ? 0U : 1U));
+}
+
+TEST_CASE("Planner lists exactly the runs whose condition was lost, in run id order")
+{
+    const TimePoint now = referenceTime();
+    const auto run = [&](std::int64_t id, TaskKind kind, RunState state, void (*ask)(RequestOptions&)) {
+        RunningTask r = runIn(state, id, now + 1h, "org.example.Feeds.r" + std::to_string(id));
+        r.request.kind = kind;
+        ask(r.request.options);
+        return r;
+    };
+    const auto power = [](RequestOptions& o) { o.requiresExternalPower = true; };
+    const auto nothing = [](RequestOptions&) {};
+    const auto complete = [](RequestOptions& o) { o.protectionTypeOfRequiredData = Protection::Complete; };
+    std::vector<RunningTask> running{
+        run(40, TaskKind::AppRefresh, RunState::Running, power),           // power lost
+        run(10, TaskKind::Processing, RunState::Running, nothing),         // user active
+        run(20, TaskKind::AppRefresh, RunState::Running, nothing),         // refresh: exempt
+        run(30, TaskKind::HealthResearch, RunState::Running, complete),    // session locked
+        run(50, TaskKind::Processing, RunState::Expiring, power),          // already expiring
+        run(60, TaskKind::Processing, RunState::Launching, power),         // not yet running
+        run(70, TaskKind::ContinuedProcessing, RunState::Running, nothing),
+    };
+    running.push_back(run(80, TaskKind::Processing, RunState::Running, power));
+    running.back().simulated = true;                                      // RunNow: never expired
+    SystemState state = favourableSystemState();
+    state.onExternalPower = false;
+    state.userIdle = false;
+    state.sessionLocked = true;
+
+    const Plan p = plan({}, running, state, GatingPolicy{}, now);
+    using Expiry = std::vector<std::pair<std::int64_t, std::string>>;
+    CHECK(p.expireFor ==
+          Expiry{{10, "user-active"}, {30, "session-locked"}, {40, "external-power-lost"}});
+    CHECK(p.expire.empty());
+    CHECK(p.terminate.empty());
+}
+
+TEST_CASE("The planner without a system state plans as in a favourable state with the default policy")
+{
+    // The daemon still calls the old overloads; they must stay what they were.
+    const TimePoint now = referenceTime();
+    const auto kind = GENERATE(from_range(std::begin(kAllTaskKinds), std::end(kAllTaskKinds)));
+    const auto offset = GENERATE(as<Duration>{}, -1min, 0us, 1min);   // earliest - now
+    const bool active = GENERATE(false, true);
+    const auto runState = GENERATE(RunState::Launching, RunState::Running, RunState::Expiring);
+    CAPTURE(toString(kind), offset.count(), active, toString(runState));
+
+    TaskRequest request = pendingRequest(1, kind, "org.example.Feeds.run", now + offset);
+    request.options.requiresExternalPower = true;   // met in a favourable state
+    request.options.networkType = NetworkType::Unmetered;
+    const RunningTask run =
+        runIn(runState, 9, now + 30s, active ? "org.example.Feeds.run" : "org.example.Feeds.else");
+
+    const auto before = evaluate(request, std::span(&run, 1), now);
+    const auto after =
+        evaluate(request, std::span(&run, 1), favourableSystemState(), GatingPolicy{}, now);
+    CHECK(before.due == after.due);
+    CHECK(before.reason == after.reason);
+    CHECK(before.dueAt == after.dueAt);
+    CHECK(conditionsOf(before) == conditionsOf(after));
+    CHECK(before.due == (!active && (kind == TaskKind::ContinuedProcessing || offset <= Duration{0})));
+
+    const Plan old = plan(std::span(&request, 1), std::span(&run, 1), now);
+    const Plan fresh =
+        plan(std::span(&request, 1), std::span(&run, 1), favourableSystemState(), GatingPolicy{}, now);
+    CHECK(old.launch == fresh.launch);
+    CHECK(old.launchTimedOut == fresh.launchTimedOut);
+    CHECK(old.expire == fresh.expire);
+    CHECK(old.terminate == fresh.terminate);
+    CHECK(old.nextWakeup == fresh.nextWakeup);
+    CHECK(old.expireFor.empty());
+    CHECK(fresh.expireFor.empty());
 }
