@@ -17,13 +17,17 @@
 #include "service/ManifestRegistry.h"
 #include "service/TaskService.h"
 #include "store/Store.h"
+#include "watch/SourceRegistry.h"
+#include "watch/StateAggregator.h"
 
 #include <bgtask-api/Names.h>
 
 #include <sdbus-c++/IConnection.h>
 #include <systemd/sd-daemon.h>
 
+#include <cctype>
 #include <csignal>
+#include <map>
 
 namespace bgtask::app {
 namespace {
@@ -50,7 +54,29 @@ struct Daemon::Parts {
     std::unique_ptr<bus::ManagerAdaptor> manager;
     std::unique_ptr<bus::TaskObjects> tasks;
     std::unique_ptr<bus::NameWatcher> names;
+    std::unique_ptr<sdbus::IConnection> systemBus;   // for NetworkManager, logind, ppd
+    std::unique_ptr<BusLoopSource> systemBusSource;
+    std::unique_ptr<Deferred> stateFlush;
+    std::unique_ptr<watch::StateAggregator> state;
+    std::unique_ptr<watch::SourceRegistry> sources;
 };
+
+namespace {
+
+// "onExternalPower" → "OnExternalPower": the D-Bus spelling of a SystemState field.
+std::map<std::string, std::string> dbusSourceNames(const std::map<std::string, std::string>& sources)
+{
+    std::map<std::string, std::string> out;
+    for (const auto& [name, source] : sources) {
+        std::string field = name;
+        if (!field.empty())
+            field[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(field[0])));
+        out.emplace(std::move(field), source);
+    }
+    return out;
+}
+
+} // namespace
 
 Daemon::Daemon(Options options) : options_(std::move(options)), parts_(std::make_unique<Parts>()) {}
 
@@ -58,6 +84,8 @@ Daemon::~Daemon()
 {
     // Adaptors and proxies go before the connection they live on.
     if (parts_) {
+        parts_->sources.reset();
+        parts_->systemBusSource.reset();
         parts_->names.reset();
         parts_->tasks.reset();
         parts_->manager.reset();
@@ -68,6 +96,35 @@ Daemon::~Daemon()
         parts_->activator.reset();
         parts_->busSource.reset();
     }
+}
+
+void Daemon::startStateSources()
+{
+    auto& p = *parts_;
+    if (options_.systemBus) {
+        p.systemBus.reset();   // the D-Bus sources share the daemon's own connection below
+    } else {
+        try {
+            p.systemBus = sdbus::createSystemBusConnection();
+            p.systemBusSource = std::make_unique<BusLoopSource>(p.loop, *p.systemBus);
+        } catch (const sdbus::Error& e) {
+            log()->warn("Failed to connect to the system bus: {}; network, session and power-profile "
+                        "state stay unknown", e.getMessage());
+        }
+    }
+    sdbus::IConnection* systemBus = options_.systemBus ? p.connection.get() : p.systemBus.get();
+    std::vector<std::string> disabled(options_.disabledSources.begin(), options_.disabledSources.end());
+    p.stateFlush = std::make_unique<Deferred>(p.loop, [&p] { p.state->flush(); });
+    p.state = std::make_unique<watch::StateAggregator>(
+        [&p] { p.stateFlush->schedule(); },
+        [&p, disabled](const core::SystemState& state) {
+            p.service->setSystemState(state);
+            p.manager->setSystemState(state, dbusSourceNames(p.state->sources()), disabled);
+        },
+        [&p] { p.service->requestPlan(); });
+    p.manager->setSystemState(p.state->state(), {}, disabled);
+    p.sources = std::make_unique<watch::SourceRegistry>(p.loop.raw(), systemBus, options_.disabledSources);
+    p.sources->start(*p.state);
 }
 
 int Daemon::run()
@@ -114,7 +171,10 @@ int Daemon::run()
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,
                 options_.systemBus ? "system" : "session");
 
-    // 4. Scheduling, signals, readiness.
+    // 4. System state: sources feed one aggregator; a real change re-plans and is published.
+    startStateSources();
+
+    // 5. Scheduling, signals, readiness.
     p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p](int sig) {
         if (sig == SIGHUP) {
             for (const auto& issue : p.manifests->reload())

@@ -17,6 +17,8 @@ public:
     int run();
 
 private:
+    void startStateSources();
+
     struct Parts;
     Options options_;
     std::unique_ptr<Parts> parts_;

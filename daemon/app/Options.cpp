@@ -33,6 +33,11 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode)
     app.add_option("--config", configFile, "Configuration file (default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf)");
     app.add_option("--data-dir", dataDirs,
                    "Search <DIR>/bgtaskd/apps for manifests instead of the XDG data directories (repeatable)");
+    std::vector<std::string> disabled;
+    app.add_option("--disable-source", disabled,
+                   "Do not watch this state source (power, gpu, network, session, power-profile); "
+                   "its state stays unknown. Repeatable; for debugging")
+        ->check(CLI::IsMember(std::vector<std::string>{"power", "gpu", "network", "session", "power-profile"}));
     app.add_flag("-v,--verbose", o.verbosity, "More log output (-vv for debug evidence)");
     try {
         app.parse(argc, argv);
@@ -52,6 +57,7 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode)
     }
     for (const auto& d : dataDirs)
         o.dataDirs.emplace_back(d);
+    o.disabledSources.insert(disabled.begin(), disabled.end());
     if (o.dataDirs.empty())
         o.dataDirs = o.systemBus ? std::vector<fs::path>{"/etc", "/usr/local/share", "/usr/share"}
                                  : service::ManifestRegistry::userDataDirs();

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ struct Options {
     std::filesystem::path stateDir;            // default: $XDG_STATE_HOME/bgtaskd
     std::filesystem::path configFile;          // default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf
     std::vector<std::filesystem::path> dataDirs;   // default: XDG data dirs
+    std::set<std::string> disabledSources;        // --disable-source=NAME (repeatable)
     int verbosity = 0;
 };
 

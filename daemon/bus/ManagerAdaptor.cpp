@@ -59,6 +59,23 @@ void ManagerAdaptor::Cancel(sdbus::Result<>&& result, std::string app, std::stri
     service_.cancelFor(app, identifier, replyWhenDone(std::move(result)));
 }
 
+void ManagerAdaptor::setSystemState(const core::SystemState& state,
+                                    const std::map<std::string, std::string>& sources,
+                                    const std::vector<std::string>& disabledSources)
+{
+    if (state == state_ && sources == sources_ && disabledSources == disabledSources_)
+        return;
+    state_ = state;
+    sources_ = sources;
+    disabledSources_ = disabledSources;
+    getObject().emitPropertiesChangedSignal(INTERFACE_NAME, {"SystemState"});
+}
+
+ManagerAdaptor::Dict ManagerAdaptor::SystemState()
+{
+    return encodeSystemState(state_, sources_, disabledSources_);
+}
+
 void ManagerAdaptor::publish(const service::TaskEvent& event)
 {
     namespace key = api::key;

@@ -3,6 +3,7 @@
 // also emits TaskChanged for the service.
 #pragma once
 
+#include "core/SystemState.h"
 #include "service/Effects.h"
 #include "service/TaskService.h"
 
@@ -17,6 +18,9 @@ public:
     ~ManagerAdaptor();
 
     void publish(const service::TaskEvent& event);
+    // Replaces the SystemState property and emits PropertiesChanged when it differs.
+    void setSystemState(const core::SystemState& state, const std::map<std::string, std::string>& sources,
+                        const std::vector<std::string>& disabledSources);
 
 private:
     using Dict = std::map<std::string, sdbus::Variant>;
@@ -27,10 +31,14 @@ private:
     void Cancel(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     std::string Version() override { return version_; }
     int64_t StartedAt() override { return core::toUsec(startedAt_); }
+    Dict SystemState() override;
 
     service::TaskService& service_;
     std::string version_;
     core::TimePoint startedAt_;
+    core::SystemState state_;
+    std::map<std::string, std::string> sources_;
+    std::vector<std::string> disabledSources_;
 };
 
 } // namespace bgtask::bus

@@ -163,4 +163,33 @@ Dict encodeRunRecord(const core::RunRecord& r)
             {key::kSimulated, r.simulated}};
 }
 
+Dict encodeSystemState(const core::SystemState& state, const std::map<std::string, std::string>& sources,
+                       const std::vector<std::string>& disabledSources)
+{
+    Dict d;
+    auto put = [&d](const char* key, const auto& value) {
+        if (value)
+            d[key] = *value;
+    };
+    put("OnExternalPower", state.onExternalPower);
+    put("BatteryPercent", state.batteryPercent);
+    if (state.batteryState)
+        d["BatteryState"] = std::string(toString(*state.batteryState));
+    if (state.connectivity)
+        d["Connectivity"] = std::string(toString(*state.connectivity));
+    put("Metered", state.metered);
+    put("GpuAvailable", state.gpuAvailable);
+    put("SessionLocked", state.sessionLocked);
+    put("UserIdle", state.userIdle);
+    put("UserLoggedInSinceBoot", state.userLoggedInSinceBoot);
+    put("LowPowerMode", state.lowPowerMode);
+    std::map<std::string, std::string> known;
+    for (const auto& [key, source] : sources)
+        if (d.count(key))
+            known[key] = source;
+    d["Sources"] = known;
+    d["DisabledSources"] = disabledSources;
+    return d;
+}
+
 } // namespace bgtask::bus

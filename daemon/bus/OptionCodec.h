@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/RequestOptions.h"
+#include "core/SystemState.h"
 #include "core/Run.h"
 #include "service/TaskService.h"
 #include "store/Store.h"
@@ -27,5 +28,10 @@ Dict encodeActiveRun(const service::ActiveRun& run);
 Dict encodeRunRecord(const core::RunRecord& record);
 
 std::string taskObjectPath(std::int64_t runId);
+
+// Manager1.SystemState: unknown fields are left out; sources maps each known key to the source
+// that reported it.
+Dict encodeSystemState(const core::SystemState& state, const std::map<std::string, std::string>& sources,
+                       const std::vector<std::string>& disabledSources);
 
 } // namespace bgtask::bus

@@ -3,6 +3,8 @@
 
 #include "Log.h"
 
+#include <algorithm>
+
 namespace bgtask::service {
 namespace {
 
@@ -122,8 +124,25 @@ void RunController::registered(const std::string& connection, const std::string&
 
 void RunController::busNameOwnerChanged(const std::string& busName, const std::string& newOwner)
 {
-    if (!newOwner.empty() && awaitingLaunchedOwner_.erase(busName))
-        launchedConnections_.insert(newOwner);
+    if (!newOwner.empty()) {
+        if (awaitingLaunchedOwner_.erase(busName))
+            launchedConnections_.insert(newOwner);
+        return;
+    }
+    // The process that held the name went away before registering (an app that submitted and
+    // quit while its request became due): start the app again for the runs still waiting.
+    for (const auto& app : manifests_.all()) {
+        if (app.busName != busName)
+            continue;
+        const bool waiting = std::any_of(runs_.begin(), runs_.end(), [&](const auto& entry) {
+            return entry.second.task.request.app == app.id && !entry.second.delivered &&
+                   entry.second.task.request.kind != core::TaskKind::ContinuedProcessing;
+        });
+        if (waiting) {
+            log()->info("{} left the bus before registering; activating it again", app.id);
+            activateFor(app);
+        }
+    }
 }
 
 void RunController::deliver(ActiveRun& run, const std::string& connection)

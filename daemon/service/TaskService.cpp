@@ -157,7 +157,7 @@ void TaskService::checkContinuedCanRun(const std::string& caller, const core::Ta
     const auto strategy = request.options.strategy.value_or(core::Strategy::Queue);
     if (strategy != core::Strategy::Fail)
         return;
-    const auto readiness = core::evaluate(request, runs_.snapshot(), effects_.now());
+    const auto readiness = core::evaluate(request, runs_.snapshot(), state_, policy_, effects_.now());
     if (!readiness.due)
         throw core::Error(core::ErrorCode::ImmediateRunIneligible, "cannot-start-now",
                           request.identifier + " cannot start now (" + readiness.reason + ")");
@@ -237,7 +237,7 @@ std::vector<RequestView> TaskService::listRequests() const
     std::vector<RequestView> out;
     out.reserve(book_.size());
     for (const auto& r : book_.all())
-        out.push_back({r, core::evaluate(r, running, now)});
+        out.push_back({r, core::evaluate(r, running, state_, policy_, now)});
     return out;
 }
 
@@ -302,15 +302,23 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
     runs_.busNameOwnerChanged(name, newOwner);
 }
 
+void TaskService::setSystemState(const core::SystemState& state)
+{
+    state_ = state;
+    effects_.requestPlan();
+}
+
 void TaskService::planNow()
 {
     const auto now = effects_.now();
     const auto running = runs_.snapshot();
-    const auto plan = core::plan(book_.all(), running, now);
+    const auto plan = core::plan(book_.all(), running, state_, policy_, now);
     for (auto id : plan.launchTimedOut)
         runs_.launchTimedOut(id);
     for (auto id : plan.expire)
         runs_.expire(id, "time-limit");
+    for (const auto& [id, reason] : plan.expireFor)
+        runs_.expire(id, reason);
     for (auto id : plan.terminate)
         runs_.terminate(id);
     if (!plan.launch.empty()) {
@@ -330,7 +338,7 @@ void TaskService::planNow()
         }
     }
     const bool acted = !plan.launch.empty() || !plan.launchTimedOut.empty() ||
-                       !plan.expire.empty() || !plan.terminate.empty();
+                       !plan.expire.empty() || !plan.terminate.empty() || !plan.expireFor.empty();
     if (acted)
         effects_.requestPlan();   // the next pass arms the timer for the new state
     else

@@ -14,8 +14,10 @@
 #include "RequestBook.h"
 #include "RunController.h"
 
+#include "core/Conditions.h"
 #include "core/Limits.h"
 #include "core/Planner.h"
+#include "core/SystemState.h"
 #include "store/Store.h"
 
 #include <functional>
@@ -65,6 +67,13 @@ public:
     void nameOwnerChanged(const std::string& name, const std::string& oldOwner,
                           const std::string& newOwner);
 
+    // The machine's state as the sources see it; a change re-plans (launches what became
+    // eligible, expires runs whose condition was lost).
+    void setSystemState(const core::SystemState& state);
+    const core::SystemState& systemState() const { return state_; }
+    // Re-plan now (resume from sleep, clock change).
+    void requestPlan() { effects_.requestPlan(); }
+
     // The scheduling decision: act on core::plan() and arm the timer.
     void planNow();
     void flushCommits() { commits_.flush(); }
@@ -93,6 +102,9 @@ private:
     CommitQueue commits_;
     RunController runs_;
     std::int64_t nextRequestId_ = 1;
+    // Until the first report of the sources, the state is unknown everywhere.
+    core::SystemState state_;
+    core::GatingPolicy policy_;
 };
 
 } // namespace bgtask::service

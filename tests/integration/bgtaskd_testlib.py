@@ -244,8 +244,12 @@ class DaemonTestCase(unittest.TestCase):
         """Manifest + D-Bus service file: bgtaskd can start this app by activation."""
         self.install_manifest(app_id, identifiers, kinds)
         cmd = self.app_command(app_id, behavior, identifiers, extra)
-        with open(os.path.join(self.bus_daemon.service_dir, f"{app_id}.service"), "w") as f:
+        # Atomically: dbus-daemon re-reads its service directory on inotify and must never
+        # see a half-written file.
+        final = os.path.join(self.bus_daemon.service_dir, f"{app_id}.service")
+        with open(final + ".tmp", "w") as f:
             f.write(f"[D-BUS Service]\nName={app_id}\nExec={' '.join(cmd)}\n")
+        os.rename(final + ".tmp", final)
 
     def run_testapp(self, app_id, behavior="serve", identifiers=(), extra=()):
         """Starts a test app in the foreground (as a user would); returns the process."""

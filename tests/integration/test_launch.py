@@ -47,6 +47,17 @@ class LaunchTest(DaemonTestCase):
         self.assertEqual(self.app_events(APP, "complete-error"), [])
         self.assertEqual(self.list_requests(), [], "a launched request is consumed")
 
+    def test_an_app_that_quits_while_its_request_falls_due_is_activated_again(self):
+        conn = self.app_bus(APP)
+        self.scheduler(conn).Submit("app-refresh", ID, dbus.Dictionary({}, signature="sv"))
+        # The name is still held (by a process that will never register) when the run starts.
+        eventually(lambda: self.list_running(), 5)
+        time.sleep(0.5)
+        conn.release_name(APP)
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertEqual(run["Outcome"], "completed")
+        self.assertIn("activating it again", self.daemon_log())
+
     def test_a_running_task_is_listed_with_its_deadline_and_task_object(self):
         self.install_activatable_testapp(APP, [ID], behavior="complete", extra=["--work-seconds", "1.5"])
         self.submit_as_app()
