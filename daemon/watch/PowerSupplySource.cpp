@@ -55,21 +55,44 @@ void PowerSupplySource::onDevice(sd_device* device, sd_device_action_t action)
         supplies_.erase(syspath);
         log()->debug("{} removed", syspath);
     } else {
-        SupplyAttributes attributes;
-        for (const auto& name : powerSupplyAttributeNames())
-            if (auto value = sysattr(device, name.c_str()); !value.empty())
-                attributes[name] = std::move(value);
-        if (log()->should_log(spdlog::level::debug)) {
-            std::string evidence;
-            for (const auto& [key, value] : attributes)
-                evidence += " " + key + "=" + value;
-            log()->debug("{}:{}", syspath, evidence);
-        }
-        supplies_[syspath] = std::move(attributes);
+        supplies_[syspath] = read(device);
     }
-    if (!sink_ || !published_)
+    if (!published_)
         return;   // still enumerating: start() publishes once with every supply
+    // The kernel does not send a uevent for every change of every supply (a battery's capacity
+    // often moves silently): any uevent is a reason to read them all again.
+    for (auto it = supplies_.begin(); it != supplies_.end();) {
+        sd_device* other = nullptr;
+        if (it->first == syspath) {
+            ++it;
+        } else if (sd_device_new_from_syspath(&other, it->first.c_str()) < 0) {
+            log()->debug("{} is gone", it->first);
+            it = supplies_.erase(it);
+        } else {
+            it->second = read(other);
+            sd_device_unref(other);
+            ++it;
+        }
+    }
     publish(view());
+}
+
+// A fresh sd_device (from the monitor or just created) reads sysfs, never an old cache.
+SupplyAttributes PowerSupplySource::read(sd_device* device)
+{
+    SupplyAttributes attributes;
+    for (const auto& name : powerSupplyAttributeNames())
+        if (auto value = sysattr(device, name.c_str()); !value.empty())
+            attributes[name] = std::move(value);
+    if (log()->should_log(spdlog::level::debug)) {
+        const char* syspath = "?";
+        sd_device_get_syspath(device, &syspath);
+        std::string evidence;
+        for (const auto& [key, value] : attributes)
+            evidence += " " + key + "=" + value;
+        log()->debug("{}:{}", syspath, evidence);
+    }
+    return attributes;
 }
 
 PowerView PowerSupplySource::view() const

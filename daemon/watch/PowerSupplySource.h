@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The "power" source: external power, battery percentage and battery state from udev's
-// power_supply devices. Keeps the attributes of every supply (by syspath), refreshed from sysfs
-// on each uevent, and derives the whole view from all of them with PowerSupplyReader. Owns its
-// device monitor; borrows the sd_event loop and the sink.
+// power_supply devices. On every uevent it reads every known supply from sysfs again (the
+// kernel announces some changes, such as a battery's capacity, rarely or never) and derives
+// the whole view with PowerSupplyReader; there is no polling, so a silent change is seen at
+// the next uevent of any supply. Owns its device monitor; borrows the sd_event loop and sink.
 #pragma once
 
 #include "DeviceMonitor.h"
@@ -24,6 +25,7 @@ public:
 
 private:
     void onDevice(sd_device* device, sd_device_action_t action);
+    static SupplyAttributes read(sd_device* device);
     PowerView view() const;
     void publish(const PowerView& view);
 

@@ -59,6 +59,10 @@ public:
         umockdev_testbed_set_attribute(bed_, device.c_str(), attribute, value);
         umockdev_testbed_uevent(bed_, device.c_str(), "change");
     }
+    void setSilently(const std::string& device, const char* attribute, const char* value)
+    {
+        umockdev_testbed_set_attribute(bed_, device.c_str(), attribute, value);
+    }
     // umockdev's remove_device() sends no uevent: send it first, as the kernel would.
     void remove(const std::string& device)
     {
@@ -128,6 +132,22 @@ TEST_CASE("The power source follows battery capacity changes")
     bed.change(bat, "capacity", "15");
     CHECK(eventually(bed.event(), [&] { return sink.state.batteryPercent == 15; }));
     CHECK(sink.state.onExternalPower == false);
+}
+
+TEST_CASE("The power source reads every supply again on any uevent, catching silent capacity changes")
+{
+    Testbed bed;
+    const auto ac = bed.addAc("1");
+    const auto bat = bed.addBattery("BAT0", "Charging", "42");
+    RecordingSink sink;
+    PowerSupplySource source(bed.event());
+    source.start(sink);
+    REQUIRE(sink.state.batteryPercent == 42);
+
+    bed.setSilently(bat, "capacity", "50");   // as many batteries do, without a uevent
+    bed.change(ac, "online", "0");
+    CHECK(eventually(bed.event(), [&] { return sink.state.onExternalPower == false; }));
+    CHECK(sink.state.batteryPercent == 50);
 }
 
 TEST_CASE("The power source publishes nothing when an attribute it does not map changes")
