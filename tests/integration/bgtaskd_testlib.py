@@ -65,18 +65,18 @@ def usec(seconds_from_now):
 
 
 class PrivateBus:
-    """A dbus-daemon of type session with its own service directory."""
+    """A dbus-daemon (session or "system" type) with its own service directory."""
 
-    def __init__(self, root, env):
+    def __init__(self, root, env, bus_type="session"):
         self.root = root
         self.service_dir = os.path.join(root, "services")
         os.makedirs(self.service_dir, exist_ok=True)
-        conf = os.path.join(root, "session.conf")
+        conf = os.path.join(root, f"{bus_type}.conf")
         with open(conf, "w") as f:
             f.write(
                 '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"\n'
                 ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
-                f"<busconfig><type>session</type><listen>unix:path={root}/session.sock</listen>"
+                f"<busconfig><type>{bus_type}</type><listen>unix:path={root}/{bus_type}.sock</listen>"
                 f"<auth>EXTERNAL</auth><servicedir>{self.service_dir}</servicedir>"
                 '<policy context="default"><allow user="*"/><allow own="*"/>'
                 '<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy>'
@@ -117,6 +117,7 @@ class DaemonTestCase(unittest.TestCase):
         self.env["XDG_DATA_DIRS"] = self.data_dir
         self.env["XDG_CACHE_HOME"] = os.path.join(self.tmp, "cache")
         self.env["HOME"] = self.tmp
+        self.prepare_environment()
         # Activated apps inherit the bus daemon's environment, so it gets the test's.
         self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"), self.env)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_daemon.address
@@ -152,6 +153,9 @@ class DaemonTestCase(unittest.TestCase):
 
     def install_apps(self):
         """Hook: install manifests and service files before bgtaskd starts."""
+
+    def prepare_environment(self):
+        """Hook: start what bgtaskd and the apps need (system bus, mocks) and extend self.env."""
 
     # ---- daemon -------------------------------------------------------------------------
     def start_bgtaskd(self, extra_args=()):
