@@ -115,6 +115,12 @@ SchedulerError connectionError(const sdbus::Error& error, std::string_view busDe
                           "cannot connect to the " + std::string(busDescription) + " (" + describe(error) + ")");
 }
 
+bool meansUnknownMember(const sdbus::Error& error)
+{
+    return error.getName() == "org.freedesktop.DBus.Error.UnknownMethod" ||
+           error.getName() == "org.freedesktop.DBus.Error.UnknownInterface";
+}
+
 sdbus::Error toDbusError(SchedulerError::Code code, std::string_view subReason, std::string_view message)
 {
     const auto apiCode = toApi(code).value_or(api::ErrorCode::Internal);

@@ -18,6 +18,9 @@ inline constexpr const char* kNoScheduler = "no-scheduler";
 SchedulerError translateError(const sdbus::Error& error);
 // An error from opening a bus connection; busDescription is "session bus" or "system bus".
 SchedulerError connectionError(const sdbus::Error& error, std::string_view busDescription);
+// True for UnknownMethod and UnknownInterface: the peer lacks the member (an older bgtaskd), as
+// opposed to UnknownObject (the object, a finished task for instance, is gone).
+bool meansUnknownMember(const sdbus::Error& error);
 // The sdbus::Error that answers a method call with this error (bgtaskd's vocabulary).
 sdbus::Error toDbusError(SchedulerError::Code code, std::string_view subReason, std::string_view message);
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "HandlerObject.h"
 
+#include "CallbackScope.h"
 #include "ErrorTranslation.h"
+#include "ProposedMembers.h"
 #include "Time.h"
 
 #include <bgtask-api/Names.h>
@@ -22,9 +24,13 @@ HandlerObject::HandlerObject(sdbus::IConnection& connection, HandlerSink& sink)
         .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath task, std::string identifier,
                               std::string kind, VariantMap info) {
             answer(result, [&] {
-                LaunchCall call{std::move(task), std::move(identifier), std::move(kind),
+                LaunchCall call{std::move(task),
+                                std::move(identifier),
+                                std::move(kind),
                                 optionalFromMicros(lookupOr<std::int64_t>(info, api::key::kDeadline, 0)),
-                                lookupOr(info, api::key::kSimulated, false)};
+                                lookupOr(info, api::key::kSimulated, false),
+                                lookup<std::string>(info, proposed::kLaunchTitle),
+                                lookup<std::string>(info, proposed::kLaunchSubtitle)};
                 return sink_.onLaunch(std::move(call));
             });
         });
@@ -44,6 +50,7 @@ HandlerObject::~HandlerObject()
 
 void HandlerObject::answer(const sdbus::Result<>& result, const std::function<std::function<void()>()>& decide)
 {
+    CallbackScope scope;
     std::function<void()> afterReply;
     try {
         const auto* message = object_->getCurrentlyProcessedMessage();

@@ -28,6 +28,9 @@ struct LaunchCall {
     std::string kind;
     std::optional<TimePoint> deadline;
     bool simulated = false;
+    // Continued processing, once bgtaskd sends them (proposed Launch info keys Title, Subtitle).
+    std::optional<std::string> title;
+    std::optional<std::string> subtitle;
 };
 
 class HandlerSink {

@@ -3,9 +3,17 @@
 
 #include "SchedulerCore.h"
 
+#include <bgtask/SdbusConnection.h>
+
 #include <sdbus-c++/Types.h>
 
 namespace bgtask {
+
+// The one way into the core from outside the class (useSdbusConnection(), the C API).
+class SchedulerAccess {
+public:
+    static detail::SchedulerCore& core(Scheduler& scheduler) { return *scheduler.core_; }
+};
 
 Scheduler& Scheduler::shared()
 {
@@ -24,8 +32,9 @@ Scheduler::Scheduler()
 
 Scheduler::~Scheduler()
 {
-    // exit() from inside a handler destroys the scheduler on its own bus thread, which cannot
-    // join itself. The process is ending: leave the core alive rather than crash in the join.
+    // exit() from inside a handler destroys the scheduler on the thread that runs the bus, which
+    // cannot join or unregister itself. The process is ending: leave the core alive rather than
+    // crash in the teardown.
     if (core_->isLoopThread()) {
         auto* leaked = new std::shared_ptr<detail::SchedulerCore>(std::move(core_));
         static_cast<void>(leaked);
@@ -50,9 +59,45 @@ bool Scheduler::registerTask(std::string identifier, LaunchHandler handler)
     return core_->registerTask(std::move(identifier), std::move(handler));
 }
 
+bool Scheduler::registerContinuedProcessingTask(std::string identifier, ContinuedProcessingLaunchHandler handler)
+{
+    return core_->registerContinuedProcessingTask(std::move(identifier), std::move(handler));
+}
+
+void Scheduler::launchFinished() noexcept { core_->launchFinished(); }
+bool Scheduler::isLaunchFinished() const noexcept { return core_->isLaunchFinished(); }
+
 void Scheduler::submit(const TaskRequest& request) { core_->submit(request); }
+void Scheduler::submit(const TaskRequest& request, Completion completion)
+{
+    core_->submit(request, std::move(completion));
+}
+
 void Scheduler::cancel(const std::string& identifier) { core_->cancel(identifier); }
+void Scheduler::cancel(const std::string& identifier, Completion completion)
+{
+    core_->cancel(identifier, std::move(completion));
+}
+
 void Scheduler::cancelAll() { core_->cancelAll(); }
+void Scheduler::cancelAll(Completion completion) { core_->cancelAll(std::move(completion)); }
+
 std::vector<PendingTaskRequest> Scheduler::pendingTaskRequests() { return core_->pendingTaskRequests(); }
+void Scheduler::pendingTaskRequests(PendingTaskRequestsCompletion completion)
+{
+    core_->pendingTaskRequests(std::move(completion));
+}
+
+Resources Scheduler::supportedResources() noexcept { return core_->supportedResources(); }
+BackgroundRefreshStatus Scheduler::backgroundRefreshStatus() noexcept { return core_->backgroundRefreshStatus(); }
+
+int Scheduler::useExternalEventLoop() { return core_->useExternalEventLoop(); }
+int Scheduler::eventFd() const noexcept { return core_->eventFd(); }
+void Scheduler::process() noexcept { core_->process(); }
+
+void useSdbusConnection(std::shared_ptr<sdbus::IConnection> connection)
+{
+    SchedulerAccess::core(Scheduler::shared()).useConnection(std::move(connection));
+}
 
 } // namespace bgtask

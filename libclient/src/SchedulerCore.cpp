@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+// SchedulerCore: set-up, the three ways of running the connection, and following bgtaskd's name.
 #include "SchedulerCore.h"
 
 #include "BusConnection.h"
+#include "CallbackScope.h"
 #include "ErrorTranslation.h"
-#include "RequestCodec.h"
 
 #include <bgtask-api/Names.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -23,15 +23,23 @@ bool isNameTaken(const sdbus::Error& e)
     return e.getName() == "org.freedesktop.DBus.Error.FileExists" || e.getName() == "System.Error.EEXIST";
 }
 
-void warn(const char* what, const std::string& subject, const char* reason)
+bool isAlreadyOwner(const sdbus::Error& e)
 {
-    std::fprintf(stderr, "libbgtask: Failed to %s %s: %s\n", what, subject.c_str(), reason);
+    // ... and with EALREADY when this connection owns it already: the app shares it with us.
+    return e.getName() == "System.Error.EALREADY";
 }
 
 } // namespace
 
+SchedulerCore::SchedulerCore()
+    : flusher_(std::make_shared<ProgressFlusher>(*this))
+{
+}
+
 SchedulerCore::~SchedulerCore()
 {
+    // Nothing may send progress once the connection starts going away.
+    flusher_->stop();
     if (loopThread_.joinable()) {
         try {
             connection_->leaveEventLoop();
@@ -40,7 +48,66 @@ SchedulerCore::~SchedulerCore()
             std::fprintf(stderr, "libbgtask: Failed to stop the bus thread: %s\n", e.what());
             loopThread_.detach();
         }
+    } else if (mode_ == LoopMode::Shared && connection_ && ready_.load()) {
+        // The process is ending. Stop the app's loop on the connection before the objects the loop
+        // dispatches to are unregistered below.
+        try {
+            connection_->leaveEventLoop();
+        } catch (const std::exception&) {
+            // Called on the loop thread itself, or the loop is not sdbus-c++'s: nothing to stop.
+        }
     }
+}
+
+int SchedulerCore::useExternalEventLoop()
+{
+    std::lock_guard setup(setupMutex_);
+    if (mode_ == LoopMode::External)
+        return external_->fd();
+    if (connection_)
+        throw SchedulerError(Code::InvalidArgument, "already-connected",
+                             "useExternalEventLoop() must come before anything connects to the bus");
+    external_ = std::make_unique<ExternalLoop>();
+    mode_ = LoopMode::External;
+    return external_->fd();
+}
+
+int SchedulerCore::eventFd() const noexcept
+{
+    std::lock_guard setup(setupMutex_);
+    return external_ ? external_->fd() : -1;
+}
+
+void SchedulerCore::process() noexcept
+{
+    ExternalLoop* loop = nullptr;
+    {
+        std::lock_guard setup(setupMutex_);
+        loop = external_.get();
+    }
+    if (loop != nullptr)
+        loop->process();
+}
+
+void SchedulerCore::useConnection(std::shared_ptr<sdbus::IConnection> connection)
+{
+    if (!connection)
+        throw SchedulerError(Code::InvalidArgument, "no-connection", "the sdbus-c++ connection is null");
+    std::lock_guard setup(setupMutex_);
+    if (connection_ || mode_ != LoopMode::OwnThread)
+        throw SchedulerError(Code::InvalidArgument, "already-connected",
+                             "useSdbusConnection() must come before anything connects to the bus, and only once");
+    connection_ = std::move(connection);
+    mode_ = LoopMode::Shared;
+}
+
+bool SchedulerCore::isLoopThread() const
+{
+    if (CallbackScope::active() || ExternalLoop::isProcessingThread())
+        return true;
+    if (!ready_.load(std::memory_order_acquire))
+        return false;
+    return loopThread_.joinable() && loopThread_.get_id() == std::this_thread::get_id();
 }
 
 void SchedulerCore::setApplicationId(std::string appId, std::string busName)
@@ -55,33 +122,26 @@ void SchedulerCore::setApplicationIdLocked(std::string appId, std::string busNam
         throw SchedulerError(Code::InvalidArgument, "bad-application-id", "the application id is empty");
     if (busName.empty())
         busName = appId;
-    if (schedulerProxy_) {
+    if (ready_.load()) {
         if (appId == appId_ && busName == busName_)
             return;
         throw SchedulerError(Code::InvalidArgument, "application-id-already-set",
                              "this process is already the app " + appId_ + " (bus name " + busName_ + ")");
     }
 
-    auto connection = openConnection(busFromEnvironment());
+    auto connection = connection_ ? connection_ : std::shared_ptr<sdbus::IConnection>(openConnection(busFromEnvironment()));
     // Export the handler before owning the name: once the name is ours, bgtaskd may call it.
     auto handler = translatingErrors([&] { return std::make_unique<HandlerObject>(*connection, *this); });
-    try {
-        connection->requestName(busName);
-    } catch (const sdbus::Error& e) {
-        if (isNameTaken(e))
-            throw SchedulerError(Code::Unavailable, "name-taken",
-                                 "the bus name " + busName + " is owned by another process");
-        if (e.getName() == "org.freedesktop.DBus.Error.InvalidArgs")
-            throw SchedulerError(Code::InvalidArgument, "bad-application-id", busName + " is not a valid bus name");
-        throw translateError(e);
-    }
+    requestName(*connection, busName);
     auto proxy = translatingErrors([&] { return std::make_unique<SchedulerProxy>(*connection); });
+    auto raw = translatingErrors([&] { return sdbus::createProxy(*connection, api::kBusName, api::kObjectPath); });
     auto ownerWatch = translatingErrors([&] {
         return connection->addMatch(
             std::string("type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                         "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='") +
                 api::kBusName + "'",
             [this](sdbus::Message& message) {
+                CallbackScope scope;
                 std::string name, oldOwner, newOwner;
                 message >> name >> oldOwner >> newOwner;
                 onSchedulerOwnerChanged(newOwner);
@@ -91,33 +151,42 @@ void SchedulerCore::setApplicationIdLocked(std::string appId, std::string busNam
     connection_ = std::move(connection);
     handlerObject_ = std::move(handler);
     schedulerProxy_ = std::move(proxy);
+    rawProxy_ = std::move(raw);
     ownerWatch_ = std::move(ownerWatch);
     appId_ = std::move(appId);
     busName_ = std::move(busName);
-    loopThread_ = std::thread([this] { runLoop(); });
-    ready_.store(schedulerProxy_.get(), std::memory_order_release);
+    startLoop();
+    ready_.store(true, std::memory_order_release);
 }
 
-std::string SchedulerCore::applicationId() const
+void SchedulerCore::requestName(sdbus::IConnection& connection, const std::string& busName)
 {
-    if (ready_.load(std::memory_order_acquire) == nullptr)
-        return {};
-    return appId_;
-}
-
-SchedulerProxy& SchedulerCore::scheduler()
-{
-    if (auto* proxy = ready_.load(std::memory_order_acquire))
-        return *proxy;
-    std::lock_guard setup(setupMutex_);
-    if (!schedulerProxy_) {
-        const char* appId = std::getenv("BGTASK_APP_ID");
-        if (appId == nullptr || *appId == '\0')
-            throw SchedulerError(Code::Unavailable, "no-application-id",
-                                 "call Scheduler::setApplicationId() or set BGTASK_APP_ID first");
-        setApplicationIdLocked(appId, appId);
+    try {
+        connection.requestName(busName);
+    } catch (const sdbus::Error& e) {
+        if (isAlreadyOwner(e))
+            return;
+        if (isNameTaken(e))
+            throw SchedulerError(Code::Unavailable, "name-taken",
+                                 "the bus name " + busName + " is owned by another process");
+        if (e.getName() == "org.freedesktop.DBus.Error.InvalidArgs" || e.getName() == "System.Error.EINVAL")
+            throw SchedulerError(Code::InvalidArgument, "bad-application-id", busName + " is not a valid bus name");
+        throw translateError(e);
     }
-    return *schedulerProxy_;
+}
+
+void SchedulerCore::startLoop()
+{
+    switch (mode_) {
+    case LoopMode::OwnThread:
+        loopThread_ = std::thread([this] { runLoop(); });
+        break;
+    case LoopMode::External:
+        external_->attach(*connection_);
+        break;
+    case LoopMode::Shared:
+        break;  // the app runs it
+    }
 }
 
 void SchedulerCore::runLoop() noexcept
@@ -130,121 +199,31 @@ void SchedulerCore::runLoop() noexcept
     }
 }
 
-bool SchedulerCore::isLoopThread() const
+void SchedulerCore::wake() noexcept
 {
-    if (ready_.load(std::memory_order_acquire) == nullptr)
-        return false;
-    return loopThread_.joinable() && loopThread_.get_id() == std::this_thread::get_id();
+    if (external_)
+        external_->wake();
 }
 
-bool SchedulerCore::registerTask(std::string identifier, LaunchHandler handler)
+void SchedulerCore::ensureReady()
 {
-    if (identifier.empty())
-        throw SchedulerError(Code::InvalidArgument, "bad-identifier", "the task identifier is empty");
-    if (!handler)
-        throw SchedulerError(Code::InvalidArgument, "no-handler", "the launch handler of " + identifier + " is empty");
-    auto& proxy = scheduler();
-    {
-        // Recorded before Register: bgtaskd may call Launch as soon as it has registered us.
-        std::lock_guard lock(mutex_);
-        if (handlers_.contains(identifier))
-            throw SchedulerError(Code::InvalidArgument, "already-registered",
-                                 "a launch handler for " + identifier + " is already registered");
-        handlers_.emplace(identifier, std::make_shared<const LaunchHandler>(std::move(handler)));
-    }
-    std::vector<std::string> refused;
-    try {
-        refused = translatingErrors([&] { return proxy.Register({identifier}); });
-    } catch (...) {
-        std::lock_guard lock(mutex_);
-        handlers_.erase(identifier);
-        throw;
-    }
-    if (std::find(refused.begin(), refused.end(), identifier) == refused.end())
-        return true;
-    std::lock_guard lock(mutex_);
-    handlers_.erase(identifier);
-    return false;
+    if (ready_.load(std::memory_order_acquire))
+        return;
+    std::lock_guard setup(setupMutex_);
+    if (ready_.load())
+        return;
+    const char* appId = std::getenv("BGTASK_APP_ID");
+    if (appId == nullptr || *appId == '\0')
+        throw SchedulerError(Code::Unavailable, "no-application-id",
+                             "call Scheduler::setApplicationId() or set BGTASK_APP_ID first");
+    setApplicationIdLocked(appId, appId);
 }
 
-void SchedulerCore::submit(const TaskRequest& request)
+std::string SchedulerCore::applicationId() const
 {
-    auto& proxy = scheduler();
-    const auto wire = encodeRequest(request);
-    translatingErrors([&] { proxy.Submit(wire.kind, wire.identifier, wire.options); });
-}
-
-void SchedulerCore::cancel(const std::string& identifier)
-{
-    auto& proxy = scheduler();
-    translatingErrors([&] { proxy.Cancel(identifier); });
-}
-
-void SchedulerCore::cancelAll()
-{
-    auto& proxy = scheduler();
-    translatingErrors([&] { proxy.CancelAll(); });
-}
-
-std::vector<PendingTaskRequest> SchedulerCore::pendingTaskRequests()
-{
-    auto& proxy = scheduler();
-    auto wire = translatingErrors([&] { return proxy.GetPendingTaskRequests(); });
-    std::vector<PendingTaskRequest> requests;
-    requests.reserve(wire.size());
-    for (auto& entry : wire) {
-        // sdbus::Struct derives from std::tuple, which structured bindings cannot take apart.
-        if (auto request = decodeRequest(std::get<0>(entry), std::move(std::get<1>(entry)), std::get<2>(entry)))
-            requests.push_back(std::move(*request));
-    }
-    return requests;
-}
-
-std::function<void()> SchedulerCore::onLaunch(LaunchCall call)
-{
-    const auto kind = taskKindFromString(call.kind);
-    if (!kind)
-        throw SchedulerError(Code::InvalidArgument, "unknown-kind", "this app does not know the kind " + call.kind);
-    std::shared_ptr<const LaunchHandler> handler;
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = handlers_.find(call.identifier); it != handlers_.end())
-            handler = it->second;
-    }
-    if (!handler)
-        throw SchedulerError(Code::NotFound, "no-handler", "no launch handler is registered for " + call.identifier);
-
-    auto impl = std::make_unique<Task::Impl>(weak_from_this(), call.task, call.identifier, *kind, call.deadline,
-                                             call.simulated);
-    auto* implPtr = impl.get();
-    auto task = std::make_shared<Task>(std::move(impl));
-    {
-        std::lock_guard lock(mutex_);
-        running_[call.task] = RunningTask{task, implPtr};
-    }
-    return [handler = std::move(handler), task = std::move(task)] {
-        try {
-            (*handler)(task);
-        } catch (const std::exception& e) {
-            warn("run the launch handler of", task->identifier(), e.what());
-            task->setTaskCompleted(false);
-        }
-    };
-}
-
-std::function<void()> SchedulerCore::onExpire(const std::string& path, std::string reason)
-{
-    RunningTask running;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = running_.find(path);
-        if (it == running_.end())
-            throw SchedulerError(Code::NotFound, "no-such-task", "this app runs no task " + path);
-        running = it->second;
-    }
-    return [running = std::move(running), reason = std::move(reason)] {
-        running.impl->expire(*running.task, ExpirationReason::fromString(reason));
-    };
+    if (!ready_.load(std::memory_order_acquire))
+        return {};
+    return appId_;
 }
 
 void SchedulerCore::onSchedulerOwnerChanged(const std::string& owner) noexcept
@@ -261,15 +240,15 @@ void SchedulerCore::onSchedulerOwnerChanged(const std::string& owner) noexcept
     if (identifiers.empty())
         return;
     try {
-        for (const auto& refused : schedulerProxy_->Register(identifiers)) {
-            warn("register again", refused, "the app's manifest no longer permits it");
+        for (const auto& refused : call([&] { return schedulerProxy_->Register(identifiers); })) {
+            std::fprintf(stderr, "libbgtask: Failed to register %s again: the app's manifest no longer permits it\n",
+                         refused.c_str());
             std::lock_guard lock(mutex_);
             handlers_.erase(refused);
         }
-    } catch (const sdbus::Error& e) {
-        warn("register the launch handlers again with", api::kBusName, translateError(e).what());
     } catch (const std::exception& e) {
-        warn("register the launch handlers again with", api::kBusName, e.what());
+        std::fprintf(stderr, "libbgtask: Failed to register the launch handlers again with %s: %s\n", api::kBusName,
+                     e.what());
     }
 }
 
@@ -295,29 +274,6 @@ bool SchedulerCore::isFromScheduler(const std::string& sender)
     std::lock_guard lock(mutex_);
     schedulerOwner_ = owner;
     return sender == owner;
-}
-
-void SchedulerCore::completeTask(const std::string& path, bool success) noexcept
-{
-    RunningTask forgotten;  // released after the lock
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = running_.find(path); it != running_.end()) {
-            forgotten = std::move(it->second);
-            running_.erase(it);
-        }
-    }
-    try {
-        TaskProxy task(*connection_, path);
-        task.SetTaskCompleted(success);
-    } catch (const sdbus::Error& e) {
-        const auto error = translateError(e);
-        // NotFound: bgtaskd already ended the task (after expiry, for instance); nothing to do.
-        if (error.code() != Code::NotFound)
-            warn("complete task", path, error.what());
-    } catch (const std::exception& e) {
-        warn("complete task", path, e.what());
-    }
 }
 
 } // namespace bgtask::detail

@@ -28,6 +28,14 @@ constexpr std::array<std::pair<ReasonCode, std::string_view>, 10> kReasonNames{{
 
 } // namespace
 
+std::string_view toString(ExpirationReason::Code code) noexcept
+{
+    for (const auto& [c, spelling] : kReasonNames)
+        if (c == code)
+            return spelling;
+    return "other";
+}
+
 ExpirationReason ExpirationReason::fromString(std::string name)
 {
     ExpirationReason reason;
@@ -68,6 +76,7 @@ bool Task::isCompleted() const noexcept
 void Task::setTaskCompleted(bool success)
 {
     ExpirationHandler dropped;
+    std::function<void()> observer;
     {
         std::lock_guard lock(impl_->mutex_);
         if (impl_->completed_)
@@ -75,9 +84,14 @@ void Task::setTaskCompleted(bool success)
         impl_->completed_ = true;
         // Drop the handler so that a task captured in it is not kept alive by itself.
         std::swap(dropped, impl_->expirationHandler_);
+        std::swap(observer, impl_->completionObserver_);
     }
     if (auto completer = impl_->completer_.lock())
         completer->completeTask(impl_->path_, success);
+    // Last: the observer and the dropped handler may release the final reference to this task
+    // other than the caller's.
+    if (observer)
+        observer();
 }
 
 void Task::Impl::expire(Task& self, const ExpirationReason& reason)

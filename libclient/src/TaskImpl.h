@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Task's state behind the pimpl: what the launch said, the expiration handler and whether the
-// task is done. Borrows the completer (the scheduler core) weakly, so a task that outlives the
-// scheduler completes into nothing instead of into freed memory.
+// Task's state behind the pimpl: what the launch said, the expiration handler, whether the task is
+// done and, for continued processing, its progress channel. Borrows the completer (the scheduler
+// core) weakly, so a task that outlives the scheduler completes into nothing instead of into freed
+// memory.
 #pragma once
+
+#include "ProgressChannel.h"
 
 #include <bgtask/Task.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,7 +19,8 @@ namespace bgtask::detail {
 
 class TaskCompleter {
 public:
-    // Sends Task1.SetTaskCompleted for the task at path and forgets the task. Never throws.
+    // Sends what the task's progress channel still holds, then Task1.SetTaskCompleted for the task
+    // at path, and forgets the task. Never throws.
     virtual void completeTask(const std::string& path, bool success) noexcept = 0;
 
 protected:
@@ -30,21 +35,33 @@ namespace bgtask {
 class __attribute__((visibility("hidden"))) Task::Impl {
 public:
     Impl(std::weak_ptr<detail::TaskCompleter> completer, std::string path, std::string identifier, TaskKind kind,
-         std::optional<TimePoint> deadline, bool simulated)
+         std::optional<TimePoint> deadline, bool simulated,
+         std::shared_ptr<detail::ProgressChannel> channel = nullptr)
         : completer_(std::move(completer))
         , path_(std::move(path))
         , identifier_(std::move(identifier))
         , kind_(kind)
         , deadline_(deadline)
         , simulated_(simulated)
+        , channel_(std::move(channel))
     {
     }
 
     const std::string& path() const noexcept { return path_; }
+    // Continued processing only; null otherwise.
+    detail::ProgressChannel* channel() const noexcept { return channel_.get(); }
 
     // Runs the expiration handler, or completes unsuccessfully when there is none. `self` is the
-    // Task that owns this Impl.
+    // Task that owns this Impl; the caller keeps it alive for the call.
     void expire(Task& self, const ExpirationReason& reason);
+
+    // Called once, after the task is completed, whoever completed it (the C API releases its
+    // handle here). Set before the task reaches the app.
+    void setCompletionObserver(std::function<void()> observer)
+    {
+        std::lock_guard lock(mutex_);
+        completionObserver_ = std::move(observer);
+    }
 
 private:
     friend class bgtask::Task;
@@ -55,6 +72,8 @@ private:
     const TaskKind kind_;
     const std::optional<TimePoint> deadline_;
     const bool simulated_;
+    const std::shared_ptr<detail::ProgressChannel> channel_;
+    std::function<void()> completionObserver_;
 
     mutable std::mutex mutex_;
     ExpirationHandler expirationHandler_;
@@ -63,3 +82,13 @@ private:
 };
 
 } // namespace bgtask
+
+namespace bgtask::detail {
+
+// The library's way to a task's state (the C API and the tests use it).
+class TaskAccess {
+public:
+    static Task::Impl& impl(Task& task) noexcept { return *task.impl_; }
+};
+
+} // namespace bgtask::detail

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iomanip>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,7 +34,7 @@ public:
     Json& set(const std::string& key, double value)
     {
         std::ostringstream text;
-        text << value;
+        text << std::setprecision(std::numeric_limits<double>::max_digits10) << value;
         return raw(key, text.str());
     }
     Json& set(const std::string& key, const std::vector<std::string>& values)
@@ -123,7 +125,7 @@ private:
     {
         std::string out;
         for (std::size_t i = 0; i < word.size(); ++i) {
-            if (word[i] == '%' && i + 2 < word.size() + 0 && i + 2 <= word.size() - 1) {
+            if (word[i] == '%' && i + 2 < word.size()) {
                 out += static_cast<char>(std::stoi(word.substr(i + 1, 2), nullptr, 16));
                 i += 2;
             } else {

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ExternalLoop.h"
+
+#include "ErrorTranslation.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <string>
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+namespace bgtask::detail {
+namespace {
+
+thread_local int tProcessing = 0;
+
+[[noreturn]] void fail(const char* what)
+{
+    throw SchedulerError(SchedulerError::Code::Internal, "event-loop",
+                         std::string("cannot create the event loop descriptor (") + what + ": " +
+                             std::strerror(errno) + ")");
+}
+
+void drain(int fd) noexcept
+{
+    std::uint64_t value = 0;
+    while (::read(fd, &value, sizeof value) > 0) {
+    }
+}
+
+std::uint32_t epollEvents(short pollEvents)
+{
+    std::uint32_t events = 0;
+    if (pollEvents & POLLIN)
+        events |= EPOLLIN;
+    if (pollEvents & POLLOUT)
+        events |= EPOLLOUT;
+    return events;
+}
+
+} // namespace
+
+ExternalLoop::ExternalLoop()
+{
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0)
+        fail("epoll_create1");
+    wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    timerFd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (wakeFd_ < 0 || timerFd_ < 0) {
+        const char* what = wakeFd_ < 0 ? "eventfd" : "timerfd_create";
+        const int saved = errno;
+        closeAll();
+        errno = saved;
+        fail(what);
+    }
+    for (int fd : {wakeFd_, timerFd_}) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.fd = fd;
+        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) < 0) {
+            const int saved = errno;
+            closeAll();
+            errno = saved;
+            fail("epoll_ctl");
+        }
+    }
+}
+
+ExternalLoop::~ExternalLoop()
+{
+    closeAll();
+}
+
+void ExternalLoop::closeAll() noexcept
+{
+    for (int* fd : {&timerFd_, &wakeFd_, &epoll_}) {
+        if (*fd >= 0)
+            ::close(*fd);
+        *fd = -1;
+    }
+}
+
+void ExternalLoop::attach(sdbus::IConnection& connection)
+{
+    const auto poll = translatingErrors([&] { return connection.getEventLoopPollData(); });
+    epoll_event event{};
+    event.events = epollEvents(poll.events);
+    event.data.fd = poll.fd;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, poll.fd, &event) < 0)
+        fail("epoll_ctl");
+    busFd_ = poll.fd;
+    connection_.store(&connection);
+    // Whatever the set-up queued (name request replies, signals) is processed on the app's loop.
+    wake();
+}
+
+void ExternalLoop::wake() noexcept
+{
+    const std::uint64_t one = 1;
+    // EAGAIN means the counter is already non-zero: the fd is readable anyway.
+    [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof one);
+}
+
+bool ExternalLoop::isProcessingThread() noexcept
+{
+    return tProcessing > 0;
+}
+
+void ExternalLoop::process() noexcept
+{
+    if (tProcessing > 0)
+        return;  // from inside a handler: sd_bus_process() cannot nest
+    ++tProcessing;
+    drain(wakeFd_);
+    drain(timerFd_);
+    auto* connection = connection_.load();
+    if (connection && !failed_.load()) {
+        try {
+            while (connection->processPendingRequest()) {
+            }
+            rearm(*connection);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "libbgtask: Lost the bus connection: %s\n", e.what());
+            detachAfterFailure();
+        }
+    }
+    --tProcessing;
+}
+
+void ExternalLoop::rearm(sdbus::IConnection& connection)
+{
+    const auto poll = connection.getEventLoopPollData();
+    epoll_event event{};
+    event.events = epollEvents(poll.events);
+    event.data.fd = busFd_;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_MOD, busFd_, &event) < 0)
+        throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
+    itimerspec timer{};
+    if (poll.timeout_usec != std::numeric_limits<std::uint64_t>::max()) {
+        // Absolute CLOCK_MONOTONIC; 0 (something is queued already) must still fire, so at least 1 ns.
+        const auto usec = poll.timeout_usec;
+        timer.it_value.tv_sec = static_cast<time_t>(usec / 1'000'000);
+        timer.it_value.tv_nsec = static_cast<long>((usec % 1'000'000) * 1000);
+        if (usec == 0)
+            timer.it_value.tv_nsec = 1;
+    }
+    if (::timerfd_settime(timerFd_, TFD_TIMER_ABSTIME, &timer, nullptr) < 0)
+        throw std::runtime_error(std::string("timerfd_settime: ") + std::strerror(errno));
+}
+
+void ExternalLoop::detachAfterFailure() noexcept
+{
+    failed_.store(true);
+    if (busFd_ >= 0)
+        ::epoll_ctl(epoll_, EPOLL_CTL_DEL, busFd_, nullptr);
+    itimerspec off{};
+    ::timerfd_settime(timerFd_, 0, &off, nullptr);
+}
+
+} // namespace bgtask::detail

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Runs the library's bus connection on the app's event loop: one descriptor for the app to watch
+// (an epoll set holding the bus socket, a timerfd for the bus's timeouts and an eventfd that other
+// threads poke) and a process() that does everything pending without blocking. Owns the three
+// descriptors; borrows the connection, which must outlive it.
+//
+// Why the eventfd: a synchronous call made on another thread reads the bus socket itself and may
+// queue messages meant for the loop, which the socket then no longer signals; and an asynchronous
+// call made elsewhere may change the bus's timeout or need POLLOUT. Callers wake() after each.
+#pragma once
+
+#include <sdbus-c++/IConnection.h>
+
+#include <atomic>
+
+namespace bgtask::detail {
+
+class ExternalLoop {
+public:
+    // Throws SchedulerError(Internal) when a descriptor cannot be created.
+    ExternalLoop();
+    ~ExternalLoop();
+    ExternalLoop(const ExternalLoop&) = delete;
+    ExternalLoop& operator=(const ExternalLoop&) = delete;
+
+    // The descriptor the app watches for reading.
+    int fd() const noexcept { return epoll_; }
+    // Starts watching the connection's socket. Once.
+    void attach(sdbus::IConnection& connection);
+    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap.
+    void wake() noexcept;
+    // Processes every pending message (callbacks run here) and re-arms the descriptors. Does
+    // nothing when called from inside itself (a handler), or after the connection failed.
+    void process() noexcept;
+    // Whether the calling thread is inside process().
+    static bool isProcessingThread() noexcept;
+
+private:
+    void rearm(sdbus::IConnection& connection);
+    void detachAfterFailure() noexcept;
+    void closeAll() noexcept;
+
+    int epoll_ = -1;
+    int wakeFd_ = -1;
+    int timerFd_ = -1;
+    int busFd_ = -1;
+    std::atomic<sdbus::IConnection*> connection_{nullptr};
+    std::atomic<bool> failed_{false};
+};
+
+} // namespace bgtask::detail
