@@ -26,6 +26,8 @@ def contract_has(interface, member):
 
 class LibraryTest(LibraryTestCase):
     loop = "library"
+    # A launch handler that fails: C++ handlers throw; C has no exceptions (see test_library_capi).
+    failing_handler = "throw"
 
     def install_apps(self):
         self.install_manifest(APP, [REFRESH, REFRESH2, SYNC, STUDY, f"{EXPORT}.*"]
@@ -249,7 +251,7 @@ class LibraryTest(LibraryTestCase):
 
     def test_failures_in_the_app_complete_the_task_as_failed_or_expired(self):
         app = self.app()
-        app.ok("register", REFRESH, "throw")
+        app.ok("register", REFRESH, self.failing_handler)
         app.ok("register", SYNC, "hold-no-expiration-handler")
         app.ok("register", f"{APP}.job1", "fail")
         for kind, ident in (("app-refresh", REFRESH), ("processing", SYNC), ("processing", f"{APP}.job1")):
