@@ -7,13 +7,18 @@
 
 #include <systemd/sd-event.h>
 
+#include <sdbus-c++/Error.h>
+
+#include <sys/epoll.h>
+
 #include <cstdint>
 #include <stdexcept>
 
 namespace bgtask::app {
 
-BusLoopSource::BusLoopSource(EventLoop& loop, sdbus::IConnection& connection)
-    : connection_(connection)
+BusLoopSource::BusLoopSource(EventLoop& loop, sdbus::IConnection& connection,
+                             std::function<void()> onDisconnected)
+    : connection_(connection), onDisconnected_(std::move(onDisconnected))
 {
     const auto pd = connection_.getEventLoopPollData();
     if (sd_event_add_io(loop.raw(), &io_, pd.fd, static_cast<std::uint32_t>(pd.events), &BusLoopSource::onIo, this) < 0 ||
@@ -31,20 +36,41 @@ BusLoopSource::~BusLoopSource()
 
 void BusLoopSource::process()
 {
-    for (;;) {
+    while (connected_) {
         try {
             if (!connection_.processPendingRequest())
                 return;
-        } catch (const std::exception& e) {
+        } catch (const sdbus::Error& e) {
+            const auto& name = e.getName();
+            if (name == "org.freedesktop.DBus.Error.Disconnected" || name.find("ENOTCONN") != std::string::npos ||
+                name.find("ECONNRESET") != std::string::npos ||
+                name.find("EPIPE") != std::string::npos) {
+                disconnected();
+                return;
+            }
             // A handler let something escape; the message is lost, the daemon keeps serving.
+            service::logger("bus")->error("Failed to process a bus message: {}, ignoring", e.what());
+        } catch (const std::exception& e) {
             service::logger("bus")->error("Failed to process a bus message: {}, ignoring", e.what());
         }
     }
 }
 
-int BusLoopSource::onIo(sd_event_source*, int, std::uint32_t, void* self)
+void BusLoopSource::disconnected()
 {
-    static_cast<BusLoopSource*>(self)->process();
+    connected_ = false;
+    sd_event_source_set_enabled(io_, SD_EVENT_OFF);
+    sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+    if (onDisconnected_)
+        onDisconnected_();
+}
+
+int BusLoopSource::onIo(sd_event_source*, int, std::uint32_t revents, void* self)
+{
+    auto& source = *static_cast<BusLoopSource*>(self);
+    source.process();
+    if (source.connected_ && (revents & (EPOLLHUP | EPOLLERR)))
+        source.disconnected();   // nothing more will ever arrive on this fd
     return 0;
 }
 
@@ -57,6 +83,8 @@ int BusLoopSource::onTimer(sd_event_source*, std::uint64_t, void* self)
 int BusLoopSource::onPrepare(sd_event_source*, void* self)
 {
     auto& source = *static_cast<BusLoopSource*>(self);
+    if (!source.connected_)
+        return 0;
     const auto pd = source.connection_.getEventLoopPollData();
     sd_event_source_set_io_events(source.io_, static_cast<std::uint32_t>(pd.events));
     if (pd.timeout_usec == UINT64_MAX) {

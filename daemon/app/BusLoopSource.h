@@ -5,6 +5,8 @@
 
 #include <sdbus-c++/IConnection.h>
 
+#include <functional>
+
 typedef struct sd_event_source sd_event_source;
 
 namespace bgtask::app {
@@ -13,7 +15,9 @@ class EventLoop;
 
 class BusLoopSource {
 public:
-    BusLoopSource(EventLoop& loop, sdbus::IConnection& connection);
+    // onDisconnected runs once when the connection is lost (the bus went away); the source
+    // then stops watching it.
+    BusLoopSource(EventLoop& loop, sdbus::IConnection& connection, std::function<void()> onDisconnected);
     ~BusLoopSource();
     BusLoopSource(const BusLoopSource&) = delete;
     BusLoopSource& operator=(const BusLoopSource&) = delete;
@@ -26,7 +30,11 @@ private:
     static int onTimer(sd_event_source*, std::uint64_t, void* self);
     static int onPrepare(sd_event_source*, void* self);
 
+    void disconnected();
+
     sdbus::IConnection& connection_;
+    std::function<void()> onDisconnected_;
+    bool connected_ = true;
     sd_event_source* io_ = nullptr;
     sd_event_source* timer_ = nullptr;
 };

@@ -106,7 +106,10 @@ void Daemon::startStateSources()
     } else {
         try {
             p.systemBus = sdbus::createSystemBusConnection();
-            p.systemBusSource = std::make_unique<BusLoopSource>(p.loop, *p.systemBus);
+            p.systemBusSource = std::make_unique<BusLoopSource>(p.loop, *p.systemBus, [] {
+                log()->warn("Lost the connection to the system bus; network, session and power-profile "
+                            "state are no longer followed");
+            });
         } catch (const sdbus::Error& e) {
             log()->warn("Failed to connect to the system bus: {}; network, session and power-profile "
                         "state stay unknown", e.getMessage());
@@ -143,7 +146,10 @@ int Daemon::run()
 
     // 2. Bus connection on our loop, then the service and its effects.
     p.connection = options_.systemBus ? sdbus::createSystemBusConnection() : sdbus::createSessionBusConnection();
-    p.busSource = std::make_unique<BusLoopSource>(p.loop, *p.connection);
+    p.busSource = std::make_unique<BusLoopSource>(p.loop, *p.connection, [&p] {
+        log()->error("Lost the connection to the {} bus; exiting", "daemon's");
+        p.loop.exit(1);
+    });
     p.plan = std::make_unique<Deferred>(p.loop, [&p] { p.service->planNow(); });
     p.flush = std::make_unique<Deferred>(p.loop, [&p] { p.service->flushCommits(); });
     p.timer = std::make_unique<WallTimer>(p.loop, [&p] { p.plan->schedule(); });

@@ -103,6 +103,8 @@ class DaemonTestCase(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="bgtaskd-test-")
+        # Cleanups run last-in first-out, also when setUp fails half-way (tearDown would not).
+        self.addCleanup(shutil.rmtree, self.tmp, True)
         self.data_dir = os.path.join(self.tmp, "data")
         self.apps_dir = os.path.join(self.data_dir, "bgtaskd", "apps")
         os.makedirs(self.apps_dir)
@@ -120,6 +122,7 @@ class DaemonTestCase(unittest.TestCase):
         self.prepare_environment()
         # Activated apps inherit the bus daemon's environment, so it gets the test's.
         self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"), self.env)
+        self.addCleanup(self.bus_daemon.stop)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_daemon.address
         self.daemon = None
         self.daemon_logs = []
@@ -134,7 +137,7 @@ class DaemonTestCase(unittest.TestCase):
         self.stop_bgtaskd()
         if self._bus is not None:
             self._bus.close()
-        self.bus_daemon.stop()
+            self._bus = None
         if failed:
             for path in self.daemon_logs:
                 with open(path) as f:
@@ -142,7 +145,6 @@ class DaemonTestCase(unittest.TestCase):
             for name in sorted(os.listdir(self.events_dir)):
                 with open(os.path.join(self.events_dir, name)) as f:
                     print(f"----- events {name} -----\n{f.read()}")
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _outcome_failures(self):
         result = getattr(self, "_outcome", None)
@@ -168,6 +170,10 @@ class DaemonTestCase(unittest.TestCase):
         if wrapper:
             cmd = wrapper.split() + cmd
         self.daemon = subprocess.Popen(cmd, stdout=self._daemon_log, stderr=subprocess.STDOUT, env=self.env)
+        if not getattr(self, "_stop_registered", False):
+            # Cleanups run even when a subclass's setUp fails after this point (tearDown would not).
+            self.addCleanup(self.stop_bgtaskd)
+            self._stop_registered = True
         eventually(lambda: self.name_has_owner(BUS_NAME) or self.daemon.poll() is not None, 20,
                    message="bgtaskd did not take its bus name")
         self.assertIsNone(self.daemon.poll(), "bgtaskd exited during start-up")

@@ -67,6 +67,13 @@ class DurabilityTest(DaemonTestCase):
         self.assertGreater(len(acknowledged), 400)
         self.assertEqual(missing, set(), f"{len(missing)} acknowledged submits were lost")
 
+    def test_the_daemon_exits_when_its_bus_goes_away(self):
+        self.bus.close()
+        self._bus = None
+        self.bus_daemon.stop()
+        self.assertEqual(self.daemon.wait(10), 1)
+        self.assertIn("Lost the connection", self.daemon_log())
+
     def test_a_task_running_when_the_daemon_died_is_interrupted_and_requeued(self):
         app = "org.example.Slow"
         ident = f"{app}.refresh"

@@ -21,7 +21,7 @@ struct BusFixture {
 
     app::EventLoop loop;
     std::unique_ptr<sdbus::IConnection> bus = sdbus::createSystemBusConnection();
-    app::BusLoopSource busSource{loop, *bus};
+    app::BusLoopSource busSource{loop, *bus, {}};
     RecordingSink sink;
 
     bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5000ms)
