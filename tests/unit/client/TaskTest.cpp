@@ -113,3 +113,37 @@ TEST_CASE("A task whose scheduler is gone completes into nothing")
     task->setTaskCompleted(true);
     CHECK(task->isCompleted());
 }
+
+TEST_CASE("The completion observer runs once, after the scheduler was told")
+{
+    Fixture f;
+    int observed = 0;
+    f.impl->setCompletionObserver([&] {
+        CHECK(f.completer->calls.size() == 1);
+        ++observed;
+    });
+    f.task->setTaskCompleted(true);
+    f.task->setTaskCompleted(true);
+    CHECK(observed == 1);
+}
+
+TEST_CASE("Expiration reason codes have their bus spellings")
+{
+    using Code = ExpirationReason::Code;
+    CHECK(toString(Code::TimeLimit) == "time-limit");
+    CHECK(toString(Code::UserCancelled) == "user-cancelled");
+    CHECK(toString(Code::DaemonShutdown) == "daemon-shutdown");
+    CHECK(toString(Code::Other) == "other");
+    for (auto code : {Code::ExternalPowerLost, Code::NetworkLost, Code::SessionLocked, Code::UserActive, Code::Stalled,
+                      Code::Simulated, Code::AppCancelled})
+        CHECK(ExpirationReason::fromString(std::string(toString(code))).code == code);
+}
+
+TEST_CASE("A continued-processing task needs a progress channel")
+{
+    auto completer = std::make_shared<RecordingCompleter>();
+    CHECK_THROWS_AS(ContinuedProcessingTask(std::make_unique<Task::Impl>(completer, "/p", "i",
+                                                                         TaskKind::ContinuedProcessing, std::nullopt,
+                                                                         false)),
+                    std::invalid_argument);
+}
