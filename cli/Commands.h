@@ -29,5 +29,6 @@ void addListCommand(CLI::App& app, Command& selected);
 void addHistoryCommand(CLI::App& app, Command& selected);
 void addRunCommand(CLI::App& app, Command& selected);
 void addCancelCommand(CLI::App& app, Command& selected);
+void addStatusCommand(CLI::App& app, Command& selected);
 
 } // namespace bgtaskctl

@@ -33,6 +33,7 @@ int main(int argc, char** argv)
                "5 bgtaskd not reachable.");
 
     Command selected;
+    addStatusCommand(app, selected);
     addListCommand(app, selected);
     addHistoryCommand(app, selected);
     addRunCommand(app, selected);

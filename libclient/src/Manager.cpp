@@ -101,4 +101,10 @@ std::optional<TimePoint> Manager::startedAt()
     return detail::optionalFromMicros(detail::translatingErrors([&] { return proxy.StartedAt(); }));
 }
 
+SystemStatus Manager::systemState()
+{
+    auto& proxy = impl_->proxy();
+    return detail::decodeSystemStatus(detail::translatingErrors([&] { return proxy.SystemState(); }));
+}
+
 } // namespace bgtask

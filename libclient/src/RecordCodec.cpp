@@ -83,4 +83,22 @@ VariantMap encodeHistoryFilter(const HistoryFilter& filter)
     return map;
 }
 
+SystemStatus decodeSystemStatus(const VariantMap& state)
+{
+    SystemStatus s;
+    s.onExternalPower = lookup<bool>(state, "OnExternalPower");
+    s.batteryPercent = lookup<std::int32_t>(state, "BatteryPercent");
+    s.batteryState = lookup<std::string>(state, "BatteryState");
+    s.connectivity = lookup<std::string>(state, "Connectivity");
+    s.metered = lookup<bool>(state, "Metered");
+    s.gpuAvailable = lookup<bool>(state, "GpuAvailable");
+    s.sessionLocked = lookup<bool>(state, "SessionLocked");
+    s.userIdle = lookup<bool>(state, "UserIdle");
+    s.userLoggedInSinceBoot = lookup<bool>(state, "UserLoggedInSinceBoot");
+    s.lowPowerMode = lookup<bool>(state, "LowPowerMode");
+    s.sources = lookupOr<std::map<std::string, std::string>>(state, "Sources", {});
+    s.disabledSources = lookupOr<std::vector<std::string>>(state, "DisabledSources", {});
+    return s;
+}
+
 } // namespace bgtask::detail

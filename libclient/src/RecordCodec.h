@@ -13,5 +13,6 @@ RequestRecord decodeRequestRecord(const VariantMap& record);
 RunningTaskRecord decodeRunningTaskRecord(const VariantMap& record);
 HistoryRecord decodeHistoryRecord(const VariantMap& record);
 VariantMap encodeHistoryFilter(const HistoryFilter& filter);
+SystemStatus decodeSystemStatus(const VariantMap& state);
 
 } // namespace bgtask::detail

@@ -3,6 +3,7 @@
 render nodes seen through sd-device, python-dbusmock NetworkManager, logind and
 power-profiles-daemon on a private system bus, the real bgtaskd and activated test apps.
 Runs under umockdev-wrapper (see CMakeLists.txt)."""
+import json
 import unittest
 
 import dbus
@@ -64,6 +65,21 @@ class SystemStateTest(SystemStateTestCase):
         self.assertEqual((sources["OnExternalPower"], sources["Connectivity"], sources["GpuAvailable"],
                           sources["SessionLocked"], sources["LowPowerMode"]),
                          ("power", "network", "gpu", "session", "power-profile"))
+
+    def test_bgtaskctl_status_shows_the_state_and_its_sources(self):
+        eventually(lambda: "Connectivity" in self.system_state() and "LowPowerMode" in self.system_state(), 10)
+        self.set_ac(False)
+        self.wait_state("OnExternalPower", False)
+        human = self.ctl("status").stdout
+        self.assertRegex(human, r"External power\s+no \(on battery\)\s+power")
+        self.assertRegex(human, r"Battery\s+80 %, discharging\s+power")
+        self.assertRegex(human, r"Network\s+full\s+network")
+        self.assertRegex(human, r"Low Power Mode\s+off\s+power-profile")
+        doc = json.loads(self.ctl("status", "--json").stdout)
+        self.assertEqual(doc["system"]["onExternalPower"], False)
+        self.assertEqual(doc["system"]["batteryPercent"], 80)
+        self.assertEqual(doc["sources"]["Connectivity"], "network")
+        self.assertEqual((doc["pending"], doc["running"]), (0, 0))
 
     def test_external_power_task_waits_on_battery_then_launches_on_plug_in(self):
         self.set_ac(False)
@@ -178,6 +194,13 @@ class NoGpuTest(SystemStateTestCase):
         # No system-bus backends: their fields are unknown, and the daemon runs fine.
         self.assertNotIn("Connectivity", state)
         self.assertNotIn("SessionLocked", state)
+
+    def test_bgtaskctl_status_says_unknown_for_missing_backends(self):
+        self.wait_state("GpuAvailable", False)
+        human = self.ctl("status").stdout
+        self.assertRegex(human, r"Network\s+unknown\s+-")
+        self.assertRegex(human, r"GPU\s+no render node\s+gpu")
+        self.assertIsNone(json.loads(self.ctl("--json", "status").stdout)["system"]["connectivity"])
 
     def test_a_render_node_appearing_makes_the_gpu_available(self):
         self.wait_state("GpuAvailable", False)

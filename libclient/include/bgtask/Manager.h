@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,24 @@ struct HistoryFilter {
     std::optional<std::uint32_t> limit;  // newest N; the daemon's default is 100
 };
 
+// What bgtaskd sees of the machine (org.bgtaskd.Manager1.SystemState). An unset field is
+// unknown: its source is missing, disabled or has not answered yet.
+struct SystemStatus {
+    std::optional<bool> onExternalPower;
+    std::optional<int> batteryPercent;
+    std::optional<std::string> batteryState;   // "charging", "discharging", "full", "not-charging"
+    std::optional<std::string> connectivity;   // "none", "portal", "limited", "full"
+    std::optional<bool> metered;
+    std::optional<bool> gpuAvailable;
+    std::optional<bool> sessionLocked;
+    std::optional<bool> userIdle;
+    std::optional<bool> userLoggedInSinceBoot;
+    std::optional<bool> lowPowerMode;
+    // D-Bus key ("OnExternalPower", …) → the source that reported it ("power", "network", …).
+    std::map<std::string, std::string> sources;
+    std::vector<std::string> disabledSources;
+};
+
 class BGTASK_EXPORT Manager {
 public:
     explicit Manager(Bus bus = Bus::Session);
@@ -87,6 +106,7 @@ public:
     void cancel(const std::string& app, const std::string& identifier);
     std::string version();
     std::optional<TimePoint> startedAt();
+    SystemStatus systemState();
 
 private:
     class Impl;

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// bgtaskctl status: the daemon (version, uptime, counts) and the machine as the daemon sees it,
+// each field with the source that reported it, or "unknown".
+#include "Commands.h"
+#include "Output.h"
+#include "TimeText.h"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace bgtaskctl {
+namespace {
+
+struct Field {
+    const char* key;      // the D-Bus key, also the source map's key
+    const char* label;
+    std::optional<std::string> text;
+};
+
+std::optional<std::string> yesNo(const std::optional<bool>& v, const char* yes, const char* no)
+{
+    if (!v)
+        return std::nullopt;
+    return std::string(*v ? yes : no);
+}
+
+std::vector<Field> fields(const bgtask::SystemStatus& s)
+{
+    std::optional<std::string> battery;
+    if (s.batteryPercent)
+        battery = std::to_string(*s.batteryPercent) + " %" + (s.batteryState ? ", " + *s.batteryState : "");
+    return {
+        {"OnExternalPower", "External power", yesNo(s.onExternalPower, "yes", "no (on battery)")},
+        {"BatteryPercent", "Battery", battery},
+        {"Connectivity", "Network", s.connectivity},
+        {"Metered", "Metered", yesNo(s.metered, "yes", "no")},
+        {"GpuAvailable", "GPU", yesNo(s.gpuAvailable, "render node present", "no render node")},
+        {"SessionLocked", "Session", yesNo(s.sessionLocked, "locked", "unlocked")},
+        {"UserIdle", "User", yesNo(s.userIdle, "idle", "active")},
+        {"UserLoggedInSinceBoot", "Logged in since boot", yesNo(s.userLoggedInSinceBoot, "yes", "no")},
+        {"LowPowerMode", "Low Power Mode", yesNo(s.lowPowerMode, "on", "off")},
+    };
+}
+
+std::string sourceOf(const bgtask::SystemStatus& s, const char* key)
+{
+    const auto it = s.sources.find(key);
+    return it == s.sources.end() ? "" : it->second;
+}
+
+void printJson(Context& ctx, const std::string& version, const std::optional<bgtask::TimePoint>& startedAt,
+               std::size_t pending, std::size_t running, const bgtask::SystemStatus& s)
+{
+    JsonWriter json(ctx.out);
+    json.beginObject().key("version").value(version).key("startedAt").time(startedAt);
+    json.key("pending").value(static_cast<std::uint64_t>(pending));
+    json.key("running").value(static_cast<std::uint64_t>(running));
+    json.key("system").beginObject();
+    auto put = [&](const char* key, const std::optional<bool>& v) {
+        json.key(key);
+        v ? json.value(*v) : json.null();
+    };
+    put("onExternalPower", s.onExternalPower);
+    json.key("batteryPercent");
+    s.batteryPercent ? json.value(static_cast<std::int64_t>(*s.batteryPercent)) : json.null();
+    json.key("batteryState");
+    s.batteryState ? json.value(*s.batteryState) : json.null();
+    json.key("connectivity");
+    s.connectivity ? json.value(*s.connectivity) : json.null();
+    put("metered", s.metered);
+    put("gpuAvailable", s.gpuAvailable);
+    put("sessionLocked", s.sessionLocked);
+    put("userIdle", s.userIdle);
+    put("userLoggedInSinceBoot", s.userLoggedInSinceBoot);
+    put("lowPowerMode", s.lowPowerMode);
+    json.endObject().key("sources").beginObject();
+    for (const auto& [key, source] : s.sources)
+        json.key(key).value(source);
+    json.endObject().key("disabledSources").beginArray();
+    for (const auto& name : s.disabledSources)
+        json.value(name);
+    json.endArray().endObject();
+}
+
+void status(Context& ctx)
+{
+    const auto version = ctx.manager.version();
+    const auto startedAt = ctx.manager.startedAt();
+    const auto pending = ctx.manager.listRequests().size();
+    const auto running = ctx.manager.listRunningTasks().size();
+    const auto state = ctx.manager.systemState();
+    if (ctx.json) {
+        printJson(ctx, version, startedAt, pending, running, state);
+        return;
+    }
+    ctx.out << "bgtaskd " << version;
+    if (startedAt)
+        ctx.out << ", up since " << relativeTime(*startedAt, ctx.now);
+    ctx.out << "\n" << pending << " pending request(s), " << running << " running task(s)\n\nSystem state:\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& f : fields(state)) {
+        const auto source = sourceOf(state, f.key);
+        rows.push_back({f.label, f.text.value_or("unknown"), source.empty() ? "-" : source});
+    }
+    printTable(ctx.out, {"WHAT", "STATE", "SOURCE"}, rows);
+    if (!state.disabledSources.empty()) {
+        ctx.out << "\nDisabled sources:";
+        for (const auto& name : state.disabledSources)
+            ctx.out << " " << name;
+        ctx.out << "\n";
+    }
+}
+
+} // namespace
+
+void addStatusCommand(CLI::App& app, Command& selected)
+{
+    auto* sub = app.add_subcommand("status", "Show the daemon and the machine's state as the daemon sees it");
+    sub->footer("Each field shows the source that reported it; \"unknown\" means its backend is missing,\n"
+                "disabled (bgtaskd --disable-source) or has not answered yet.");
+    sub->callback([&selected] { selected = status; });
+}
+
+} // namespace bgtaskctl
