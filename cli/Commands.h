@@ -30,5 +30,6 @@ void addHistoryCommand(CLI::App& app, Command& selected);
 void addRunCommand(CLI::App& app, Command& selected);
 void addCancelCommand(CLI::App& app, Command& selected);
 void addStatusCommand(CLI::App& app, Command& selected);
+void addExpireCommand(CLI::App& app, Command& selected);
 
 } // namespace bgtaskctl

@@ -29,6 +29,8 @@ int main(int argc, char** argv)
                "  bgtaskctl history --since 1h            what ran in the last hour and how it ended\n"
                "  bgtaskctl run org.example.Feeds org.example.Feeds.refresh\n"
                "                                          launch a pending request now\n"
+               "  bgtaskctl expire org.example.Feeds org.example.Feeds.refresh\n"
+               "                                          expire the running task now\n"
                "Exit status: 0 success, 1 failure, 2 bad usage, 3 not found, 4 not permitted,\n"
                "5 bgtaskd not reachable.");
 
@@ -37,6 +39,7 @@ int main(int argc, char** argv)
     addListCommand(app, selected);
     addHistoryCommand(app, selected);
     addRunCommand(app, selected);
+    addExpireCommand(app, selected);
     addCancelCommand(app, selected);
 
     try {

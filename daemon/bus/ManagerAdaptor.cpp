@@ -54,6 +54,11 @@ void ManagerAdaptor::RunNow(sdbus::Result<>&& result, std::string app, std::stri
     service_.runNow(app, identifier, replyWhenDone(std::move(result)));
 }
 
+void ManagerAdaptor::Expire(const std::string& app, const std::string& identifier)
+{
+    translated("Expire", [&] { service_.expireNow(app, identifier); });
+}
+
 void ManagerAdaptor::Cancel(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
     service_.cancelFor(app, identifier, replyWhenDone(std::move(result)));

@@ -29,6 +29,7 @@ private:
     std::vector<Dict> GetHistory(const Dict& filter) override;
     void RunNow(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void Cancel(sdbus::Result<>&& result, std::string app, std::string identifier) override;
+    void Expire(const std::string& app, const std::string& identifier) override;
     std::string Version() override { return version_; }
     int64_t StartedAt() override { return core::toUsec(startedAt_); }
     Dict SystemState() override;

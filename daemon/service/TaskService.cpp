@@ -268,6 +268,21 @@ void TaskService::runNow(const std::string& app, const std::string& identifier, 
     done(nullptr);
 }
 
+void TaskService::expireNow(const std::string& app, const std::string& identifier)
+{
+    for (const auto& [id, run] : runs_.active()) {
+        if (run.task.request.app != app || run.task.request.identifier != identifier)
+            continue;
+        if (!run.delivered)
+            throw core::Error(core::ErrorCode::NotFound, "no-such-task",
+                              identifier + " of " + app + " is still being launched");
+        runs_.expire(id, "simulated");
+        return;
+    }
+    throw core::Error(core::ErrorCode::NotFound, "no-such-task",
+                      "app " + app + " has no running task " + identifier);
+}
+
 void TaskService::cancelFor(const std::string& app, const std::string& identifier, Done done)
 {
     const auto* request = book_.find(app, identifier);

@@ -61,6 +61,9 @@ public:
     const std::map<std::int64_t, ActiveRun>& running() const { return runs_.active(); }
     std::vector<core::RunRecord> history(const store::HistoryFilter& filter);
     void runNow(const std::string& app, const std::string& identifier, Done done);
+    // Expires the app's running task with this identifier with reason "simulated".
+    // Throws NotFound ("no-such-task").
+    void expireNow(const std::string& app, const std::string& identifier);
     void cancelFor(const std::string& app, const std::string& identifier, Done done);
 
     // Bus events

@@ -101,6 +101,12 @@ std::optional<TimePoint> Manager::startedAt()
     return detail::optionalFromMicros(detail::translatingErrors([&] { return proxy.StartedAt(); }));
 }
 
+void Manager::expire(const std::string& app, const std::string& identifier)
+{
+    auto& proxy = impl_->proxy();
+    detail::translatingErrors([&] { proxy.Expire(app, identifier); });
+}
+
 SystemStatus Manager::systemState()
 {
     auto& proxy = impl_->proxy();

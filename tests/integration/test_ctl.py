@@ -13,11 +13,14 @@ from bgtaskd_testlib import BGTASKCTL, DaemonTestCase, eventually, usec
 APP = "org.example.Worker"
 ID = "org.example.Worker.refresh"
 LATER = "org.example.Worker.later"
+SLOW = "org.example.Slow"
+SLOW_ID = "org.example.Slow.refresh"
 
 
 class CtlTest(DaemonTestCase):
     def install_apps(self):
         self.install_activatable_testapp(APP, [ID, LATER], kinds=("app-refresh", "processing"))
+        self.install_activatable_testapp(SLOW, [SLOW_ID], behavior="complete-on-expire")
 
     def submit(self, identifier, kind="app-refresh", delay=3600):
         conn = self.app_bus(APP)
@@ -46,6 +49,18 @@ class CtlTest(DaemonTestCase):
         self.assertIn("completed", human)
         [run] = json.loads(self.ctl("--json", "history", "--app", APP).stdout)["runs"]
         self.assertEqual((run["identifier"], run["outcome"], run["simulated"]), (ID, "completed", True))
+
+    def test_expire_delivers_a_simulated_expiration_to_a_running_task(self):
+        conn = self.app_bus(SLOW)
+        self.scheduler(conn).Submit("app-refresh", SLOW_ID, dbus.Dictionary({}, signature="sv"))
+        conn.release_name(SLOW)
+        eventually(lambda: [r for r in self.list_running() if r["State"] == "running"], 10)
+        self.assertIn("Expired", self.ctl("expire", SLOW, SLOW_ID).stdout)
+        self.assertEqual(eventually(lambda: self.app_events(SLOW, "expire"), 5)[0]["reason"], "simulated")
+        run = eventually(lambda: self.history(App=SLOW), 10)[0]
+        self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "simulated"))
+        out = self.ctl("expire", SLOW, SLOW_ID, check=False)
+        self.assertEqual(out.returncode, 3, out.stderr)
 
     def test_cancel_removes_a_pending_request(self):
         self.submit(LATER, kind="processing")

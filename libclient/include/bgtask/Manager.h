@@ -102,6 +102,8 @@ public:
     std::vector<HistoryRecord> history(const HistoryFilter& filter = {});
     // Launches a pending request now, ignoring its conditions; NotFound when there is none.
     void runNow(const std::string& app, const std::string& identifier);
+    // Expires the app's running task now with reason "simulated"; NotFound when none runs.
+    void expire(const std::string& app, const std::string& identifier);
     // Removes a pending request on the app's behalf; NotFound when there is none.
     void cancel(const std::string& app, const std::string& identifier);
     std::string version();
