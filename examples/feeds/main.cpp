@@ -129,7 +129,11 @@ public:
     {
         auto& scheduler = bgtask::Scheduler::shared();
         scheduler.setApplicationId(kAppId);
-        if (scheduler.registerTask(kRefreshIdentifier, [this](std::shared_ptr<bgtask::Task> task) { onLaunch(task); }))
+        const bool registered =
+            scheduler.registerTask(kRefreshIdentifier, [this](std::shared_ptr<bgtask::Task> task) { onLaunch(task); });
+        // Every refresh handler is registered: from here on, registering another one is a mistake.
+        scheduler.launchFinished();
+        if (registered)
             return true;
         log(std::string("Failed to register ") + kRefreshIdentifier + ": the app's manifest does not permit it");
         return false;
