@@ -169,7 +169,8 @@ class DaemonTestCase(unittest.TestCase):
         wrapper = os.environ.get("BGTASKD_WRAPPER")
         if wrapper:
             cmd = wrapper.split() + cmd
-        self.daemon = subprocess.Popen(cmd, stdout=self._daemon_log, stderr=subprocess.STDOUT, env=self.env)
+        self.daemon = subprocess.Popen(cmd, stdout=self._daemon_log, stderr=subprocess.STDOUT,
+                                       env=self.native_env())
         if not getattr(self, "_stop_registered", False):
             # Cleanups run even when a subclass's setUp fails after this point (tearDown would not).
             self.addCleanup(self.stop_bgtaskd)
@@ -198,6 +199,16 @@ class DaemonTestCase(unittest.TestCase):
     def daemon_log(self):
         with open(self.daemon_logs[-1]) as f:
             return f.read()
+
+    def native_env(self):
+        """The environment for our own (possibly sanitized) binaries: under umockdev-wrapper an
+        ASan build needs its runtime ahead of umockdev's preload, or it refuses to start."""
+        env = dict(self.env)
+        runtime = os.environ.get("BGTASKD_ASAN_RUNTIME")
+        preload = env.get("LD_PRELOAD", "")
+        if runtime and preload and runtime not in preload:
+            env["LD_PRELOAD"] = f"{runtime}:{preload}"
+        return env
 
     # ---- bus ----------------------------------------------------------------------------
     @property
@@ -304,7 +315,7 @@ class DaemonTestCase(unittest.TestCase):
         return dbus.Interface(conn.get_object(BUS_NAME, OBJECT_PATH), SCHEDULER)
 
     def ctl(self, *args, check=True):
-        out = subprocess.run([BGTASKCTL, *args], env=self.env, stdout=subprocess.PIPE,
+        out = subprocess.run([BGTASKCTL, *args], env=self.native_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, timeout=30)
         if check and out.returncode != 0:
             raise AssertionError(f"bgtaskctl {' '.join(args)} exited {out.returncode}: {out.stderr}")

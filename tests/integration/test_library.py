@@ -288,6 +288,18 @@ class LibraryTest(LibraryTestCase):
             self.assertEqual(updates, 1, "asked again after UnknownMethod")
             self.assertEqual(mon.calls("UpdateTitle"), 1)
 
+    def test_completing_a_continued_task_in_its_handler_right_after_progress_does_not_stall(self):
+        # The progress flusher sends from its own thread while the handler thread completes the
+        # task, which first sends the pending progress: neither may wait for the other.
+        app = self.app()
+        for i in range(3):
+            ident = f"{EXPORT}.quick{i}"
+            app.ok("register-continued", ident, "progress-and-complete-in-handler")
+            app.ok("submit", "continued-processing", ident, "title=Quick")
+            run = self.finished_run(ident)
+            self.assertEqual(run["Outcome"], "completed")
+            self.assertLess((run["EndedAt"] - run["StartedAt"]) / 1e6, 1.0, run)
+
     def test_a_continued_task_reaches_a_handler_registered_with_register_task_as_its_full_type(self):
         app = self.app()
         ident = f"{EXPORT}.generic"

@@ -236,6 +236,10 @@ class App:
             lib.bgtask_task_set_expiration_handler(task, self.expire_cb, None)
         if behavior == "complete-in-handler":
             lib.bgtask_task_set_completed(task, True)
+        elif behavior == "progress-and-complete-in-handler":
+            lib.bgtask_task_set_progress(task, 1, 2)
+            lib.bgtask_task_set_progress(task, 2, 2)
+            lib.bgtask_task_set_completed(task, True)
         elif behavior == "resubmit":
             r = self.request(["submit", "app-refresh", ident, "in=3600"])
             err = POINTER(Error)()

@@ -320,6 +320,12 @@ private:
         }
         if (behavior == "complete-in-handler") {
             task->setTaskCompleted(true);
+        } else if (behavior == "progress-and-complete-in-handler") {
+            // Progress wakes the flusher, which sends while this thread completes the task.
+            auto continued = std::dynamic_pointer_cast<bgtask::ContinuedProcessingTask>(task);
+            continued->progress().setUnitCounts(1, 2);
+            continued->progress().setUnitCounts(2, 2);
+            task->setTaskCompleted(true);
         } else if (behavior == "resubmit") {
             bgtask::Scheduler::shared().submit(
                 bgtask::AppRefreshTaskRequest{task->identifier(), bgtask::Clock::now() + 1h});
