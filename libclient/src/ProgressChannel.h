@@ -68,8 +68,9 @@ public:
     // Everything still pending; the channel takes no more updates afterwards.
     Due close(Clock::time_point now);
     bool isClosed() const;
-    // Held while a channel's values are being sent, so that a late send never overtakes a newer one.
-    std::mutex& sendMutex() noexcept { return sendMutex_; }
+    // Held while a channel's values are being queued on the bus, so that a late send does not
+    // overtake a newer one. Timed: see ProgressFlusher::close().
+    std::timed_mutex& sendMutex() noexcept { return sendMutex_; }
 
 private:
     void wake();
@@ -82,7 +83,7 @@ private:
     Coalescer<ProgressValue> progressOut_;
     Coalescer<TitleValue> titleOut_;
     bool closed_ = false;
-    std::mutex sendMutex_;
+    std::timed_mutex sendMutex_;
 };
 
 } // namespace bgtask::detail

@@ -27,9 +27,10 @@ std::shared_ptr<ProgressChannel> ProgressFlusher::open(std::string path, TitleVa
     return channel;
 }
 
-void ProgressFlusher::close(ProgressChannel& channel) noexcept
+void ProgressFlusher::close(ProgressChannel& channel, std::chrono::milliseconds wait) noexcept
 {
-    std::lock_guard sending(channel.sendMutex());
+    std::unique_lock sending(channel.sendMutex(), std::defer_lock);
+    static_cast<void>(sending.try_lock_for(wait));  // see the header: never wait unboundedly here
     const auto due = channel.close(Clock::now());
     send(channel, due);
 }
@@ -102,13 +103,19 @@ void ProgressFlusher::run() noexcept
 void ProgressFlusher::send(ProgressChannel& channel, const ProgressChannel::Due& due) noexcept
 {
     using Outcome = ProgressSender::Outcome;
+    // The outcome may come after this flusher is gone (a reply processed at exit).
+    const std::weak_ptr<ProgressFlusher> weak = weak_from_this();
     if (due.progress && progressSupported_.load()) {
-        if (sender_.sendProgress(channel.path(), *due.progress) == Outcome::Unsupported)
-            progressSupported_.store(false);
+        sender_.sendProgress(channel.path(), *due.progress, [weak](Outcome outcome) {
+            if (auto self = weak.lock(); self && outcome == Outcome::Unsupported)
+                self->progressSupported_.store(false);
+        });
     }
     if (due.title && titleSupported_.load()) {
-        if (sender_.sendTitle(channel.path(), *due.title) == Outcome::Unsupported)
-            titleSupported_.store(false);
+        sender_.sendTitle(channel.path(), *due.title, [weak](Outcome outcome) {
+            if (auto self = weak.lock(); self && outcome == Outcome::Unsupported)
+                self->titleSupported_.store(false);
+        });
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,7 +20,9 @@
 
 namespace bgtask::detail {
 
-// The bus side: org.bgtaskd.Task1.UpdateProgress and UpdateTitle.
+// The bus side: org.bgtaskd.Task1.UpdateProgress and UpdateTitle. A send only queues the message
+// and returns (the channel's send lock is held meanwhile, so it must never wait for the bus
+// thread); the outcome is reported later, from any thread, through `report`.
 class ProgressSender {
 public:
     enum class Outcome {
@@ -27,8 +30,9 @@ public:
         Unsupported,  // the scheduler does not know the method: stop trying
         Failed,       // anything else (the task is gone, the bus failed): try again next time
     };
-    virtual Outcome sendProgress(const std::string& path, const ProgressValue& value) noexcept = 0;
-    virtual Outcome sendTitle(const std::string& path, const TitleValue& value) noexcept = 0;
+    using Report = std::function<void(Outcome)>;
+    virtual void sendProgress(const std::string& path, const ProgressValue& value, Report report) noexcept = 0;
+    virtual void sendTitle(const std::string& path, const TitleValue& value, Report report) noexcept = 0;
 
 protected:
     ~ProgressSender() = default;
@@ -46,9 +50,15 @@ public:
 
     // A channel for the task at path, starting with its title.
     std::shared_ptr<ProgressChannel> open(std::string path, TitleValue title);
-    // Sends what the channel still holds, on the calling thread, and closes it. Called right before
-    // the task is completed, so that its last progress reaches the scheduler first.
-    void close(ProgressChannel& channel) noexcept;
+    // Queues what the channel still holds, on the calling thread, and closes it. Called right
+    // before the task is completed, so that its last progress reaches the scheduler first.
+    //
+    // It waits at most `wait` for a send of the flusher's that is under way. sdbus-c++ holds its
+    // bus mutex while callbacks run, so a flusher send may be blocked by the very thread that is
+    // completing the task from a handler: that thread must pass zero. The flusher's older value
+    // then reaches the bus after the callback, behind the completion, where bgtaskd ignores it
+    // (the task object is gone).
+    void close(ProgressChannel& channel, std::chrono::milliseconds wait) noexcept;
     // Stops and joins the thread; nothing is sent afterwards. Idempotent.
     void stop() noexcept;
 

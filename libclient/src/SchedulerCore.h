@@ -83,8 +83,8 @@ public:
     // TaskCompleter
     void completeTask(const std::string& path, bool success) noexcept override;
     // ProgressSender
-    Outcome sendProgress(const std::string& path, const ProgressValue& value) noexcept override;
-    Outcome sendTitle(const std::string& path, const TitleValue& value) noexcept override;
+    void sendProgress(const std::string& path, const ProgressValue& value, Report report) noexcept override;
+    void sendTitle(const std::string& path, const TitleValue& value, Report report) noexcept override;
 
 private:
     enum class LoopMode { OwnThread, External, Shared };
@@ -114,6 +114,12 @@ private:
     // connection, so a new bgtaskd gets them again.
     void onSchedulerOwnerChanged(const std::string& owner) noexcept;
 
+    // ---- SchedulerTasks.cpp
+    // The proxy of a running continued task's object, for progress; null once the task ended.
+    std::shared_ptr<sdbus::IProxy> taskProxy(const std::string& path);
+    void reportOutcome(const char* what, const std::string& path, const sdbus::Error* error,
+                       const Report& report) noexcept;
+
     // ---- SchedulerCalls.cpp
     bool addRegistration(std::string identifier, Registration registration);
     void rememberTitle(const TaskRequest& request);
@@ -142,6 +148,9 @@ private:
     std::map<std::string, RunningTask> running_;
     // Titles of continued-processing requests this process submitted, until their launch.
     std::map<std::string, TitleValue> submittedTitles_;
+    // One proxy per running continued task, so that progress goes out asynchronously (the
+    // flusher must never wait for the bus thread) and its replies still find their proxy.
+    std::map<std::string, std::shared_ptr<sdbus::IProxy>> taskProxies_;
     std::string schedulerOwner_;
 };
 

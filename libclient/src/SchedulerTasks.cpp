@@ -20,6 +20,9 @@ using Code = SchedulerError::Code;
 
 // Progress must never make the flusher wait for long: a slow bgtaskd only delays the next update.
 constexpr std::chrono::seconds kProgressCallTimeout{5};
+// How long completing a task may wait for a progress send of the flusher's that is under way.
+constexpr std::chrono::milliseconds kNoWait{0};
+constexpr std::chrono::milliseconds kFlusherWait{100};
 
 void warn(const char* what, const std::string& subject, const char* reason)
 {
@@ -55,8 +58,11 @@ std::function<void()> SchedulerCore::onLaunch(LaunchCall call)
         title = TitleValue{*call.title, call.subtitle.value_or(std::string())};
 
     std::shared_ptr<ProgressChannel> channel;
-    if (continued)
+    std::shared_ptr<sdbus::IProxy> proxy;
+    if (continued) {
+        proxy = translatingErrors([&] { return sdbus::createProxy(*connection_, api::kBusName, call.task); });
         channel = flusher_->open(call.task, std::move(title));
+    }
     auto impl = std::make_unique<Task::Impl>(weak_from_this(), call.task, call.identifier, *kind, call.deadline,
                                              call.simulated, channel);
     auto* implPtr = impl.get();
@@ -68,6 +74,8 @@ std::function<void()> SchedulerCore::onLaunch(LaunchCall call)
     {
         std::lock_guard lock(mutex_);
         running_[call.task] = RunningTask{task, implPtr};
+        if (proxy)
+            taskProxies_[call.task] = std::move(proxy);
     }
     return [registration = std::move(registration), task = std::move(task)] {
         try {
@@ -110,9 +118,18 @@ void SchedulerCore::completeTask(const std::string& path, bool success) noexcept
             running_.erase(it);
         }
     }
-    // The last progress first: bgtaskd should record where the work ended.
+    // The last progress first: bgtaskd should record where the work ended. close() only queues it,
+    // and must not wait for the flusher on a thread that runs the bus (see ProgressFlusher::close).
     if (forgotten.impl != nullptr && forgotten.impl->channel() != nullptr)
-        flusher_->close(*forgotten.impl->channel());
+        flusher_->close(*forgotten.impl->channel(), isLoopThread() ? kNoWait : kFlusherWait);
+    std::shared_ptr<sdbus::IProxy> proxy;  // its pending replies are of no interest any more
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = taskProxies_.find(path); it != taskProxies_.end()) {
+            proxy = std::move(it->second);
+            taskProxies_.erase(it);
+        }
+    }
     try {
         call([&] {
             TaskProxy task(*connection_, path);
@@ -127,50 +144,73 @@ void SchedulerCore::completeTask(const std::string& path, bool success) noexcept
     }
 }
 
-ProgressSender::Outcome SchedulerCore::sendProgress(const std::string& path, const ProgressValue& value) noexcept
+std::shared_ptr<sdbus::IProxy> SchedulerCore::taskProxy(const std::string& path)
 {
-    try {
-        auto proxy = sdbus::createProxy(*connection_, api::kBusName, path);
-        proxy->callMethod(proposed::kUpdateProgress)
-            .onInterface(api::kTaskInterface)
-            .withTimeout(kProgressCallTimeout)
-            .withArguments(value.completed, value.total);
-        wake();
-        return Outcome::Sent;
-    } catch (const sdbus::Error& e) {
-        wake();
-        if (meansUnknownMember(e))
-            return Outcome::Unsupported;  // an older bgtaskd: progress stays local from now on
-        const auto error = translateError(e);
-        if (error.code() != Code::NotFound && error.subReason() != "protocol-mismatch")
-            warn("send the progress of", path, error.what());
-    } catch (const std::exception& e) {
-        warn("send the progress of", path, e.what());
-    }
-    return Outcome::Failed;
+    std::lock_guard lock(mutex_);
+    auto it = taskProxies_.find(path);
+    return it == taskProxies_.end() ? nullptr : it->second;
 }
 
-ProgressSender::Outcome SchedulerCore::sendTitle(const std::string& path, const TitleValue& value) noexcept
+void SchedulerCore::reportOutcome(const char* what, const std::string& path, const sdbus::Error* error,
+                                  const Report& report) noexcept
 {
+    if (error == nullptr) {
+        report(Outcome::Sent);
+        return;
+    }
+    if (meansUnknownMember(*error)) {
+        report(Outcome::Unsupported);  // an older bgtaskd: this stays local from now on
+        return;
+    }
+    const auto translated = translateError(*error);
+    // NotFound or UnknownObject: the task has ended meanwhile; nothing to say.
+    if (translated.code() != Code::NotFound && translated.subReason() != "protocol-mismatch")
+        warn(what, path, translated.what());
+    report(Outcome::Failed);
+}
+
+void SchedulerCore::sendProgress(const std::string& path, const ProgressValue& value, Report report) noexcept
+{
+    auto proxy = taskProxy(path);
+    if (!proxy) {
+        report(Outcome::Failed);
+        return;
+    }
     try {
-        auto proxy = sdbus::createProxy(*connection_, api::kBusName, path);
-        proxy->callMethod(proposed::kUpdateTitle)
+        proxy->callMethodAsync(proposed::kUpdateProgress)
             .onInterface(api::kTaskInterface)
             .withTimeout(kProgressCallTimeout)
-            .withArguments(value.title, value.subtitle);
-        wake();
-        return Outcome::Sent;
+            .withArguments(value.completed, value.total)
+            .uponReplyInvoke([this, path, report](const sdbus::Error* error) {
+                CallbackScope scope;
+                reportOutcome("send the progress of", path, error, report);
+            });
     } catch (const sdbus::Error& e) {
-        wake();
-        if (meansUnknownMember(e))
-            return Outcome::Unsupported;
-        const auto error = translateError(e);
-        if (error.code() != Code::NotFound && error.subReason() != "protocol-mismatch")
-            warn("send the title of", path, error.what());
-    } catch (const std::exception& e) {
-        warn("send the title of", path, e.what());
+        reportOutcome("send the progress of", path, &e, report);
     }
-    return Outcome::Failed;
+    wake();
+}
+
+void SchedulerCore::sendTitle(const std::string& path, const TitleValue& value, Report report) noexcept
+{
+    auto proxy = taskProxy(path);
+    if (!proxy) {
+        report(Outcome::Failed);
+        return;
+    }
+    try {
+        proxy->callMethodAsync(proposed::kUpdateTitle)
+            .onInterface(api::kTaskInterface)
+            .withTimeout(kProgressCallTimeout)
+            .withArguments(value.title, value.subtitle)
+            .uponReplyInvoke([this, path, report](const sdbus::Error* error) {
+                CallbackScope scope;
+                reportOutcome("send the title of", path, error, report);
+            });
+    } catch (const sdbus::Error& e) {
+        reportOutcome("send the title of", path, &e, report);
+    }
+    wake();
 }
 
 } // namespace bgtask::detail

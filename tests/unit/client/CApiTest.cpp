@@ -25,8 +25,14 @@ public:
 
 class NullSender final : public detail::ProgressSender {
 public:
-    Outcome sendProgress(const std::string&, const detail::ProgressValue&) noexcept override { return Outcome::Sent; }
-    Outcome sendTitle(const std::string&, const detail::TitleValue&) noexcept override { return Outcome::Sent; }
+    void sendProgress(const std::string&, const detail::ProgressValue&, Report report) noexcept override
+    {
+        report(Outcome::Sent);
+    }
+    void sendTitle(const std::string&, const detail::TitleValue&, Report report) noexcept override
+    {
+        report(Outcome::Sent);
+    }
 };
 
 struct Expired {
