@@ -27,6 +27,8 @@ int main(int argc, char** argv)
     app.footer("Examples:\n"
                "  bgtaskctl list                          what is pending, why it waits, what runs\n"
                "  bgtaskctl history --since 1h            what ran in the last hour and how it ended\n"
+               "  bgtaskctl explain org.example.Feeds org.example.Feeds.refresh\n"
+               "                                          why it has not run, and what would unblock it\n"
                "  bgtaskctl run org.example.Feeds org.example.Feeds.refresh\n"
                "                                          launch a pending request now\n"
                "  bgtaskctl expire org.example.Feeds org.example.Feeds.refresh\n"
@@ -38,6 +40,7 @@ int main(int argc, char** argv)
     addStatusCommand(app, selected);
     addListCommand(app, selected);
     addHistoryCommand(app, selected);
+    addExplainCommand(app, selected);
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
     addCancelCommand(app, selected);

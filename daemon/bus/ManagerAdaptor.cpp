@@ -59,6 +59,31 @@ void ManagerAdaptor::Expire(const std::string& app, const std::string& identifie
     translated("Expire", [&] { service_.expireNow(app, identifier); });
 }
 
+ManagerAdaptor::Dict ManagerAdaptor::Explain(const std::string& app, const std::string& identifier)
+{
+    return translated("Explain", [&] { return encodeExplanation(service_.explain(app, identifier)); });
+}
+
+std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListApps()
+{
+    return translated("ListApps", [&] {
+        std::vector<Dict> out;
+        for (const auto& app : service_.apps())
+            out.push_back(encodeAppView(app));
+        return out;
+    });
+}
+
+std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> ManagerAdaptor::GetManifestProblems()
+{
+    return translated("GetManifestProblems", [&] {
+        std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> out;
+        for (const auto& issue : service_.manifests().issues())
+            out.emplace_back(issue.file, static_cast<int32_t>(issue.line), issue.message, issue.fatal);
+        return out;
+    });
+}
+
 void ManagerAdaptor::Cancel(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
     service_.cancelFor(app, identifier, replyWhenDone(std::move(result)));

@@ -30,6 +30,9 @@ private:
     void RunNow(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void Cancel(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void Expire(const std::string& app, const std::string& identifier) override;
+    Dict Explain(const std::string& app, const std::string& identifier) override;
+    std::vector<Dict> ListApps() override;
+    std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> GetManifestProblems() override;
     std::string Version() override { return version_; }
     int64_t StartedAt() override { return core::toUsec(startedAt_); }
     Dict SystemState() override;

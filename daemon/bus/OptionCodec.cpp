@@ -163,6 +163,56 @@ Dict encodeRunRecord(const core::RunRecord& r)
             {key::kSimulated, r.simulated}};
 }
 
+Dict encodeExplanation(const service::Explanation& e)
+{
+    if (e.pending) {
+        const auto& view = *e.pending;
+        std::vector<sdbus::Struct<std::string, std::string, std::string, std::int64_t>> blockers;
+        for (const auto& b : e.blockers)
+            blockers.emplace_back(b.condition, b.reason, b.remedy, usec(b.since));
+        return {{key::kState, std::string("pending")},
+                {key::kKind, std::string(toString(view.request.kind))},
+                {"Blockers", blockers},
+                {"DueAt", usec(view.readiness.dueAt)}};
+    }
+    if (e.running) {
+        auto d = encodeActiveRun(*e.running);
+        const auto& deadline = e.running->task.deadline;
+        d["Remaining"] = deadline && *deadline > e.now ? core::toUsec(*deadline) - core::toUsec(e.now)
+                                                       : std::int64_t{0};
+        return d;
+    }
+    const auto& r = *e.lastRun;
+    return {{key::kState, std::string("finished")},
+            {key::kKind, std::string(toString(r.kind))},
+            {key::kOutcome, std::string(r.outcome ? toString(*r.outcome) : "running")},
+            {key::kReason, r.reason},
+            {key::kStartedAt, core::toUsec(r.startedAt)},
+            {key::kEndedAt, usec(r.endedAt)}};
+}
+
+Dict encodeAppView(const service::AppView& app)
+{
+    const auto& m = *app.manifest;
+    std::vector<std::string> identifiers = m.identifiers;
+    for (const auto& prefix : m.wildcardPrefixes)
+        identifiers.push_back(prefix + "*");
+    std::vector<std::string> kinds;
+    for (auto kind : m.kinds)
+        kinds.emplace_back(toString(kind));
+    std::vector<std::string> entitlements;
+    for (auto e : m.entitlements)
+        entitlements.emplace_back(toString(e));
+    return {{key::kApp, m.id},
+            {"BusName", m.busName},
+            {"Identifiers", identifiers},
+            {"Kinds", kinds},
+            {"Entitlements", entitlements},
+            {"Exec", m.exec.value_or("")},
+            {"File", m.sourceFile},
+            {"Pending", static_cast<std::uint32_t>(app.pending)}};
+}
+
 Dict encodeSystemState(const core::SystemState& state, const std::map<std::string, std::string>& sources,
                        const std::vector<std::string>& disabledSources)
 {

@@ -27,6 +27,10 @@ Dict encodeRequestView(const service::RequestView& view);
 Dict encodeActiveRun(const service::ActiveRun& run);
 Dict encodeRunRecord(const core::RunRecord& record);
 
+// Manager1.Explain and Manager1.ListApps records.
+Dict encodeExplanation(const service::Explanation& explanation);
+Dict encodeAppView(const service::AppView& app);
+
 std::string taskObjectPath(std::int64_t runId);
 
 // Manager1.SystemState: unknown fields are left out; sources maps each known key to the source

@@ -16,6 +16,26 @@ auto log() { static auto l = logger("service"); return l; }
 
 bool isUniqueName(const std::string& name) { return !name.empty() && name.front() == ':'; }
 
+// What would unblock a condition, in plain words (bgtaskctl explain prints it).
+std::string remedyFor(const std::string& condition)
+{
+    static const std::map<std::string, std::string> remedies{
+        {"previous-run-active", "wait for the running task of the same identifier to end"},
+        {"earliest-begin-date", "wait until the earliest begin date (or bgtaskctl run it now)"},
+        {core::kConditionNetwork, "connect to a network with full connectivity"},
+        {core::kConditionNetworkUnmetered, "switch to an unmetered connection"},
+        {core::kConditionExternalPower, "plug in the charger"},
+        {core::kConditionBatteryNotLow, "charge the battery"},
+        {core::kConditionLowBattery, "charge the battery"},
+        {core::kConditionUserIdle, "leave the computer idle"},
+        {core::kConditionLowPowerMode, "turn off power-saver mode"},
+        {core::kConditionDataProtection, "unlock the session"},
+        {core::kConditionGpu, "make a GPU render node available"},
+    };
+    const auto it = remedies.find(condition);
+    return it == remedies.end() ? "wait until the condition is met" : it->second;
+}
+
 } // namespace
 
 TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, core::Limits limits,
@@ -230,14 +250,69 @@ void TaskService::complete(const std::string& caller, std::int64_t runId, bool s
     runs_.complete(caller, runId, success, std::move(done));
 }
 
-std::vector<RequestView> TaskService::listRequests() const
+std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
 {
-    const auto now = effects_.now();
     const auto running = runs_.snapshot();
     std::vector<RequestView> out;
     out.reserve(book_.size());
-    for (const auto& r : book_.all())
+    decltype(unmetSince_) seen;
+    for (const auto& r : book_.all()) {
         out.push_back({r, core::evaluate(r, running, state_, policy_, now)});
+        for (const auto& u : out.back().readiness.unmet) {
+            std::tuple key{r.app, r.identifier, u.condition};
+            const auto it = unmetSince_.find(key);
+            seen.emplace(std::move(key), it == unmetSince_.end() ? now : it->second);
+        }
+    }
+    unmetSince_ = std::move(seen);
+    return out;
+}
+
+std::vector<RequestView> TaskService::listRequests() const
+{
+    return evaluateAll(effects_.now());
+}
+
+Explanation TaskService::explain(const std::string& app, const std::string& identifier)
+{
+    Explanation out;
+    out.now = effects_.now();
+    for (auto& view : evaluateAll(out.now)) {
+        if (view.request.app != app || view.request.identifier != identifier)
+            continue;
+        for (const auto& u : view.readiness.unmet) {
+            const auto it = unmetSince_.find({app, identifier, u.condition});
+            out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition),
+                                    it == unmetSince_.end() ? std::nullopt : std::optional(it->second)});
+        }
+        out.pending = std::move(view);
+        return out;
+    }
+    for (const auto& [id, run] : runs_.active()) {
+        if (run.task.request.app == app && run.task.request.identifier == identifier) {
+            out.running = run;
+            return out;
+        }
+    }
+    store::HistoryFilter filter;
+    filter.app = app;
+    filter.identifier = identifier;
+    filter.limit = 1;
+    commits_.flush();
+    auto runs = store_.history(filter);
+    if (runs.empty())
+        throw core::Error(core::ErrorCode::NotFound, "no-such-request",
+                          "app " + app + " has no request, task or finished run " + identifier);
+    out.lastRun = std::move(runs.front());
+    return out;
+}
+
+std::vector<AppView> TaskService::apps() const
+{
+    std::vector<AppView> out;
+    for (const auto& m : manifests_.all())
+        out.push_back({&m, book_.ofApp(m.id).size()});
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.manifest->id < b.manifest->id; });
     return out;
 }
 
@@ -326,6 +401,7 @@ void TaskService::setSystemState(const core::SystemState& state)
 void TaskService::planNow()
 {
     const auto now = effects_.now();
+    evaluateAll(now);   // keeps the first-seen time of every unmet condition current
     const auto running = runs_.snapshot();
     const auto plan = core::plan(book_.all(), running, state_, policy_, now);
     for (auto id : plan.launchTimedOut)

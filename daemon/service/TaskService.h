@@ -22,7 +22,10 @@
 
 #include <functional>
 #include <memory>
+#include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace bgtask::service {
@@ -30,6 +33,29 @@ namespace bgtask::service {
 struct RequestView {
     core::TaskRequest request;
     core::Readiness readiness;
+};
+
+// One unmet condition of a pending request, for Manager1.Explain.
+struct Blocker {
+    std::string condition;               // the stable id, e.g. "external-power"
+    std::string reason;                  // "<condition>: <observed value>"
+    std::string remedy;                  // what would unblock it, in plain words
+    std::optional<core::TimePoint> since;  // when the daemon first saw it unmet
+};
+
+// Manager1.Explain: exactly one of pending, running and lastRun is set.
+struct Explanation {
+    std::optional<RequestView> pending;
+    std::vector<Blocker> blockers;       // for pending
+    std::optional<ActiveRun> running;
+    std::optional<core::RunRecord> lastRun;
+    core::TimePoint now{};
+};
+
+// A manifest with the number of its pending requests, for Manager1.ListApps.
+struct AppView {
+    const core::Manifest* manifest = nullptr;
+    std::size_t pending = 0;
 };
 
 class TaskService {
@@ -58,6 +84,10 @@ public:
 
     // Manager1
     std::vector<RequestView> listRequests() const;
+    // Why a request has not run, how a running task stands, or how its last run ended.
+    // Throws NotFound ("no-such-request") when the app has none of the three.
+    Explanation explain(const std::string& app, const std::string& identifier);
+    std::vector<AppView> apps() const;
     const std::map<std::int64_t, ActiveRun>& running() const { return runs_.active(); }
     std::vector<core::RunRecord> history(const store::HistoryFilter& filter);
     void runNow(const std::string& app, const std::string& identifier, Done done);
@@ -94,6 +124,8 @@ private:
     // strategy it must be able to start at once (ImmediateRunIneligible otherwise).
     void checkContinuedCanRun(const std::string& caller, const core::TaskRequest& request) const;
     void reloadBook();
+    // Evaluates every pending request and records when each unmet condition was first seen.
+    std::vector<RequestView> evaluateAll(core::TimePoint now) const;
 
     store::Store& store_;
     ManifestRegistry& manifests_;
@@ -108,6 +140,9 @@ private:
     // Until the first report of the sources, the state is unknown everywhere.
     core::SystemState state_;
     core::GatingPolicy policy_;
+    // (app, identifier, condition) → when an evaluation first found it unmet. Every evaluation
+    // pass covers the whole book, so entries it no longer finds are dropped.
+    mutable std::map<std::tuple<std::string, std::string, std::string>, core::TimePoint> unmetSince_;
 };
 
 } // namespace bgtask::service

@@ -107,6 +107,29 @@ void Manager::expire(const std::string& app, const std::string& identifier)
     detail::translatingErrors([&] { proxy.Expire(app, identifier); });
 }
 
+Explanation Manager::explain(const std::string& app, const std::string& identifier)
+{
+    auto& proxy = impl_->proxy();
+    return detail::decodeExplanation(detail::translatingErrors([&] { return proxy.Explain(app, identifier); }));
+}
+
+std::vector<AppRecord> Manager::listApps()
+{
+    auto& proxy = impl_->proxy();
+    const auto wire = detail::translatingErrors([&] { return proxy.ListApps(); });
+    return decodeAll<AppRecord>(wire, detail::decodeAppRecord);
+}
+
+std::vector<ManifestProblem> Manager::manifestProblems()
+{
+    auto& proxy = impl_->proxy();
+    const auto wire = detail::translatingErrors([&] { return proxy.GetManifestProblems(); });
+    std::vector<ManifestProblem> problems;
+    for (const auto& p : wire)
+        problems.push_back({p.get<0>(), p.get<1>(), p.get<2>(), p.get<3>()});
+    return problems;
+}
+
 SystemStatus Manager::systemState()
 {
     auto& proxy = impl_->proxy();

@@ -101,4 +101,40 @@ SystemStatus decodeSystemStatus(const VariantMap& state)
     return s;
 }
 
+Explanation decodeExplanation(const VariantMap& record)
+{
+    Explanation e;
+    e.state = text(record, key::kState);
+    e.kind = text(record, key::kKind);
+    using Wire = sdbus::Struct<std::string, std::string, std::string, std::int64_t>;
+    for (const auto& b : lookupOr<std::vector<Wire>>(record, "Blockers", {}))
+        e.blockers.push_back({b.get<0>(), b.get<1>(), b.get<2>(), optionalFromMicros(b.get<3>())});
+    e.dueAt = time(record, "DueAt");
+    if (auto path = lookup<sdbus::ObjectPath>(record, key::kTask))
+        e.task = std::move(*path);
+    e.deadline = time(record, key::kDeadline);
+    e.remaining = std::chrono::microseconds(lookupOr<std::int64_t>(record, "Remaining", 0));
+    e.expireReason = text(record, key::kExpireReason);
+    e.startedAt = time(record, key::kStartedAt);
+    e.outcome = text(record, key::kOutcome);
+    e.reason = text(record, key::kReason);
+    e.endedAt = time(record, key::kEndedAt);
+    return e;
+}
+
+AppRecord decodeAppRecord(const VariantMap& record)
+{
+    using Strings = std::vector<std::string>;
+    AppRecord a;
+    a.app = text(record, key::kApp);
+    a.busName = text(record, "BusName");
+    a.identifiers = lookupOr<Strings>(record, "Identifiers", {});
+    a.kinds = lookupOr<Strings>(record, "Kinds", {});
+    a.entitlements = lookupOr<Strings>(record, "Entitlements", {});
+    a.exec = text(record, "Exec");
+    a.file = text(record, "File");
+    a.pending = lookupOr<std::uint32_t>(record, "Pending", 0);
+    return a;
+}
+
 } // namespace bgtask::detail

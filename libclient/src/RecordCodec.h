@@ -14,5 +14,7 @@ RunningTaskRecord decodeRunningTaskRecord(const VariantMap& record);
 HistoryRecord decodeHistoryRecord(const VariantMap& record);
 VariantMap encodeHistoryFilter(const HistoryFilter& filter);
 SystemStatus decodeSystemStatus(const VariantMap& state);
+Explanation decodeExplanation(const VariantMap& record);
+AppRecord decodeAppRecord(const VariantMap& record);
 
 } // namespace bgtask::detail

@@ -8,6 +8,7 @@
 #include <bgtask/SchedulerError.h>
 #include <bgtask/TaskRequest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <map>
@@ -88,6 +89,55 @@ struct SystemStatus {
     std::vector<std::string> disabledSources;
 };
 
+// One thing that keeps a pending request from running (Explain).
+struct Blocker {
+    std::string condition;  // a stable id: "earliest-begin-date", "network", "external-power", …
+    std::string reason;     // "<condition>: <observed value>"
+    std::string remedy;     // what would unblock it, in plain words
+    std::optional<TimePoint> since;  // when bgtaskd first saw it unmet; unset if unknown
+};
+
+// Why a request has not run, how its task is doing, or how its last run ended (Explain).
+struct Explanation {
+    // "pending", "launching", "running", "expiring" or "finished" (newer daemons may add values).
+    std::string state;
+    std::string kind;
+    // pending
+    std::vector<Blocker> blockers;  // empty when it is due now
+    std::optional<TimePoint> dueAt;  // set only when the earliest begin date is the one blocker
+    // launching, running, expiring
+    std::string task;  // its org.bgtaskd.Task1 object path
+    std::optional<TimePoint> deadline;
+    std::chrono::microseconds remaining{0};  // until the deadline; 0 when past or without one
+    std::string expireReason;
+    // running and finished
+    std::optional<TimePoint> startedAt;
+    // finished
+    std::string outcome;  // as in HistoryRecord
+    std::string reason;
+    std::optional<TimePoint> endedAt;
+};
+
+// An app with a valid manifest (ListApps).
+struct AppRecord {
+    std::string app;
+    std::string busName;
+    std::vector<std::string> identifiers;  // exact ones, then "prefix.*" wildcards
+    std::vector<std::string> kinds;
+    std::vector<std::string> entitlements;
+    std::string exec;  // empty when none
+    std::string file;  // the manifest file
+    std::uint32_t pending = 0;
+};
+
+// Something wrong in a manifest (GetManifestProblems).
+struct ManifestProblem {
+    std::string file;
+    int line = 0;  // 0 when not about one line
+    std::string message;
+    bool fatal = false;  // the manifest was skipped
+};
+
 class BGTASK_EXPORT Manager {
 public:
     explicit Manager(Bus bus = Bus::Session);
@@ -106,6 +156,12 @@ public:
     void expire(const std::string& app, const std::string& identifier);
     // Removes a pending request on the app's behalf; NotFound when there is none.
     void cancel(const std::string& app, const std::string& identifier);
+    // Why the request has not run, or the state of its task, or its newest finished run;
+    // NotFound when the app has none of these.
+    Explanation explain(const std::string& app, const std::string& identifier);
+    // Apps with a valid manifest, by app id; and what is wrong in the manifests.
+    std::vector<AppRecord> listApps();
+    std::vector<ManifestProblem> manifestProblems();
     std::string version();
     std::optional<TimePoint> startedAt();
     SystemStatus systemState();
