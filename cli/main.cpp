@@ -41,6 +41,7 @@ int main(int argc, char** argv)
     addListCommand(app, selected);
     addHistoryCommand(app, selected);
     addExplainCommand(app, selected);
+    addAppsCommand(app, selected);
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
     addCancelCommand(app, selected);

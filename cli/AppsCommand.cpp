@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// bgtaskctl apps: the apps bgtaskd knows from their manifests (identifiers, kinds, entitlements,
+// pending requests), then what is wrong in the manifests, with file and line.
+#include "Commands.h"
+#include "Output.h"
+
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace bgtaskctl {
+namespace {
+
+std::string joined(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out.empty() ? "-" : out;
+}
+
+void writeStrings(JsonWriter& json, const char* key, const std::vector<std::string>& items)
+{
+    json.key(key).beginArray();
+    for (const auto& item : items)
+        json.value(item);
+    json.endArray();
+}
+
+void printJson(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
+               const std::vector<bgtask::ManifestProblem>& problems)
+{
+    JsonWriter json(ctx.out);
+    json.beginObject().key("apps").beginArray();
+    for (const auto& a : apps) {
+        json.beginObject().key("app").value(a.app).key("busName").value(a.busName);
+        writeStrings(json, "identifiers", a.identifiers);
+        writeStrings(json, "kinds", a.kinds);
+        writeStrings(json, "entitlements", a.entitlements);
+        json.key("exec").value(a.exec).key("file").value(a.file);
+        json.key("pending").value(static_cast<std::uint64_t>(a.pending)).endObject();
+    }
+    json.endArray().key("problems").beginArray();
+    for (const auto& p : problems) {
+        json.beginObject().key("file").value(p.file).key("line").value(static_cast<std::int64_t>(p.line));
+        json.key("message").value(p.message).key("fatal").value(p.fatal).endObject();
+    }
+    json.endArray().endObject();
+}
+
+void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
+                const std::vector<bgtask::ManifestProblem>& problems)
+{
+    if (apps.empty()) {
+        ctx.out << "No apps with a valid manifest.\n";
+    } else {
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& a : apps)
+            rows.push_back({a.app, std::to_string(a.pending), joined(a.kinds), joined(a.entitlements),
+                            joined(a.identifiers)});
+        printTable(ctx.out, {"APP", "PENDING", "KINDS", "ENTITLEMENTS", "IDENTIFIERS"}, rows);
+    }
+    if (problems.empty())
+        return;
+    ctx.out << "\nManifest problems:\n";
+    for (const auto& p : problems) {
+        ctx.out << "  " << p.file;
+        if (p.line > 0)
+            ctx.out << ":" << p.line;
+        ctx.out << ": " << (p.fatal ? "error: " : "warning: ") << p.message
+                << (p.fatal ? " (manifest skipped)" : "") << "\n";
+    }
+}
+
+void apps(Context& ctx)
+{
+    const auto records = ctx.manager.listApps();
+    const auto problems = ctx.manager.manifestProblems();
+    if (ctx.json)
+        printJson(ctx, records, problems);
+    else
+        printHuman(ctx, records, problems);
+}
+
+} // namespace
+
+void addAppsCommand(CLI::App& app, Command& selected)
+{
+    auto* sub = app.add_subcommand("apps", "List the apps bgtaskd knows from their manifests, and manifest problems");
+    sub->footer("Manifests are read from bgtaskd/apps/*.conf under each XDG data directory; a manifest\n"
+                "with a fatal problem is skipped and its app is not listed.");
+    sub->callback([&selected] { selected = apps; });
+}
+
+} // namespace bgtaskctl
