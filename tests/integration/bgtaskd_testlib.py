@@ -201,13 +201,14 @@ class DaemonTestCase(unittest.TestCase):
             return f.read()
 
     def native_env(self):
-        """The environment for our own (possibly sanitized) binaries: under umockdev-wrapper an
-        ASan build needs its runtime ahead of umockdev's preload, or it refuses to start."""
+        """The environment for programs that run our (possibly sanitized) code: in an ASan
+        build the runtime must come first in the preload list, ahead of umockdev's preload and
+        also for programs built outside the tree that load the sanitized libbgtask."""
         env = dict(self.env)
         runtime = os.environ.get("BGTASKD_ASAN_RUNTIME")
         preload = env.get("LD_PRELOAD", "")
-        if runtime and preload and runtime not in preload:
-            env["LD_PRELOAD"] = f"{runtime}:{preload}"
+        if runtime and runtime not in preload:
+            env["LD_PRELOAD"] = f"{runtime}:{preload}" if preload else runtime
         return env
 
     # ---- bus ----------------------------------------------------------------------------

@@ -153,14 +153,14 @@ class OutOfTreeExamplesTest(LibraryTestCase):
     def test_the_cmake_built_export_example_completes_its_continued_task(self):
         target = os.path.join(self.tmp, "exports")
         out = subprocess.run([os.path.join(installed.cmake_dir, "export", "bgtask-example-export"), "--items", "3",
-                              "--item-ms", "20", "--to", target], env=dict(self.env), stdout=subprocess.PIPE,
+                              "--item-ms", "20", "--to", target], env=self.native_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, timeout=30)
         self.assertEqual(out.returncode, 0, out.stdout)
         self.assertEqual(len(os.listdir(target)), 3)
         self.assertEqual(eventually(lambda: self.history(App="org.example.Export"), 5)[0]["Outcome"], "completed")
 
     def test_the_pkg_config_built_c_example_serves_its_refresh(self):
-        env = dict(self.env, LD_LIBRARY_PATH=installed.libdir)
+        env = dict(self.native_env(), LD_LIBRARY_PATH=installed.libdir)
         out = subprocess.run([os.path.join(installed.pkgconfig_dir, "bgtask-example-weather"), "--submit-in", "1"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
         self.assertEqual(out.returncode, 0, out.stdout)
