@@ -42,6 +42,7 @@ int main(int argc, char** argv)
     addHistoryCommand(app, selected);
     addExplainCommand(app, selected);
     addAppsCommand(app, selected);
+    addMonitorCommand(app, selected);
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
     addCancelCommand(app, selected);

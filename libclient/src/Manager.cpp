@@ -7,6 +7,14 @@
 #include "RecordCodec.h"
 #include "Time.h"
 
+#include <bgtask-api/OptionKeys.h>
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
 namespace bgtask {
 
 // The connection is opened on first use and has no loop thread: every call is a plain
@@ -17,6 +25,8 @@ public:
         : bus_(bus)
     {
     }
+
+    Bus bus() const { return bus_; }
 
     detail::ManagerProxy& proxy()
     {
@@ -128,6 +138,103 @@ std::vector<ManifestProblem> Manager::manifestProblems()
     for (const auto& p : wire)
         problems.push_back({p.get<0>(), p.get<1>(), p.get<2>(), p.get<3>()});
     return problems;
+}
+
+namespace {
+
+ManagerEvent taskEvent(const std::string& app, const std::string& identifier, const std::string& event,
+                       const detail::VariantMap& details)
+{
+    namespace key = api::key;
+    ManagerEvent e;
+    e.type = ManagerEvent::Type::TaskChanged;
+    e.app = app;
+    e.identifier = identifier;
+    e.event = event;
+    e.kind = detail::lookupOr<std::string>(details, key::kKind, {});
+    if (auto path = detail::lookup<sdbus::ObjectPath>(details, key::kTask))
+        e.task = std::move(*path);
+    e.outcome = detail::lookupOr<std::string>(details, key::kOutcome, {});
+    e.reason = detail::lookupOr<std::string>(details, key::kReason, {});
+    return e;
+}
+
+ManagerEvent stateEvent(SystemStatus state)
+{
+    ManagerEvent e;
+    e.type = ManagerEvent::Type::SystemState;
+    e.systemState = std::move(state);
+    return e;
+}
+
+// Waits up to 100 ms (less when sd-bus has a timeout due) for the connection's socket.
+void waitForTraffic(sdbus::IConnection& connection)
+{
+    using namespace std::chrono;
+    const auto data = connection.getEventLoopPollData();
+    int timeoutMs = 100;
+    if (data.timeout_usec != UINT64_MAX) {
+        const auto nowUsec = duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+        const auto left = static_cast<std::int64_t>(data.timeout_usec) - nowUsec;
+        timeoutMs = static_cast<int>(std::clamp<std::int64_t>((left + 999) / 1000, 0, 100));
+    }
+    pollfd fd{data.fd, data.events, 0};
+    ::poll(&fd, 1, timeoutMs);   // EINTR (a signal) is fine: the caller checks shouldStop
+}
+
+} // namespace
+
+void Manager::monitor(const std::function<bool(const ManagerEvent&)>& onEvent,
+                      const std::function<bool()>& shouldStop)
+{
+    auto connection = detail::openConnection(impl_->bus());
+    bool stop = false;
+    std::exception_ptr failure;
+    auto deliver = [&](const ManagerEvent& event) {
+        if (stop)
+            return;
+        try {
+            stop = !onEvent(event);
+        } catch (...) {
+            failure = std::current_exception();
+            stop = true;
+        }
+    };
+    auto& calls = impl_->proxy();
+    auto signals = detail::translatingErrors([&] {
+        auto proxy = sdbus::createProxy(*connection, api::kBusName, api::kObjectPath);
+        proxy->uponSignal("TaskChanged").onInterface(api::kManagerInterface).call(
+            [&](const std::string& app, const std::string& identifier, const std::string& event,
+                const detail::VariantMap& details) { deliver(taskEvent(app, identifier, event, details)); });
+        proxy->uponSignal("PropertiesChanged").onInterface("org.freedesktop.DBus.Properties").call(
+            [&](const std::string& interface, const detail::VariantMap& changed,
+                const std::vector<std::string>& invalidated) {
+                if (interface != api::kManagerInterface || stop)
+                    return;
+                try {
+                    if (auto state = detail::lookup<detail::VariantMap>(changed, "SystemState"))
+                        deliver(stateEvent(detail::decodeSystemStatus(*state)));
+                    else if (std::find(invalidated.begin(), invalidated.end(), "SystemState") != invalidated.end())
+                        deliver(stateEvent(detail::translatingErrors([&] {
+                            return detail::decodeSystemStatus(calls.SystemState());
+                        })));
+                } catch (...) {
+                    failure = std::current_exception();
+                    stop = true;
+                }
+            });
+        proxy->finishRegistration();   // the match rules are in place when this returns
+        return proxy;
+    });
+    deliver(stateEvent(systemState()));
+    while (!stop && !(shouldStop && shouldStop())) {
+        const bool processed = detail::translatingErrors([&] { return connection->processPendingRequest(); });
+        if (!processed)
+            waitForTraffic(*connection);
+    }
+    signals.reset();
+    if (failure)
+        std::rethrow_exception(failure);
 }
 
 SystemStatus Manager::systemState()

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <map>
 #include <optional>
@@ -138,6 +139,24 @@ struct ManifestProblem {
     bool fatal = false;  // the manifest was skipped
 };
 
+// One thing that happened in bgtaskd (monitor()).
+struct ManagerEvent {
+    enum class Type {
+        TaskChanged,   // Manager1.TaskChanged: app, identifier, event, kind, task, outcome, reason
+        SystemState,   // the machine's state changed, or the snapshot monitor() starts with
+    };
+    Type type = Type::TaskChanged;
+    std::string app;
+    std::string identifier;
+    // "submitted", "replaced", "cancelled", "launching", "running", "expiring", "ended", …
+    std::string event;
+    std::string kind;
+    std::string task;     // the Task1 object path, for task events
+    std::string outcome;  // for "ended"
+    std::string reason;   // for "expiring" and "ended"
+    SystemStatus systemState;  // for Type::SystemState
+};
+
 class BGTASK_EXPORT Manager {
 public:
     explicit Manager(Bus bus = Bus::Session);
@@ -162,6 +181,14 @@ public:
     // Apps with a valid manifest, by app id; and what is wrong in the manifests.
     std::vector<AppRecord> listApps();
     std::vector<ManifestProblem> manifestProblems();
+    // Watches bgtaskd on a connection of its own and blocks until it stops. Once subscribed it
+    // delivers the current system state (Type::SystemState), so that a caller knows no later
+    // event can be missed; then every TaskChanged signal and every SystemState change, in the
+    // order they arrive. Stops when onEvent returns false or when shouldStop() returns true;
+    // shouldStop is asked at least every 100 ms, so a flag set by a signal handler stops it
+    // promptly. Exceptions thrown by onEvent stop it and propagate. No event loop needed.
+    void monitor(const std::function<bool(const ManagerEvent&)>& onEvent,
+                 const std::function<bool()>& shouldStop = {});
     std::string version();
     std::optional<TimePoint> startedAt();
     SystemStatus systemState();
