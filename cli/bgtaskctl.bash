@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bash completion for bgtaskctl: subcommands, options, and app ids and identifiers taken from
+# `bgtaskctl --json apps` (when bgtaskd answers and python3 is there to read the JSON).
+
+_bgtaskctl_apps_json()
+{
+    local bus=$1
+    command -v python3 >/dev/null 2>&1 || return
+    bgtaskctl $bus --json apps 2>/dev/null
+}
+
+# Prints the app ids, or with an app id argument, that app's exact identifiers.
+_bgtaskctl_names()
+{
+    local bus=$1 app=$2
+    _bgtaskctl_apps_json "$bus" | python3 -c '
+import json, sys
+try:
+    apps = json.load(sys.stdin)["apps"]
+except Exception:
+    sys.exit(0)
+want = sys.argv[1]
+for a in apps:
+    if not want:
+        print(a["app"])
+    elif a["app"] == want:
+        print("\n".join(i for i in a["identifiers"] if not i.endswith("*")))
+' "$app" 2>/dev/null
+}
+
+_bgtaskctl()
+{
+    local cur prev words cword
+    _init_completion 2>/dev/null || {
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD-1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    }
+
+    local commands="status list history explain apps monitor run expire cancel"
+    local global="--json --user --system --help --version"
+    local bus="" verb="" i
+    local -a args=()
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --system) bus=--system ;;
+            --user) bus=--user ;;
+            --app|--identifier|--since|--limit|--kind|--count) ((i++)) ;;
+            -*) ;;
+            *) if [[ -z $verb ]]; then verb=${words[i]}; else args+=("${words[i]}"); fi ;;
+        esac
+    done
+
+    case $prev in
+        --app) COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur")); return ;;
+        --kind) COMPREPLY=($(compgen -W "app-refresh processing health-research continued-processing" -- "$cur")); return ;;
+        --identifier|--since|--limit|--count) return ;;
+    esac
+
+    if [[ -z $verb ]]; then
+        COMPREPLY=($(compgen -W "$commands $global" -- "$cur"))
+        return
+    fi
+
+    local options="--json --user --system --help"
+    case $verb in
+        list) options+=" --app --kind" ;;
+        history) options+=" --app --identifier --since --limit" ;;
+        monitor) options+=" --count" ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+        return
+    fi
+    case $verb in
+        explain|run|expire|cancel)
+            if ((${#args[@]} == 0)); then
+                COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur"))
+            elif ((${#args[@]} == 1)); then
+                COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus" "${args[0]}")" -- "$cur"))
+            fi
+            ;;
+    esac
+}
+
+complete -F _bgtaskctl bgtaskctl
