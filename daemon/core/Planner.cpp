@@ -114,13 +114,21 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 {
     Plan result;
 
+    // The same decision as evaluate(), without composing reason texts: plan() runs after every
+    // batch of submits over every pending request, and formatting a date per request is what
+    // made it expensive with thousands of requests waiting for their dates.
     std::vector<const TaskRequest*> due;
     for (const auto& request : pending) {
-        const auto readiness = evaluate(request, running, state, policy, now);
-        if (readiness.due)
+        if (std::ranges::any_of(running, [&](const RunningTask& run) { return sameTask(run.request, request); }))
+            continue;
+        const auto& earliest = request.options.earliestBeginDate;
+        const bool early = request.kind != TaskKind::ContinuedProcessing && earliest && *earliest > now;
+        if (!unmetConditions(request, state, policy).empty())
+            continue;
+        if (early)
+            noteWakeup(result, *earliest, now);
+        else
             due.push_back(&request);
-        else if (readiness.dueAt)
-            noteWakeup(result, *readiness.dueAt, now);
     }
     // Ids are unique per (app, identifier) in the store; should two slip through, only the
     // older launches, since launching both would run one identifier twice at once.

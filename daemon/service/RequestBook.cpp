@@ -8,6 +8,7 @@ namespace bgtask::service {
 void RequestBook::assign(std::vector<core::TaskRequest> requests)
 {
     requests_ = std::move(requests);
+    requests_.shrink_to_fit();   // loaded once at start; growth by doubling would keep ~2x
     std::sort(requests_.begin(), requests_.end(),
               [](const auto& a, const auto& b) { return a.id < b.id; });
 }

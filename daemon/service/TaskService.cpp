@@ -70,7 +70,8 @@ void TaskService::start()
         pending = store_.loadRequests();
     }
     book_.assign(std::move(pending));
-    reloadBook();
+    for (const auto& r : book_.all())
+        nextRequestId_ = std::max(nextRequestId_, r.id + 1);
     log()->info("Loaded {} pending request(s)", book_.size());
 }
 
