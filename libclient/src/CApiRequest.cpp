@@ -59,6 +59,7 @@ bgtask_request* bgtask_request_new(bgtask_kind kind, const char* identifier)
             return new bgtask_request{std::move(request)};
         }
         case BGTASK_KIND_CONTINUED_PROCESSING: return new bgtask_request{ContinuedProcessingTaskRequest{identifier}};
+        default: break;  // not a kind
         }
     } catch (const std::bad_alloc&) {
     }

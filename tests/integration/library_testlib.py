@@ -148,7 +148,15 @@ class LibraryTestCase(DaemonTestCase):
         return [LIBAPP, "--loop", loop, *extra]
 
     def start_app(self, app_id=None, loop="library", extra=(), env=None):
-        app = LibApp(self.app_cmd(loop, extra), env or self.env, f"{self.api}-app")
+        env = dict(env or self.env)
+        runtime = os.environ.get("BGTASKD_ASAN_RUNTIME")
+        if self.api == "capi" and runtime:
+            # A sanitized libbgtask loaded into the (uninstrumented) Python needs ASan's runtime
+            # first, and libstdc++ loaded at start so that ASan finds the real __cxa_throw;
+            # Python's own allocations are not this test's business.
+            env["LD_PRELOAD"] = " ".join(filter(None, [runtime, "libstdc++.so.6", env.get("LD_PRELOAD")]))
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
+        app = LibApp(self.app_cmd(loop, extra), env, f"{self.api}-app")
         self.addCleanup(self._stop_app, app)
         if app_id:
             app.ok("app", app_id)

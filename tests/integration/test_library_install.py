@@ -47,7 +47,7 @@ class Installed:
         self.env = dict(os.environ, PKG_CONFIG_PATH=self.pc_dir)
         self.env.pop("CMAKE_PREFIX_PATH", None)
         # A library built with sanitizers needs its users built with them too.
-        sanitize = cache_value("BGTASKD_SANITIZE:STRING").replace(";", ",")
+        sanitize = cache_value("BGTASKD_SANITIZE").replace(";", ",")
         self.flags = f"-fsanitize={sanitize} -fno-omit-frame-pointer" if sanitize else ""
         self.pkgconfig_dir = os.path.join(self.root, "pkgconfig-build")
         self.cmake_dir = os.path.join(self.root, "cmake-build")

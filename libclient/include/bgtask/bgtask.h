@@ -34,12 +34,18 @@ extern "C" {
 
 /* ---- Vocabulary --------------------------------------------------------------------------- */
 
+/* Makes an enum exactly as wide as int, so that whatever int a caller passes (from C, or from a
+ * binding) is a value of the type: the library checks and refuses it instead of the compiler
+ * assuming it cannot happen. Not values to use. */
+#define BGTASK_ENUM_FORCE_INT(name) name##_FORCE_INT_MIN_ = -0x7fffffff - 1, name##_FORCE_INT_MAX_ = 0x7fffffff
+
 /* The four kinds of background work (bgtask::TaskKind). */
 typedef enum bgtask_kind {
     BGTASK_KIND_APP_REFRESH = 0,          /* short refresh, about 30 s */
     BGTASK_KIND_PROCESSING = 1,           /* deferrable maintenance, minutes */
     BGTASK_KIND_HEALTH_RESEARCH = 2,      /* processing gated on protected data */
     BGTASK_KIND_CONTINUED_PROCESSING = 3, /* user-started work with progress */
+    BGTASK_ENUM_FORCE_INT(BGTASK_KIND),
 } bgtask_kind;
 
 /* bgtask::SchedulerError::Code: Apple's raw values 1-4, then bgtaskd's own. */
@@ -53,6 +59,7 @@ typedef enum bgtask_error_code {
     BGTASK_ERROR_ACCESS_DENIED = 102,
     BGTASK_ERROR_INTERNAL = 103,
     BGTASK_ERROR_NO_SCHEDULER = 104, /* no bus, or bgtaskd neither running nor activatable */
+    BGTASK_ENUM_FORCE_INT(BGTASK_ERROR),
 } bgtask_error_code;
 
 /* A failure: the code, a machine-readable sub-reason ("not-in-manifest", …; tolerate unknown
@@ -70,6 +77,7 @@ typedef enum bgtask_network_type {
     BGTASK_NETWORK_TYPE_ANY = 1,
     BGTASK_NETWORK_TYPE_CONNECTED = 2,
     BGTASK_NETWORK_TYPE_UNMETERED = 3,
+    BGTASK_ENUM_FORCE_INT(BGTASK_NETWORK_TYPE),
 } bgtask_network_type;
 
 /* Which class of protected data a health-research task needs; DEFAULT is the scheduler's
@@ -80,6 +88,7 @@ typedef enum bgtask_protection_type {
     BGTASK_PROTECTION_TYPE_COMPLETE = 2,
     BGTASK_PROTECTION_TYPE_COMPLETE_UNLESS_OPEN = 3,
     BGTASK_PROTECTION_TYPE_COMPLETE_UNTIL_FIRST_USER_AUTHENTICATION = 4,
+    BGTASK_ENUM_FORCE_INT(BGTASK_PROTECTION_TYPE),
 } bgtask_protection_type;
 
 /* What a continued-processing submit does when the task cannot start at once. Zero is the
@@ -87,6 +96,7 @@ typedef enum bgtask_protection_type {
 typedef enum bgtask_strategy {
     BGTASK_STRATEGY_QUEUE = 0,
     BGTASK_STRATEGY_FAIL = 1,
+    BGTASK_ENUM_FORCE_INT(BGTASK_STRATEGY),
 } bgtask_strategy;
 
 /* Optional resources of continued-processing tasks, a bit set. */
@@ -106,6 +116,7 @@ typedef enum bgtask_expiration_reason {
     BGTASK_EXPIRATION_APP_CANCELLED = 8,
     BGTASK_EXPIRATION_DAEMON_SHUTDOWN = 9,
     BGTASK_EXPIRATION_OTHER = 10, /* newer than this library: see the name */
+    BGTASK_ENUM_FORCE_INT(BGTASK_EXPIRATION),
 } bgtask_expiration_reason;
 
 /* Whether the app's background work may run (Apple's raw values). */
@@ -113,6 +124,7 @@ typedef enum bgtask_refresh_status {
     BGTASK_REFRESH_STATUS_RESTRICTED = 0,
     BGTASK_REFRESH_STATUS_DENIED = 1,
     BGTASK_REFRESH_STATUS_AVAILABLE = 2,
+    BGTASK_ENUM_FORCE_INT(BGTASK_REFRESH_STATUS),
 } bgtask_refresh_status;
 
 typedef struct bgtask_request bgtask_request; /* a task request (owned by whoever created it) */
