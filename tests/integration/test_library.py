@@ -229,6 +229,26 @@ class LibraryTest(LibraryTestCase):
         run = self.finished_run(REFRESH)
         self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "time-limit"))
 
+    def test_bgtaskctl_expire_reaches_the_expiration_handler_with_its_reason(self):
+        app = self.app()
+        app.ok("register", SYNC, "hold")
+        app.ok("register-continued", f"{EXPORT}.long", "hold")
+        app.ok("submit", "processing", SYNC, "in=3600")
+        self.run_now(APP, SYNC)
+        app.wait_event("launch", identifier=SYNC)
+        self.ctl("expire", APP, SYNC)
+        expire = app.wait_event("expire", identifier=SYNC)
+        self.assertEqual((expire["reason"], expire["code"]), ("simulated", "simulated"))
+        self.assertHandlerThread(expire)
+        run = self.finished_run(SYNC)
+        self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "simulated"))
+        # A continued task has no time limit; expiring it is what the desktop's Cancel does.
+        app.ok("submit", "continued-processing", f"{EXPORT}.long", "title=Long")
+        app.wait_event("launch", identifier=f"{EXPORT}.long")
+        self.ctl("expire", APP, f"{EXPORT}.long")
+        self.assertEqual(app.wait_event("expire", identifier=f"{EXPORT}.long")["reason"], "simulated")
+        self.assertEqual(self.finished_run(f"{EXPORT}.long")["Outcome"], "expired")
+
     def test_a_task_completed_from_a_worker_thread_or_inside_its_handler_is_recorded(self):
         app = self.app()
         app.ok("register", REFRESH, "complete")

@@ -79,6 +79,19 @@ class ExamplesTest(LibraryTestCase):
         run = eventually(lambda: self.history(App="org.example.Export"), 5)[0]
         self.assertEqual(run["Outcome"], "failed")
 
+    def test_the_export_example_stops_when_bgtaskd_expires_it(self):
+        target = os.path.join(self.tmp, "exports")
+        proc = subprocess.Popen([EXPORT, "--items", "400", "--item-ms", "20", "--to", target], env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(self._stop_proc, proc)
+        running = eventually(lambda: [r for r in self.list_running() if r["App"] == "org.example.Export"], 10)[0]
+        self.ctl("expire", "org.example.Export", running["Identifier"])
+        output, _ = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 1, output)
+        self.assertIn("bgtaskd asked to stop (simulated)", output)
+        run = eventually(lambda: self.history(App="org.example.Export"), 5)[0]
+        self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "simulated"))
+
     def test_the_python_example_backs_up_when_launched_by_activation(self):
         files = os.path.join(self.data_dir, "org.example.Backup", "files")
         os.makedirs(os.path.join(files, "notes"))
