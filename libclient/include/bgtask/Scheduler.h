@@ -170,7 +170,7 @@ private:
     Scheduler();
     ~Scheduler();
 
-    friend class SchedulerAccess;
+    friend class SchedulerAccess;  // library-internal: useSdbusConnection() reaches the core through it
     std::shared_ptr<detail::SchedulerCore> core_;
 };
 

@@ -29,6 +29,7 @@ public:
 
     SchedulerError(Code code, std::string subReason, std::string message);
 
+    // What went wrong, in Apple's terms where Apple has them.
     Code code() const noexcept { return code_; }
     // Machine-readable, e.g. "not-in-manifest"; callers must tolerate values they do not know.
     const std::string& subReason() const noexcept { return subReason_; }

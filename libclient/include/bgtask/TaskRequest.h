@@ -17,6 +17,7 @@
 
 namespace bgtask {
 
+// Wall-clock time, as Apple's Date: earliest begin dates, deadlines, history times.
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
@@ -48,6 +49,7 @@ enum class Resources : unsigned {
     Gpu = 1u << 0,
 };
 
+// Set operations on Resources: `Resources::Gpu | …`, `set & Resources::Gpu`, contains(set, r).
 constexpr Resources operator|(Resources a, Resources b) noexcept
 {
     return static_cast<Resources>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
@@ -103,11 +105,14 @@ struct ContinuedProcessingTaskRequest {
     bool operator==(const ContinuedProcessingTaskRequest&) const = default;
 };
 
-// Any request. submit() takes one; pendingTaskRequests() returns copies of them.
+// Any request. submit() takes one; pendingTaskRequests() returns copies of them. The alternatives
+// are in TaskKind order.
 using TaskRequest = std::variant<AppRefreshTaskRequest, ProcessingTaskRequest, HealthResearchTaskRequest,
                                  ContinuedProcessingTaskRequest>;
+// What pendingTaskRequests() returns: copies; changing one means submitting it again.
 using PendingTaskRequest = TaskRequest;
 
+// The kind, identifier and earliest begin date of any request, without std::visit.
 BGTASK_EXPORT TaskKind kindOf(const TaskRequest& request) noexcept;
 BGTASK_EXPORT const std::string& identifierOf(const TaskRequest& request) noexcept;
 BGTASK_EXPORT std::optional<TimePoint> earliestBeginDateOf(const TaskRequest& request) noexcept;

@@ -144,6 +144,7 @@ typedef void (*bgtask_pending_callback)(bgtask_request *const *requests, size_t 
 
 /* ---- Errors --------------------------------------------------------------------------------- */
 
+/* Frees an error any function returned; NULL is fine. */
 BGTASK_EXPORT void bgtask_error_free(bgtask_error *error);
 /* "NotPermitted", "NoScheduler", …; "Internal" for an unknown code. Static storage. */
 BGTASK_EXPORT const char *bgtask_error_code_to_string(bgtask_error_code code);
@@ -210,9 +211,11 @@ BGTASK_EXPORT void bgtask_scheduler_process(void);
 /* A new request of this kind (every option at its default), or NULL for an unknown kind or a NULL
  * identifier. Continued-processing requests need a title before they are submitted. */
 BGTASK_EXPORT bgtask_request *bgtask_request_new(bgtask_kind kind, const char *identifier);
+/* A copy to keep (NULL on allocation failure); free both with bgtask_request_free (NULL is fine). */
 BGTASK_EXPORT bgtask_request *bgtask_request_copy(const bgtask_request *request);
 BGTASK_EXPORT void bgtask_request_free(bgtask_request *request);
 
+/* The kind and identifier it was created with; the string belongs to the request. */
 BGTASK_EXPORT bgtask_kind bgtask_request_get_kind(const bgtask_request *request);
 BGTASK_EXPORT const char *bgtask_request_get_identifier(const bgtask_request *request);
 
@@ -250,6 +253,7 @@ BGTASK_EXPORT unsigned bgtask_request_get_required_resources(const bgtask_reques
 BGTASK_EXPORT bgtask_task *bgtask_task_ref(bgtask_task *task);
 BGTASK_EXPORT void bgtask_task_unref(bgtask_task *task);
 
+/* The identifier it was submitted with (the string belongs to the task) and its kind. */
 BGTASK_EXPORT const char *bgtask_task_get_identifier(const bgtask_task *task);
 BGTASK_EXPORT bgtask_kind bgtask_task_get_kind(const bgtask_task *task);
 /* When the scheduler expires the task with "time-limit"; 0 when the kind has no limit. */
@@ -264,12 +268,15 @@ BGTASK_EXPORT void bgtask_task_set_expiration_handler(bgtask_task *task, bgtask_
 /* Tells the scheduler the work is done; only the first call counts. May release the library's
  * reference: do not use the task afterwards unless you hold one of your own. */
 BGTASK_EXPORT void bgtask_task_set_completed(bgtask_task *task, bool success);
+/* Whether the task was completed (by the app, or by the library after an expiration without
+ * handler). */
 BGTASK_EXPORT bool bgtask_task_is_completed(const bgtask_task *task);
 
 /* Continued processing: progress (cheap, coalesced before it reaches the bus) and the title shown
  * on the desktop. The setters return -1 for tasks of other kinds. */
 BGTASK_EXPORT int bgtask_task_set_progress(bgtask_task *task, int64_t completed_unit_count,
                                            int64_t total_unit_count);
+/* The progress as the app last set it (0 for other kinds). */
 BGTASK_EXPORT int64_t bgtask_task_get_completed_unit_count(const bgtask_task *task);
 BGTASK_EXPORT int64_t bgtask_task_get_total_unit_count(const bgtask_task *task);
 BGTASK_EXPORT int bgtask_task_update_title(bgtask_task *task, const char *title, const char *subtitle);
