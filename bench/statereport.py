@@ -78,6 +78,14 @@ def print_latency(lat):
     print(f"  bgtaskd CPU per plug/unplug cycle (submit, lists, launch, completion, unplug): "
           f"{lat['daemon_us']:,.0f} µs; CPUs busy {lat['busy']:.0%}, of which other processes {lat['foreign']:.0%} "
           f"(/proc/stat); load average {' '.join(f'{v:.2f}' for v in lat['load'])} at the end")
+    if lat["pressure"]:
+        print("  pressure stall (PSI \"some\") during the cycles: " +
+              ", ".join(f"{k} {v:.0%}" for k, v in lat["pressure"].items()) +
+              " of the time some task waited for it")
+    worst = sorted((c for c in cycles if c.launch is not None), key=lambda c: c.launch, reverse=True)[:3]
+    print("  slowest cycles (uevent → signal + signal → Launch; floor): " +
+          "; ".join(f"{ms(c.launch)} ({ms(c.state_on)} + "
+                    f"{ms(c.launch - c.state_on) if c.state_on is not None else '-'}; {ms(c.floor)})" for c in worst))
     if lat["foreign"] > 0.1:
         print("  WARNING: other processes used more than 10 % of the CPUs: every wake-up on the path may wait")
         print("  for a CPU, so the tail is the machine's, not bgtaskd's. Run again on a quiet machine.")
