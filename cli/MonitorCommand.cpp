@@ -58,26 +58,9 @@ void writeJson(std::ostream& out, const bgtask::ManagerEvent& e, bgtask::TimePoi
     JsonWriter json(out);
     json.beginObject().key("time").time(now);
     if (e.type == bgtask::ManagerEvent::Type::SystemState) {
-        const auto& s = e.systemState;
-        json.key("type").value("system-state").key("system").beginObject();
-        auto flag = [&](const char* key, const std::optional<bool>& v) {
-            json.key(key);
-            v ? json.value(*v) : json.null();
-        };
-        flag("onExternalPower", s.onExternalPower);
-        json.key("batteryPercent");
-        s.batteryPercent ? json.value(static_cast<std::int64_t>(*s.batteryPercent)) : json.null();
-        json.key("batteryState");
-        s.batteryState ? json.value(*s.batteryState) : json.null();
-        json.key("connectivity");
-        s.connectivity ? json.value(*s.connectivity) : json.null();
-        flag("metered", s.metered);
-        flag("gpuAvailable", s.gpuAvailable);
-        flag("sessionLocked", s.sessionLocked);
-        flag("userIdle", s.userIdle);
-        flag("userLoggedInSinceBoot", s.userLoggedInSinceBoot);
-        flag("lowPowerMode", s.lowPowerMode);
-        json.endObject().endObject();
+        json.key("type").value("system-state").key("system");
+        writeSystemState(json, e.systemState);
+        json.endObject();
         return;
     }
     json.key("type").value("task").key("app").value(e.app).key("identifier").value(e.identifier);

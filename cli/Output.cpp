@@ -130,6 +130,31 @@ JsonWriter& JsonWriter::null()
     return *this;
 }
 
+void writeSystemState(JsonWriter& json, const bgtask::SystemStatus& s)
+{
+    auto flag = [&](const char* key, const std::optional<bool>& v) {
+        json.key(key);
+        v ? json.value(*v) : json.null();
+    };
+    auto text = [&](const char* key, const std::optional<std::string>& v) {
+        json.key(key);
+        v ? json.value(*v) : json.null();
+    };
+    json.beginObject();
+    flag("onExternalPower", s.onExternalPower);
+    json.key("batteryPercent");
+    s.batteryPercent ? json.value(static_cast<std::int64_t>(*s.batteryPercent)) : json.null();
+    text("batteryState", s.batteryState);
+    text("connectivity", s.connectivity);
+    flag("metered", s.metered);
+    flag("gpuAvailable", s.gpuAvailable);
+    flag("sessionLocked", s.sessionLocked);
+    flag("userIdle", s.userIdle);
+    flag("userLoggedInSinceBoot", s.userLoggedInSinceBoot);
+    flag("lowPowerMode", s.lowPowerMode);
+    json.endObject();
+}
+
 void printTable(std::ostream& out, const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows)
 {

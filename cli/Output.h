@@ -4,6 +4,7 @@
 // Borrows the streams it writes to.
 #pragma once
 
+#include <bgtask/Manager.h>
 #include <bgtask/SchedulerError.h>
 #include <bgtask/TaskRequest.h>
 
@@ -44,6 +45,9 @@ private:
 };
 
 // Columns padded to their widest cell; the last column is not padded.
+// The "system" object of status and monitor: every field of the system state, null when unknown.
+void writeSystemState(JsonWriter& json, const bgtask::SystemStatus& state);
+
 void printTable(std::ostream& out, const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows);
 

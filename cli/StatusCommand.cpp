@@ -59,25 +59,9 @@ void printJson(Context& ctx, const std::string& version, const std::optional<bgt
     json.beginObject().key("version").value(version).key("startedAt").time(startedAt);
     json.key("pending").value(static_cast<std::uint64_t>(pending));
     json.key("running").value(static_cast<std::uint64_t>(running));
-    json.key("system").beginObject();
-    auto put = [&](const char* key, const std::optional<bool>& v) {
-        json.key(key);
-        v ? json.value(*v) : json.null();
-    };
-    put("onExternalPower", s.onExternalPower);
-    json.key("batteryPercent");
-    s.batteryPercent ? json.value(static_cast<std::int64_t>(*s.batteryPercent)) : json.null();
-    json.key("batteryState");
-    s.batteryState ? json.value(*s.batteryState) : json.null();
-    json.key("connectivity");
-    s.connectivity ? json.value(*s.connectivity) : json.null();
-    put("metered", s.metered);
-    put("gpuAvailable", s.gpuAvailable);
-    put("sessionLocked", s.sessionLocked);
-    put("userIdle", s.userIdle);
-    put("userLoggedInSinceBoot", s.userLoggedInSinceBoot);
-    put("lowPowerMode", s.lowPowerMode);
-    json.endObject().key("sources").beginObject();
+    json.key("system");
+    writeSystemState(json, s);
+    json.key("sources").beginObject();
     for (const auto& [key, source] : s.sources)
         json.key(key).value(source);
     json.endObject().key("disabledSources").beginArray();
