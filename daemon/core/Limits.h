@@ -20,6 +20,9 @@ struct Limits {
     Duration healthResearchTimeLimit = std::chrono::minutes(10);
     Duration gracePeriod = std::chrono::seconds(5);     // after Expire, before termination
     Duration launchWindow = std::chrono::seconds(15);   // activation + Register + Launch reply
+    // Continued processing that reports no progress (no UpdateProgress call that raises the
+    // completed or total unit count) for this long is expired with reason "stalled".
+    Duration stallTimeout = std::chrono::seconds(60);
 
     // nullopt: the kind has no time limit (continued processing, while progressing).
     std::optional<Duration> timeLimit(TaskKind kind) const;

@@ -6,7 +6,9 @@
 #pragma once
 
 #include "Conditions.h"
+#include "Fairness.h"
 #include "Limits.h"
+#include "Policy.h"
 #include "Run.h"
 #include "TaskRequest.h"
 #include "Time.h"
@@ -24,9 +26,12 @@ struct Readiness {
     bool due = false;
     std::string reason;                  // empty when due, else unmet.front().reason
     std::optional<TimePoint> dueAt;      // when it becomes due if nothing else changes: set only
-                                         // when the earliest begin date is the one blocker
-    // Every blocker, in order: previous-run-active, earliest-begin-date, then the conditions
-    // in the order of unmetConditions(). Empty when due.
+                                         // when every blocker ends at a known time (earliest-
+                                         // begin-date, refresh-spacing, daily-budget): the latest
+    // Every blocker, in order: previous-run-active, the policy blocker (policyBlocker()),
+    // earliest-begin-date, the conditions in the order of unmetConditions(), refresh-spacing,
+    // daily-budget, then concurrency-limit (scheduled kinds) or continued-queue (continued
+    // processing). Empty when due.
     std::vector<Unmet> unmet;
 };
 
@@ -38,19 +43,41 @@ Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> runn
 // The same in favourableSystemState() with the default policy: dates and active runs only.
 Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running, TimePoint now);
 
+// The readiness of every pending request, in the order given, with the user's policy and the
+// fairness rules as well: refresh-spacing (the app's last refresh launch plus the spacing),
+// daily-budget (the app's charged time has reached the budget; due again at budgetResetsAt),
+// concurrency-limit (the scheduled kinds' slots are all taken) and continued-queue (the
+// continued-processing slots are taken, or requests submitted earlier wait ahead of this one;
+// the reason gives its position). The same decision plan() takes, with reasons.
+std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending,
+                                   std::span<const RunningTask> running, const SystemState& state,
+                                   const GatingPolicy& gating, const PolicyTable& policy,
+                                   const Scheduling& scheduling, TimePoint now);
+
 struct Plan {
-    std::vector<std::int64_t> launch;          // request ids, oldest submission first
+    std::vector<std::int64_t> launch;          // request ids, in launch order (see plan())
     std::vector<std::int64_t> launchTimedOut;  // run ids still Launching past launchWindowEnd
     std::vector<std::int64_t> expire;          // run ids Running past their deadline ("time-limit")
     std::vector<std::int64_t> terminate;       // run ids Expiring past graceEnd
     std::optional<TimePoint> nextWakeup;       // earliest future moment any of the above changes
     // (run id, reason) for runs Running within their deadline whose condition was lost
-    // (lostCondition(), e.g. "user-active"); a run past its deadline is in `expire` instead.
+    // (lostCondition(), e.g. "user-active") or, for continued processing, whose stall deadline
+    // has passed ("stalled"); a run past its deadline is in `expire` instead.
     std::vector<std::pair<std::int64_t, std::string>> expireFor;
 };
 
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
           const SystemState& state, const GatingPolicy& policy, TimePoint now);
+// The full decision. Continued-processing requests that may start take the free continued
+// slots in submission order (FIFO). Due requests of the scheduled kinds take the free slots
+// round-robin between apps: apps in order of their last launch (never launched first, then
+// the oldest launch; ties by their oldest due request), one request per app per round, each
+// app's oldest first; an app launches at most one app-refresh per plan. A pass that launches
+// nothing because the slots are full needs no wakeup: every run's end re-plans. Refresh
+// spacing and daily budgets add their end times to nextWakeup.
+Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
+          const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
+          const Scheduling& scheduling, TimePoint now);
 // The same in favourableSystemState() with the default policy: expireFor stays empty.
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now);
 

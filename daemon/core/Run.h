@@ -27,11 +27,13 @@ enum class Outcome {
     LaunchFailed,  // no service, never registered, Launch refused or timed out
     AppExited,     // the app's connection went away while the task ran
     Interrupted,   // the daemon stopped or died while the task ran
+    Cancelled,     // continued processing whose process went away (Apple: app quit by the user)
 };
 
 std::string_view toString(RunState s);   // "launching" | "running" | "expiring"
 std::string_view toString(Outcome o);    // "completed" | "failed" | "expired" | "terminated" |
-                                         // "launch-failed" | "app-exited" | "interrupted"
+                                         // "launch-failed" | "app-exited" | "interrupted" |
+                                         // "cancelled"
 std::optional<Outcome> parseOutcome(std::string_view s);
 
 struct RunningTask {
@@ -41,6 +43,8 @@ struct RunningTask {
     TimePoint startedAt{};
     TimePoint launchWindowEnd{};             // Launching must become Running before this
     std::optional<TimePoint> deadline;       // time limit; nullopt: none
+    std::optional<TimePoint> stallDeadline;  // continued processing while Running: the last
+                                             // progress (or the start) plus the stall timeout
     std::optional<TimePoint> graceEnd;       // set when Expiring
     std::string expireReason;                // set when Expiring
     bool simulated = false;                  // started by Manager1.RunNow

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/Manifest.h"
+#include "core/Policy.h"
 #include "core/Run.h"
 #include "core/Time.h"
 
@@ -31,6 +32,31 @@ struct TaskEvent {
     std::optional<core::Outcome> outcome;
 };
 
+// What a continued-processing task shows on its Task1 object (properties CompletedUnitCount,
+// TotalUnitCount, Title, Subtitle, StallDeadline).
+struct TaskProgress {
+    std::int64_t completed = 0;
+    std::int64_t total = 0;
+    std::string title;
+    std::string subtitle;
+    std::optional<core::TimePoint> stallDeadline;
+
+    bool operator==(const TaskProgress&) const = default;
+};
+
+// The desktop notification of one continued-processing identifier of an app: one per
+// (app, identifier), replaced in place while it lives, whether the task waits or runs.
+struct TaskNotification {
+    std::string app;             // app id; also the desktop-entry hint
+    std::string identifier;
+    std::string title;
+    std::string subtitle;
+    std::optional<int> percent;  // 0–100 while running with a known total; else nullopt
+    bool queued = false;         // waiting for a continued-processing slot
+
+    bool operator==(const TaskNotification&) const = default;
+};
+
 class Effects {
 public:
     virtual ~Effects() = default;
@@ -46,8 +72,11 @@ public:
     // Handler1.Launch on the connection; done(error) with nullopt on success.
     virtual void callLaunch(const std::string& connection, const core::RunningTask& run,
                             std::function<void(std::optional<std::string>)> done) = 0;
+    // Handler1.Expire; done(error) with nullopt when the app accepted it, else the error's
+    // "name: message" (an app without an expiration handler answers with an error).
     virtual void callExpire(const std::string& connection, const core::RunningTask& run,
-                            const std::string& reason) = 0;
+                            const std::string& reason,
+                            std::function<void(std::optional<std::string>)> done) = 0;
     // Terminate the process behind a connection (SIGTERM, then SIGKILL if it lingers).
     virtual void terminateConnectionProcess(const std::string& connection) = 0;
 
@@ -55,6 +84,16 @@ public:
     virtual void publishTask(const core::RunningTask& run) = 0;
     virtual void withdrawTask(std::int64_t runId) = 0;
     virtual void emitTaskChanged(const TaskEvent& event) = 0;
+    // New progress or titles of a published continued-processing task (PropertiesChanged).
+    virtual void updateTask(std::int64_t runId, const TaskProgress& progress) = 0;
+
+    // Show or replace the notification of (app, identifier); close it.
+    virtual void showNotification(const TaskNotification& notification) = 0;
+    virtual void closeNotification(const std::string& app, const std::string& identifier) = 0;
+
+    // Scheduler1.BackgroundRefreshStatusChanged for an app ("" when the every-app switch
+    // changed: every app should read its status again).
+    virtual void emitRefreshStatusChanged(const std::string& app, core::PolicyStatus status) = 0;
 };
 
 } // namespace bgtask::service

@@ -5,12 +5,15 @@
 // and refuses (never deletes) a database it cannot read or that is newer than this build.
 #pragma once
 
+#include "../core/Fairness.h"
+#include "../core/Policy.h"
 #include "../core/Run.h"
 #include "../core/TaskRequest.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +74,21 @@ public:
     // state is Running; deadline and simulated as recorded.
     std::vector<core::RunningTask> loadUnfinishedRuns();
     std::vector<core::RunRecord> history(const HistoryFilter& filter);
+
+    // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
+    // are app ids. Apps without a row are absent.
+    std::map<std::string, core::Switches, std::less<>> loadUserPolicy();
+    // Sets (true/false) or clears (nullopt) one switch; app "" is every app. A row whose two
+    // switches are both cleared is deleted.
+    void setUserPolicy(std::string_view app, core::PolicySetting setting, std::optional<bool> enabled);
+
+    // Each app's use of background time since dayStart, from the history: runTime sums
+    // ended - started over finished runs started at or after dayStart that are not simulated,
+    // not continued processing, and did not end launch-failed or interrupted; terminations
+    // counts those that ended terminated; lastLaunch and lastRefreshLaunch are the newest
+    // start of any non-simulated scheduled-kind run / app-refresh run, of any day. Apps
+    // without such runs are absent.
+    std::map<std::string, core::AppUsage, std::less<>> loadUsage(core::TimePoint dayStart);
 
     // Every error raised by SQLite is rethrown as core::Error(Internal, "store-failed", …).
 
