@@ -206,7 +206,7 @@ void RunController::expire(std::int64_t runId, const std::string& reason)
     run.task.expireReason = reason;
     run.task.graceEnd = effects_.now() + limits_.gracePeriod;
     log()->info("Run {}: expiring ({}), grace {}", runId, reason, seconds(limits_.gracePeriod));
-    effects_.callExpire(run.connection, run.task, reason);
+    effects_.callExpire(run.connection, run.task, reason, {});
     emit(run, "expiring", reason);
     effects_.requestPlan();
 }
@@ -288,7 +288,7 @@ void RunController::interruptAll(const std::string& reason)
     const auto pending = store_.loadRequests();
     for (auto& [id, run] : runs_) {
         if (run.delivered)
-            effects_.callExpire(run.connection, run.task, reason);
+            effects_.callExpire(run.connection, run.task, reason, {});
         const bool exists = std::any_of(pending.begin(), pending.end(), [&](const auto& r) {
             return r.app == run.task.request.app && r.identifier == run.task.request.identifier;
         });
