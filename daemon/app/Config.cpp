@@ -36,6 +36,45 @@ std::size_t parseCount(const std::string& value)
     return n;
 }
 
+// A count that may be zero is no use here: every count bounds something that must happen.
+std::size_t parseLimit(const std::string& value) { return parseCount(value); }
+
+bool parseSwitch(const std::string& value)
+{
+    if (value == "on" || value == "true" || value == "yes")
+        return true;
+    if (value == "off" || value == "false" || value == "no")
+        return false;
+    throw std::invalid_argument("expected on or off, got '" + value + "'");
+}
+
+// "HH:MM", local time.
+std::chrono::minutes parseTimeOfDay(const std::string& value)
+{
+    int hours = -1;
+    int minutes = -1;
+    char colon = 0;
+    std::istringstream in(value);
+    in >> hours >> colon >> minutes;
+    if (!in || !in.eof() || colon != ':' || value.size() != 5 || hours < 0 || hours > 23 ||
+        minutes < 0 || minutes > 59)
+        throw std::invalid_argument("expected a time of day HH:MM, got '" + value + "'");
+    return std::chrono::minutes(hours * 60 + minutes);
+}
+
+constexpr std::string_view kPolicyGroup = "Policy";
+
+// [Policy] is the every-app group; [Policy APP-ID] one app's.
+core::Switches* policyGroup(Config& config, const std::string& group)
+{
+    if (group == kPolicyGroup)
+        return &config.adminGlobal;
+    if (group.size() > kPolicyGroup.size() + 1 && group.starts_with(kPolicyGroup) &&
+        group[kPolicyGroup.size()] == ' ')
+        return &config.adminApps[group.substr(kPolicyGroup.size() + 1)];
+    return nullptr;
+}
+
 } // namespace
 
 Config loadConfig(const std::filesystem::path& file)
@@ -58,6 +97,7 @@ Config loadConfig(const std::filesystem::path& file)
     }
 
     auto& l = config.limits;
+    auto& f = config.fairness;
     using Setter = std::function<void(const std::string&)>;
     const std::map<std::string, Setter> keys{
         {"Limits.AppRefreshTimeLimit", [&](const auto& v) { l.appRefreshTimeLimit = parseSeconds(v); }},
@@ -68,8 +108,29 @@ Config loadConfig(const std::filesystem::path& file)
         {"Limits.KillDelay", [&](const auto& v) { config.killDelay = parseSeconds(v); }},
         {"Quotas.MaxPendingAppRefresh", [&](const auto& v) { l.maxPendingAppRefresh = parseCount(v); }},
         {"Quotas.MaxPendingProcessing", [&](const auto& v) { l.maxPendingProcessing = parseCount(v); }},
+        {"Limits.StallTimeout", [&](const auto& v) { l.stallTimeout = parseSeconds(v); }},
+        {"Fairness.MaxConcurrentTasks", [&](const auto& v) { f.maxConcurrentTasks = parseLimit(v); }},
+        {"Fairness.MaxConcurrentContinued", [&](const auto& v) { f.maxConcurrentContinued = parseLimit(v); }},
+        {"Fairness.RefreshSpacing", [&](const auto& v) { f.refreshSpacing = parseSeconds(v); }},
+        {"Fairness.DailyBudget", [&](const auto& v) { f.dailyBudget = parseSeconds(v); }},
+        {"Fairness.TerminationPenalty", [&](const auto& v) { f.terminationPenalty = parseSeconds(v); }},
+        {"Fairness.BudgetResetTime", [&](const auto& v) { config.budgetResetTime = parseTimeOfDay(v); }},
     };
     for (const auto& entry : parsed.entries) {
+        if (auto* switches = policyGroup(config, entry.group)) {
+            const auto setting = entry.key == "Refresh"     ? std::optional(core::PolicySetting::Refresh)
+                                 : entry.key == "Continued" ? std::optional(core::PolicySetting::Continued)
+                                                            : std::nullopt;
+            if (!setting)
+                throw std::runtime_error(where(entry.line) + "unknown setting " + entry.key + " in [" +
+                                         entry.group + "] (Refresh or Continued)");
+            try {
+                (*switches)[*setting] = parseSwitch(entry.value);
+            } catch (const std::invalid_argument& e) {
+                throw std::runtime_error(where(entry.line) + entry.key + ": " + e.what());
+            }
+            continue;
+        }
         auto it = keys.find(entry.group + "." + entry.key);
         if (it == keys.end())
             throw std::runtime_error(where(entry.line) + "unknown setting " + entry.key + " in [" +

@@ -162,7 +162,9 @@ int Daemon::run()
     p.handlerClient = std::make_unique<launch::HandlerClient>(*p.connection, p.config.limits.launchWindow, defer);
     p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
     p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer, *p.activator, *p.handlerClient, *p.terminator);
-    p.service = std::make_unique<service::TaskService>(*p.store, *p.manifests, p.config.limits, *p.effects,
+    const service::ServiceConfig serviceConfig{p.config.limits, p.config.fairness, p.config.budgetResetTime,
+                                               p.config.adminGlobal, p.config.adminApps};
+    p.service = std::make_unique<service::TaskService>(*p.store, *p.manifests, serviceConfig, *p.effects,
                                                        [&p] { p.flush->schedule(); });
     p.service->start();
 

@@ -34,9 +34,9 @@ void DaemonEffects::callLaunch(const std::string& connection, const core::Runnin
 }
 
 void DaemonEffects::callExpire(const std::string& connection, const core::RunningTask& run,
-                               const std::string& reason)
+                               const std::string& reason, std::function<void(std::optional<std::string>)> done)
 {
-    handlers_.expire(connection, run, reason);
+    handlers_.expire(connection, run, reason, std::move(done));
 }
 
 void DaemonEffects::terminateConnectionProcess(const std::string& connection)
@@ -60,6 +60,30 @@ void DaemonEffects::emitTaskChanged(const service::TaskEvent& event)
 {
     if (manager_)
         manager_->publish(event);
+}
+
+void DaemonEffects::updateTask(std::int64_t runId, const service::TaskProgress& progress)
+{
+    if (tasks_)
+        tasks_->update(runId, progress);
+}
+
+void DaemonEffects::showNotification(const service::TaskNotification& notification)
+{
+    if (notifications_.show)
+        notifications_.show(notification);
+}
+
+void DaemonEffects::closeNotification(const std::string& app, const std::string& identifier)
+{
+    if (notifications_.close)
+        notifications_.close(app, identifier);
+}
+
+void DaemonEffects::emitPolicyChanged(const std::string& app)
+{
+    if (manager_)
+        manager_->policyChanged(app);
 }
 
 } // namespace bgtask::app

@@ -20,7 +20,14 @@ public:
     DaemonEffects(Deferred& plan, WallTimer& timer, launch::Activator& activator,
                   launch::HandlerClient& handlers, launch::ProcessTerminator& terminator);
 
+    // Notifications go where the composition root says (nowhere without a session bus).
+    struct Notifications {
+        std::function<void(const service::TaskNotification&)> show;
+        std::function<void(const std::string& app, const std::string& identifier)> close;
+    };
+
     void bind(bus::TaskObjects& tasks, bus::ManagerAdaptor& manager);
+    void bindNotifications(Notifications notifications) { notifications_ = std::move(notifications); }
 
     core::TimePoint now() override;
     void requestPlan() override { plan_.schedule(); }
@@ -28,12 +35,16 @@ public:
     void activate(const core::Manifest& app, std::function<void(service::ActivationResult)> done) override;
     void callLaunch(const std::string& connection, const core::RunningTask& run,
                     std::function<void(std::optional<std::string>)> done) override;
-    void callExpire(const std::string& connection, const core::RunningTask& run,
-                    const std::string& reason) override;
+    void callExpire(const std::string& connection, const core::RunningTask& run, const std::string& reason,
+                    std::function<void(std::optional<std::string>)> done) override;
     void terminateConnectionProcess(const std::string& connection) override;
     void publishTask(const core::RunningTask& run) override;
     void withdrawTask(std::int64_t runId) override;
     void emitTaskChanged(const service::TaskEvent& event) override;
+    void updateTask(std::int64_t runId, const service::TaskProgress& progress) override;
+    void showNotification(const service::TaskNotification& notification) override;
+    void closeNotification(const std::string& app, const std::string& identifier) override;
+    void emitPolicyChanged(const std::string& app) override;
 
 private:
     Deferred& plan_;
@@ -43,6 +54,7 @@ private:
     launch::ProcessTerminator& terminator_;
     bus::TaskObjects* tasks_ = nullptr;
     bus::ManagerAdaptor* manager_ = nullptr;
+    Notifications notifications_;
 };
 
 } // namespace bgtask::app

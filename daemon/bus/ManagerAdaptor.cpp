@@ -74,6 +74,16 @@ std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListApps()
     });
 }
 
+ManagerAdaptor::Dict ManagerAdaptor::GetPolicy(const std::string& app)
+{
+    return translated("GetPolicy", [&] { return encodePolicyView(service_.policyOf(app)); });
+}
+
+void ManagerAdaptor::SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled)
+{
+    service_.setPolicy(app, setting, enabled, replyWhenDone(std::move(result)));
+}
+
 std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> ManagerAdaptor::GetManifestProblems()
 {
     return translated("GetManifestProblems", [&] {
@@ -104,6 +114,11 @@ void ManagerAdaptor::setSystemState(const core::SystemState& state,
 ManagerAdaptor::Dict ManagerAdaptor::SystemState()
 {
     return encodeSystemState(state_, sources_, disabledSources_);
+}
+
+void ManagerAdaptor::policyChanged(const std::string& app)
+{
+    emitPolicyChanged(app, encodePolicyView(service_.policyOf(app)));
 }
 
 void ManagerAdaptor::publish(const service::TaskEvent& event)

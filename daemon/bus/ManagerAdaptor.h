@@ -18,6 +18,8 @@ public:
     ~ManagerAdaptor();
 
     void publish(const service::TaskEvent& event);
+    // PolicyChanged with the app's policy as it now stands.
+    void policyChanged(const std::string& app);
     // Replaces the SystemState property and emits PropertiesChanged when it differs.
     void setSystemState(const core::SystemState& state, const std::map<std::string, std::string>& sources,
                         const std::vector<std::string>& disabledSources);
@@ -32,6 +34,8 @@ private:
     void Expire(const std::string& app, const std::string& identifier) override;
     Dict Explain(const std::string& app, const std::string& identifier) override;
     std::vector<Dict> ListApps() override;
+    Dict GetPolicy(const std::string& app) override;
+    void SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled) override;
     std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> GetManifestProblems() override;
     std::string Version() override { return version_; }
     int64_t StartedAt() override { return core::toUsec(startedAt_); }

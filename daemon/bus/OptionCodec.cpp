@@ -180,6 +180,14 @@ Dict encodeExplanation(const service::Explanation& e)
         const auto& deadline = e.running->task.deadline;
         d["Remaining"] = deadline && *deadline > e.now ? core::toUsec(*deadline) - core::toUsec(e.now)
                                                        : std::int64_t{0};
+        if (e.running->task.request.kind == core::TaskKind::ContinuedProcessing) {
+            const auto& p = e.running->progress;
+            d["CompletedUnitCount"] = p.completed;
+            d["TotalUnitCount"] = p.total;
+            d[key::kTitle] = p.title;
+            d[key::kSubtitle] = p.subtitle;
+            d["StallDeadline"] = usec(e.running->task.stallDeadline);
+        }
         return d;
     }
     const auto& r = *e.lastRun;
@@ -210,7 +218,25 @@ Dict encodeAppView(const service::AppView& app)
             {"Entitlements", entitlements},
             {"Exec", m.exec.value_or("")},
             {"File", m.sourceFile},
-            {"Pending", static_cast<std::uint32_t>(app.pending)}};
+            {"Pending", static_cast<std::uint32_t>(app.pending)},
+            {"Running", static_cast<std::uint32_t>(app.running)},
+            {"Policy", encodePolicyView(app.policy)},
+            {"BudgetUsed", core::toUsec(core::TimePoint{} + app.budgetUsed)},
+            {"BudgetLimit", core::toUsec(core::TimePoint{} + app.budgetLimit)},
+            {"BudgetResetsAt", core::toUsec(app.budgetResetsAt)},
+            {"Terminations", static_cast<std::uint32_t>(app.usage.terminations)},
+            {"LastLaunch", usec(app.usage.lastLaunch)},
+            {"NextRefreshAt", usec(app.nextRefreshAt)}};
+}
+
+Dict encodePolicyView(const service::PolicyView& policy)
+{
+    return {{"Refresh", std::string(toString(policy.refresh.status))},
+            {"Continued", std::string(toString(policy.continued.status))},
+            {"RefreshSource", std::string(toString(policy.refresh.source))},
+            {"ContinuedSource", std::string(toString(policy.continued.source))},
+            {"RefreshUser", policy.refreshUser},
+            {"ContinuedUser", policy.continuedUser}};
 }
 
 Dict encodeSystemState(const core::SystemState& state, const std::map<std::string, std::string>& sources,

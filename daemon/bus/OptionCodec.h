@@ -30,6 +30,7 @@ Dict encodeRunRecord(const core::RunRecord& record);
 // Manager1.Explain and Manager1.ListApps records.
 Dict encodeExplanation(const service::Explanation& explanation);
 Dict encodeAppView(const service::AppView& app);
+Dict encodePolicyView(const service::PolicyView& policy);
 
 std::string taskObjectPath(std::int64_t runId);
 

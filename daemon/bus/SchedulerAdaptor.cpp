@@ -67,4 +67,18 @@ SchedulerAdaptor::GetPendingTaskRequests()
     });
 }
 
+std::tuple<std::vector<std::string>, std::map<std::string, std::string>> SchedulerAdaptor::GetSupportedResources()
+{
+    return translated("GetSupportedResources", [&] {
+        auto [supported, unavailable] = service_.supportedResources(sender());
+        return std::tuple(std::move(supported), std::move(unavailable));
+    });
+}
+
+std::string SchedulerAdaptor::GetBackgroundRefreshStatus()
+{
+    return translated("GetBackgroundRefreshStatus",
+                      [&] { return std::string(toString(service_.refreshStatus(sender()))); });
+}
+
 } // namespace bgtask::bus

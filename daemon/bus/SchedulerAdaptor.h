@@ -22,6 +22,8 @@ private:
     void CancelAll(sdbus::Result<>&& result) override;
     std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, sdbus::Variant>>>
     GetPendingTaskRequests() override;
+    std::tuple<std::vector<std::string>, std::map<std::string, std::string>> GetSupportedResources() override;
+    std::string GetBackgroundRefreshStatus() override;
 
     std::string sender() const;
 

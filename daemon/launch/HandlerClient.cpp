@@ -47,6 +47,10 @@ void HandlerClient::launch(const std::string& connection, const core::RunningTas
     std::map<std::string, sdbus::Variant> info{
         {api::key::kDeadline, run.deadline ? core::toUsec(*run.deadline) : std::int64_t{0}},
         {api::key::kSimulated, run.simulated}};
+    if (run.request.kind == core::TaskKind::ContinuedProcessing) {
+        info.emplace(api::key::kTitle, run.request.options.title.value_or(""));
+        info.emplace(api::key::kSubtitle, run.request.options.subtitle.value_or(""));
+    }
     calls_[id]
         ->callMethodAsync("Launch")
         .onInterface(api::kHandlerInterface)
@@ -63,7 +67,8 @@ void HandlerClient::launch(const std::string& connection, const core::RunningTas
 }
 
 void HandlerClient::expire(const std::string& connection, const core::RunningTask& run,
-                           const std::string& reason)
+                           const std::string& reason,
+                           std::function<void(std::optional<std::string>)> done)
 {
     const auto id = newCall(connection);
     const auto runId = run.runId;
@@ -72,10 +77,12 @@ void HandlerClient::expire(const std::string& connection, const core::RunningTas
         .onInterface(api::kHandlerInterface)
         .withTimeout(callTimeout_)
         .withArguments(taskPath(runId), reason)
-        .uponReplyInvoke([this, id, runId](const sdbus::Error* error) {
+        .uponReplyInvoke([this, id, runId, done = std::move(done)](const sdbus::Error* error) {
             endCall(id);
             if (error)
-                log()->warn("Failed to deliver Expire for run {}: {}, ignoring", runId, error->getMessage());
+                log()->debug("Expire for run {} answered {}: {}", runId, error->getName(), error->getMessage());
+            if (done)
+                done(error ? std::optional(error->getName() + ": " + error->getMessage()) : std::nullopt);
         });
 }
 

@@ -23,7 +23,9 @@ public:
 
     void launch(const std::string& connection, const core::RunningTask& run,
                 std::function<void(std::optional<std::string>)> done);
-    void expire(const std::string& connection, const core::RunningTask& run, const std::string& reason);
+    // done(error): nullopt when the app accepted the call, else "error.name: message".
+    void expire(const std::string& connection, const core::RunningTask& run, const std::string& reason,
+                std::function<void(std::optional<std::string>)> done);
 
 private:
     std::uint64_t newCall(const std::string& destination);

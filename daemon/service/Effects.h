@@ -91,9 +91,8 @@ public:
     virtual void showNotification(const TaskNotification& notification) = 0;
     virtual void closeNotification(const std::string& app, const std::string& identifier) = 0;
 
-    // Scheduler1.BackgroundRefreshStatusChanged for an app ("" when the every-app switch
-    // changed: every app should read its status again).
-    virtual void emitRefreshStatusChanged(const std::string& app, core::PolicyStatus status) = 0;
+    // Manager1.PolicyChanged for an app, or "" for the every-app switches.
+    virtual void emitPolicyChanged(const std::string& app) = 0;
 };
 
 } // namespace bgtask::service

@@ -5,10 +5,21 @@
 
 #include <algorithm>
 
+#include <bgtask-api/ErrorCode.h>
+
 namespace bgtask::service {
 namespace {
 
 auto log() { static auto l = logger("runs"); return l; }
+
+// An app says it has no expiration handler by answering Expire with an error: libbgtask's
+// NotFound "no-expiration-handler", or a bus error for a handler object without the method.
+bool isNoExpirationHandler(const std::string& error)
+{
+    return error.starts_with(std::string(api::errorName(api::ErrorCode::NotFound)) + ": no-expiration-handler") ||
+           error.starts_with("org.freedesktop.DBus.Error.UnknownMethod") ||
+           error.starts_with("org.freedesktop.DBus.Error.UnknownInterface");
+}
 
 std::string seconds(core::Duration d)
 {
@@ -152,7 +163,16 @@ void RunController::deliver(ActiveRun& run, const std::string& connection)
     run.launchedByDaemon = launchedConnections_.contains(connection);
     if (auto limit = limits_.timeLimit(run.task.request.kind))
         run.task.deadline = effects_.now() + *limit;
+    if (run.task.request.kind == core::TaskKind::ContinuedProcessing) {
+        // The stall clock starts with the launch: a task that never reports progress stalls.
+        run.task.stallDeadline = effects_.now() + limits_.stallTimeout;
+        const auto& options = run.task.request.options;
+        run.progress = {0, 0, options.title.value_or(""), options.subtitle.value_or(""),
+                        run.task.stallDeadline};
+    }
     effects_.publishTask(run.task);
+    if (hooks_.delivered)
+        hooks_.delivered(run);
     const auto id = run.task.runId;
     effects_.callLaunch(connection, run.task, [this, id](std::optional<std::string> error) {
         auto it = runs_.find(id);
@@ -206,7 +226,16 @@ void RunController::expire(std::int64_t runId, const std::string& reason)
     run.task.expireReason = reason;
     run.task.graceEnd = effects_.now() + limits_.gracePeriod;
     log()->info("Run {}: expiring ({}), grace {}", runId, reason, seconds(limits_.gracePeriod));
-    effects_.callExpire(run.connection, run.task, reason, {});
+    effects_.callExpire(run.connection, run.task, reason, [this, runId](std::optional<std::string> error) {
+        if (!error || !isNoExpirationHandler(*error))
+            return;
+        auto it = runs_.find(runId);
+        if (it == runs_.end() || it->second.task.state != core::RunState::Expiring)
+            return;
+        // Apple: a task without an expiration handler is marked completed-unsuccessful at
+        // expiry; the app learnt why from Expire's reason.
+        finish(runId, core::Outcome::Failed, "no-expiration-handler: " + it->second.task.expireReason);
+    });
     emit(run, "expiring", reason);
     effects_.requestPlan();
 }
@@ -249,6 +278,11 @@ void RunController::connectionClosed(const std::string& connection)
             gone.push_back(id);
     for (auto id : gone) {
         const bool expiring = runs_.at(id).task.state == core::RunState::Expiring;
+        if (runs_.at(id).task.request.kind == core::TaskKind::ContinuedProcessing) {
+            // Apple: quitting the app cancels its continued tasks without telling it.
+            finish(id, core::Outcome::Cancelled, "app-quit: the app's process went away");
+            continue;
+        }
         finish(id, core::Outcome::AppExited,
                expiring ? "connection-closed after expiration (" + runs_.at(id).task.expireReason + ")"
                         : "connection-closed: the app's connection went away during the task");
@@ -275,6 +309,8 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
                              effects_.withdrawTask(runId);
                      });
     emit(run, "ended", reason, outcome);
+    if (hooks_.ended)
+        hooks_.ended(run, outcome, now);
     effects_.requestPlan();
 }
 
@@ -308,6 +344,64 @@ void RunController::requeueInterrupted(store::Store& store, const core::RunningT
         request.id = 0;
         store.upsertRequest(request);
     }
+}
+
+ActiveRun& RunController::ownedContinuedRun(const std::string& caller, std::int64_t runId)
+{
+    auto it = runs_.find(runId);
+    if (it == runs_.end() || !it->second.delivered)
+        throw core::Error(core::ErrorCode::NotFound, "no-such-task", "task " + std::to_string(runId) + " is not running");
+    if (it->second.connection != caller)
+        throw core::Error(core::ErrorCode::AccessDenied, "not-task-owner",
+                          "task " + std::to_string(runId) + " was handed to another connection");
+    if (it->second.task.request.kind != core::TaskKind::ContinuedProcessing)
+        throw core::Error(core::ErrorCode::NotPermitted, "not-continued-processing",
+                          "only continued-processing tasks report progress and titles");
+    return it->second;
+}
+
+// Progress advances when either count rises; only then does the stall clock restart, so a
+// task that repeats the same numbers still stalls. An expiring task keeps its end in sight.
+void RunController::updateProgress(const std::string& caller, std::int64_t runId,
+                                   std::int64_t completed, std::int64_t total)
+{
+    auto& run = ownedContinuedRun(caller, runId);
+    if (completed < 0 || total < 0 || (total > 0 && completed > total))
+        throw core::Error(core::ErrorCode::InvalidArgument, "out-of-range",
+                          "progress " + std::to_string(completed) + " of " + std::to_string(total) +
+                              ": counts must not be negative and completed must not exceed a known total");
+    auto& progress = run.progress;
+    const bool advanced = completed > progress.completed || total > progress.total;
+    if (completed == progress.completed && total == progress.total)
+        return;
+    progress.completed = completed;
+    progress.total = total;
+    if (advanced && run.task.state != core::RunState::Expiring) {
+        run.task.stallDeadline = effects_.now() + limits_.stallTimeout;
+        progress.stallDeadline = run.task.stallDeadline;
+    }
+    effects_.updateTask(runId, progress);
+    if (hooks_.progressed)
+        hooks_.progressed(run);
+}
+
+void RunController::updateTitle(const std::string& caller, std::int64_t runId,
+                                const std::string& title, const std::string& subtitle)
+{
+    auto& run = ownedContinuedRun(caller, runId);
+    if (title.empty())
+        throw core::Error(core::ErrorCode::InvalidArgument, "missing-title", "the title must not be empty");
+    for (const auto* text : {&title, &subtitle})
+        if (text->size() > core::kMaxTitleLength)
+            throw core::Error(core::ErrorCode::InvalidArgument, "out-of-range",
+                              "titles are at most " + std::to_string(core::kMaxTitleLength) + " bytes");
+    if (run.progress.title == title && run.progress.subtitle == subtitle)
+        return;
+    run.progress.title = title;
+    run.progress.subtitle = subtitle;
+    effects_.updateTask(runId, run.progress);
+    if (hooks_.progressed)
+        hooks_.progressed(run);
 }
 
 std::vector<core::RunningTask> RunController::snapshot() const

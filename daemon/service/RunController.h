@@ -14,6 +14,7 @@
 #include "core/Limits.h"
 #include "core/Run.h"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -26,6 +27,14 @@ struct ActiveRun {
     std::string connection;         // the handler's connection, once chosen
     bool delivered = false;         // Launch has been called
     bool launchedByDaemon = false;  // the process behind connection was started by bgtaskd
+    TaskProgress progress;          // continued processing: what Task1 shows
+};
+
+// What the owner of the runs hears about them (budgets, notifications).
+struct RunHooks {
+    std::function<void(const ActiveRun&)> delivered;        // Launch was called
+    std::function<void(const ActiveRun&)> progressed;       // progress or titles changed
+    std::function<void(const ActiveRun&, core::Outcome, core::TimePoint)> ended;
 };
 
 class RunController {
@@ -45,6 +54,14 @@ public:
     // SetTaskCompleted from `caller`; done() after the outcome is committed.
     void complete(const std::string& caller, std::int64_t runId, bool success, CommitQueue::Done done);
     void expire(std::int64_t runId, const std::string& reason);
+    // Task1.UpdateProgress / UpdateTitle from `caller`. Throw core::Error: NotFound
+    // (no-such-task), AccessDenied (not-task-owner), NotPermitted (not-continued-processing),
+    // InvalidArgument (out-of-range, missing-title).
+    void updateProgress(const std::string& caller, std::int64_t runId, std::int64_t completed,
+                        std::int64_t total);
+    void updateTitle(const std::string& caller, std::int64_t runId, const std::string& title,
+                     const std::string& subtitle);
+    void setHooks(RunHooks hooks) { hooks_ = std::move(hooks); }
     void launchTimedOut(std::int64_t runId);
     void terminate(std::int64_t runId);
 
@@ -61,6 +78,7 @@ public:
 
 private:
     void proceed(ActiveRun& run);
+    ActiveRun& ownedContinuedRun(const std::string& caller, std::int64_t runId);
     void activateFor(const core::Manifest& app);
     void deliver(ActiveRun& run, const std::string& connection);
     void finish(std::int64_t runId, core::Outcome outcome, std::string reason,
@@ -75,6 +93,7 @@ private:
     const NameOwnership& names_;
     const core::Limits& limits_;
     Effects& effects_;
+    RunHooks hooks_;
 
     std::map<std::int64_t, ActiveRun> runs_;
     std::set<std::string> activating_;           // app ids with an activation in flight

@@ -7,6 +7,7 @@
 #include "core/Validation.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace bgtask::service {
@@ -16,34 +17,20 @@ auto log() { static auto l = logger("service"); return l; }
 
 bool isUniqueName(const std::string& name) { return !name.empty() && name.front() == ':'; }
 
-// What would unblock a condition, in plain words (bgtaskctl explain prints it).
-std::string remedyFor(const std::string& condition)
-{
-    static const std::map<std::string, std::string> remedies{
-        {"previous-run-active", "wait for the running task of the same identifier to end"},
-        {"earliest-begin-date", "wait until the earliest begin date (or bgtaskctl run it now)"},
-        {core::kConditionNetwork, "connect to a network with full connectivity"},
-        {core::kConditionNetworkUnmetered, "switch to an unmetered connection"},
-        {core::kConditionExternalPower, "plug in the charger"},
-        {core::kConditionBatteryNotLow, "charge the battery"},
-        {core::kConditionLowBattery, "charge the battery"},
-        {core::kConditionUserIdle, "leave the computer idle"},
-        {core::kConditionLowPowerMode, "turn off power-saver mode"},
-        {core::kConditionDataProtection, "unlock the session"},
-        {core::kConditionGpu, "make a GPU render node available"},
-    };
-    const auto it = remedies.find(condition);
-    return it == remedies.end() ? "wait until the condition is met" : it->second;
-}
-
 } // namespace
 
-TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, core::Limits limits,
+TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, const ServiceConfig& config,
                          Effects& effects, std::function<void()> scheduleFlush)
-    : store_(store), manifests_(manifests), limits_(limits), effects_(effects),
+    : store_(store), manifests_(manifests), limits_(config.limits),
+      usage_(store, config.fairness, config.budgetResetTime), effects_(effects),
       commits_(store, std::move(scheduleFlush), [this] { reloadBook(); }),
       runs_(store, commits_, manifests, handlers_, names_, limits_, effects)
 {
+    policyTable_.adminGlobal = config.adminGlobal;
+    policyTable_.admin = config.adminApps;
+    runs_.setHooks({[this](const ActiveRun& run) { onRunDelivered(run); },
+                    [this](const ActiveRun& run) { refreshNotification(run.task.request.app, run.task.request.identifier); },
+                    [this](const ActiveRun& run, core::Outcome outcome, core::TimePoint at) { onRunEnded(run, outcome, at); }});
 }
 
 void TaskService::start()
@@ -60,7 +47,10 @@ void TaskService::start()
             present.emplace(r.app, r.identifier);
         store::Store::Transaction txn(store_);
         for (const auto& run : unfinished) {
-            const bool exists = !present.emplace(run.request.app, run.request.identifier).second;
+            // Continued processing belonged to a process of the previous daemon's time; it is
+            // recorded but never requeued (see below).
+            const bool exists = !present.emplace(run.request.app, run.request.identifier).second ||
+                                run.request.kind == core::TaskKind::ContinuedProcessing;
             RunController::requeueInterrupted(store_, run, "daemon-restart", now, exists);
             log()->warn("Run {} of {} {} was interrupted by a daemon restart; request {}", run.runId,
                         run.request.app, run.request.identifier,
@@ -69,15 +59,47 @@ void TaskService::start()
         txn.commit();
         pending = store_.loadRequests();
     }
+    dropOrphanedContinued(pending);
     book_.assign(std::move(pending));
     for (const auto& r : book_.all())
         nextRequestId_ = std::max(nextRequestId_, r.id + 1);
+    for (const auto& [app, switches] : store_.loadUserPolicy()) {
+        if (app.empty())
+            policyTable_.userGlobal = switches;
+        else
+            policyTable_.user[app] = switches;
+    }
+    usage_.load(now);
     log()->info("Loaded {} pending request(s)", book_.size());
+}
+
+// A waiting continued-processing request belongs to the process that submitted it, and no
+// process of the previous daemon's time can be told apart from a new one: such requests are
+// dropped at start, as Apple drops them when their app goes away.
+void TaskService::dropOrphanedContinued(std::vector<core::TaskRequest>& pending)
+{
+    const auto orphaned = [](const core::TaskRequest& r) { return r.kind == core::TaskKind::ContinuedProcessing; };
+    if (std::none_of(pending.begin(), pending.end(), orphaned))
+        return;
+    store::Store::Transaction txn(store_);
+    for (const auto& r : pending)
+        if (orphaned(r)) {
+            store_.deleteRequest(r.app, r.identifier);
+            log()->info("Dropped continued-processing request {} of {}: its process is gone", r.identifier, r.app);
+        }
+    txn.commit();
+    std::erase_if(pending, orphaned);
 }
 
 void TaskService::shutdown()
 {
     commits_.flush();
+    for (const auto& [id, run] : runs_.active())
+        if (run.task.request.kind == core::TaskKind::ContinuedProcessing)
+            effects_.closeNotification(run.task.request.app, run.task.request.identifier);
+    for (const auto& r : book_.all())
+        if (r.kind == core::TaskKind::ContinuedProcessing)
+            effects_.closeNotification(r.app, r.identifier);
     runs_.interruptAll("daemon-shutdown");
 }
 
@@ -144,10 +166,13 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
         const auto& app = appFor(caller, request.identifier, request.kind);
         request.app = app.id;
         core::validateRequest(app, request);
+        core::checkPolicyAllowsSubmit(request, policyTable_);
         const auto pending = book_.ofApp(app.id);
         core::checkQuota(pending, request, limits_);
-        if (request.kind == core::TaskKind::ContinuedProcessing)
+        if (request.kind == core::TaskKind::ContinuedProcessing) {
+            checkGpu(app, request);
             checkContinuedCanRun(caller, request);
+        }
     } catch (const core::Error& e) {
         log()->debug("Refused submit of {} from {}: {}", request.identifier, caller, e.what());
         done(&e);
@@ -157,12 +182,17 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
     request.id = nextRequestId_++;
     const bool replaced = book_.find(request.app, request.identifier) != nullptr;
     book_.upsert(request);
+    if (request.kind == core::TaskKind::ContinuedProcessing)
+        submitters_[{request.app, request.identifier}] = caller;
     commits_.enqueue([request](store::Store& s) { s.upsertRequest(request); },
                      [this, request, replaced, done = std::move(done)](const core::Error* e) {
-                         if (!e)
+                         if (!e) {
                              effects_.emitTaskChanged({request.app, request.identifier,
                                                        replaced ? "replaced" : "submitted",
                                                        request.kind, 0, {}, std::nullopt});
+                             if (request.kind == core::TaskKind::ContinuedProcessing)
+                                 refreshNotification(request.app, request.identifier);
+                         }
                          done(e);
                      });
     effects_.requestPlan();
@@ -178,12 +208,36 @@ void TaskService::checkContinuedCanRun(const std::string& caller, const core::Ta
     const auto strategy = request.options.strategy.value_or(core::Strategy::Queue);
     if (strategy != core::Strategy::Fail)
         return;
-    const auto readiness = core::evaluate(request, runs_.snapshot(), state_, policy_, effects_.now());
-    if (!readiness.due)
+    // Would it start on the next plan? Only the continued-processing queue matters: the
+    // request goes behind those already waiting, and replaces one of its own identifier.
+    std::vector<core::TaskRequest> queue;
+    for (const auto& r : book_.all())
+        if (r.kind == core::TaskKind::ContinuedProcessing && (r.app != request.app || r.identifier != request.identifier))
+            queue.push_back(r);
+    queue.push_back(request);
+    queue.back().id = std::numeric_limits<std::int64_t>::max();
+    const auto readiness = core::evaluateAll(queue, runs_.snapshot(), state_, policy_, policyTable_,
+                                             usage_.scheduling(), effects_.now());
+    if (!readiness.back().due)
         throw core::Error(core::ErrorCode::ImmediateRunIneligible, "cannot-start-now",
-                          request.identifier + " cannot start now (" + readiness.reason + ")");
+                          request.identifier + " cannot start now (" + readiness.back().reason + ")");
 }
 
+// Apple: RequiredResources gpu needs the entitlement (validateRequest checks it) and a device
+// that supports it; here, a DRM render node the GPU source has seen.
+void TaskService::checkGpu(const core::Manifest& app, const core::TaskRequest& request) const
+{
+    const auto& resources = request.options.requiredResources;
+    if (!resources || std::find(resources->begin(), resources->end(), core::kResourceGpu) == resources->end())
+        return;
+    if (state_.gpuAvailable != true)
+        throw core::Error(core::ErrorCode::NotPermitted, "gpu-unsupported",
+                          state_.gpuAvailable ? "this machine has no GPU render node for " + app.id
+                                              : "bgtaskd does not know of a GPU render node yet");
+}
+
+// Apple leaves cancelling a running task undefined; bgtaskd expires it with "app-cancelled",
+// so the app's own expiration handler stops the work.
 void TaskService::cancel(const std::string& caller, const std::string& identifier, Done done)
 {
     const auto apps = appsOf(caller);
@@ -193,25 +247,18 @@ void TaskService::cancel(const std::string& caller, const std::string& identifie
         done(&e);
         return;
     }
-    bool any = false;
+    bool pending = false;
     for (const auto* app : apps) {
-        const auto* request = book_.find(app->id, identifier);
-        if (!request)
-            continue;   // Apple: cancelling an unknown identifier is not an error
-        const auto kind = request->kind;
-        book_.erase(app->id, identifier);
-        any = true;
-        commits_.enqueue([app = app->id, identifier](store::Store& s) { s.deleteRequest(app, identifier); },
-                         [this, app = app->id, identifier, kind](const core::Error* e) {
-                             if (!e)
-                                 effects_.emitTaskChanged({app, identifier, "cancelled", kind, 0, {}, std::nullopt});
-                         });
+        expireRunningFor(app->id, identifier, "app-cancelled");
+        if (book_.find(app->id, identifier)) {
+            dropRequest(app->id, identifier, {});   // Apple: an unknown identifier is no error
+            pending = true;
+        }
     }
-    if (any)
+    if (pending)
         commits_.enqueue([](store::Store&) {}, std::move(done));
     else
         done(nullptr);
-    effects_.requestPlan();
 }
 
 void TaskService::cancelAll(const std::string& caller, Done done)
@@ -224,12 +271,50 @@ void TaskService::cancelAll(const std::string& caller, Done done)
         return;
     }
     for (const auto* app : apps) {
+        std::vector<std::string> running;
+        for (const auto& [id, run] : runs_.active())
+            if (run.task.request.app == app->id)
+                running.push_back(run.task.request.identifier);
+        for (const auto& identifier : running)
+            expireRunningFor(app->id, identifier, "app-cancelled");
+        std::vector<std::string> identifiers;
         for (const auto* r : book_.ofApp(app->id))
-            effects_.emitTaskChanged({r->app, r->identifier, "cancelled", r->kind, 0, {}, std::nullopt});
-        book_.eraseApp(app->id);
-        commits_.enqueue([app = app->id](store::Store& s) { s.deleteAllRequests(app); }, {});
+            identifiers.push_back(r->identifier);
+        for (const auto& identifier : identifiers)
+            dropRequest(app->id, identifier, {});
     }
     commits_.enqueue([](store::Store&) {}, std::move(done));
+}
+
+bool TaskService::expireRunningFor(const std::string& app, const std::string& identifier,
+                                   const std::string& reason)
+{
+    for (const auto& [id, run] : runs_.active()) {
+        if (run.task.request.app == app && run.task.request.identifier == identifier) {
+            runs_.expire(id, reason);
+            return true;
+        }
+    }
+    return false;
+}
+
+void TaskService::dropRequest(const std::string& app, const std::string& identifier, Done done)
+{
+    const auto* request = book_.find(app, identifier);
+    if (!request)
+        return;
+    const auto kind = request->kind;
+    book_.erase(app, identifier);
+    submitters_.erase({app, identifier});
+    commits_.enqueue([app, identifier](store::Store& s) { s.deleteRequest(app, identifier); },
+                     [this, app, identifier, kind, done = std::move(done)](const core::Error* e) {
+                         if (!e)
+                             effects_.emitTaskChanged({app, identifier, "cancelled", kind, 0, {}, std::nullopt});
+                         if (done)
+                             done(e);
+                     });
+    if (kind == core::TaskKind::ContinuedProcessing)
+        refreshNotification(app, identifier);
     effects_.requestPlan();
 }
 
@@ -254,11 +339,14 @@ void TaskService::complete(const std::string& caller, std::int64_t runId, bool s
 std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
 {
     const auto running = runs_.snapshot();
+    auto readiness = core::evaluateAll(book_.all(), running, state_, policy_, policyTable_,
+                                       usage_.scheduling(), now);
     std::vector<RequestView> out;
     out.reserve(book_.size());
     decltype(unmetSince_) seen;
+    std::size_t i = 0;
     for (const auto& r : book_.all()) {
-        out.push_back({r, core::evaluate(r, running, state_, policy_, now)});
+        out.push_back({r, std::move(readiness[i++])});
         for (const auto& u : out.back().readiness.unmet) {
             std::tuple key{r.app, r.identifier, u.condition};
             const auto it = unmetSince_.find(key);
@@ -269,116 +357,6 @@ std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
     return out;
 }
 
-std::vector<RequestView> TaskService::listRequests() const
-{
-    return evaluateAll(effects_.now());
-}
-
-Explanation TaskService::explain(const std::string& app, const std::string& identifier)
-{
-    Explanation out;
-    out.now = effects_.now();
-    for (auto& view : evaluateAll(out.now)) {
-        if (view.request.app != app || view.request.identifier != identifier)
-            continue;
-        for (const auto& u : view.readiness.unmet) {
-            const auto it = unmetSince_.find({app, identifier, u.condition});
-            out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition),
-                                    it == unmetSince_.end() ? std::nullopt : std::optional(it->second)});
-        }
-        out.pending = std::move(view);
-        return out;
-    }
-    for (const auto& [id, run] : runs_.active()) {
-        if (run.task.request.app == app && run.task.request.identifier == identifier) {
-            out.running = run;
-            return out;
-        }
-    }
-    store::HistoryFilter filter;
-    filter.app = app;
-    filter.identifier = identifier;
-    filter.limit = 1;
-    commits_.flush();
-    auto runs = store_.history(filter);
-    if (runs.empty())
-        throw core::Error(core::ErrorCode::NotFound, "no-such-request",
-                          "app " + app + " has no request, task or finished run " + identifier);
-    out.lastRun = std::move(runs.front());
-    return out;
-}
-
-std::vector<AppView> TaskService::apps() const
-{
-    std::vector<AppView> out;
-    for (const auto& m : manifests_.all())
-        out.push_back({&m, book_.ofApp(m.id).size()});
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.manifest->id < b.manifest->id; });
-    return out;
-}
-
-std::vector<core::RunRecord> TaskService::history(const store::HistoryFilter& filter)
-{
-    commits_.flush();   // outcomes recorded this turn belong in the answer
-    return store_.history(filter);
-}
-
-void TaskService::runNow(const std::string& app, const std::string& identifier, Done done)
-{
-    const auto* request = book_.find(app, identifier);
-    if (!request) {
-        core::Error e(core::ErrorCode::NotFound, "no-such-request",
-                      "app " + app + " has no pending request " + identifier);
-        done(&e);
-        return;
-    }
-    auto copy = *request;
-    book_.erase(app, identifier);
-    try {
-        runs_.launch({copy}, true);
-    } catch (const core::Error& e) {
-        reloadBook();
-        done(&e);
-        return;
-    }
-    done(nullptr);
-}
-
-void TaskService::expireNow(const std::string& app, const std::string& identifier)
-{
-    for (const auto& [id, run] : runs_.active()) {
-        if (run.task.request.app != app || run.task.request.identifier != identifier)
-            continue;
-        if (!run.delivered)
-            throw core::Error(core::ErrorCode::NotFound, "no-such-task",
-                              identifier + " of " + app + " is still being launched");
-        runs_.expire(id, "simulated");
-        return;
-    }
-    throw core::Error(core::ErrorCode::NotFound, "no-such-task",
-                      "app " + app + " has no running task " + identifier);
-}
-
-void TaskService::cancelFor(const std::string& app, const std::string& identifier, Done done)
-{
-    const auto* request = book_.find(app, identifier);
-    if (!request) {
-        core::Error e(core::ErrorCode::NotFound, "no-such-request",
-                      "app " + app + " has no pending request " + identifier);
-        done(&e);
-        return;
-    }
-    const auto kind = request->kind;
-    book_.erase(app, identifier);
-    commits_.enqueue([app, identifier](store::Store& s) { s.deleteRequest(app, identifier); },
-                     [this, app, identifier, kind, done = std::move(done)](const core::Error* e) {
-                         if (!e)
-                             effects_.emitTaskChanged({app, identifier, "cancelled", kind, 0, {}, std::nullopt});
-                         done(e);
-                     });
-    effects_.requestPlan();
-}
-
 void TaskService::nameOwnerChanged(const std::string& name, const std::string& /*oldOwner*/,
                                    const std::string& newOwner)
 {
@@ -386,6 +364,7 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
         if (newOwner.empty()) {
             handlers_.dropConnection(name);
             runs_.connectionClosed(name);
+            connectionGone(name);
         }
         return;
     }
@@ -402,9 +381,12 @@ void TaskService::setSystemState(const core::SystemState& state)
 void TaskService::planNow()
 {
     const auto now = effects_.now();
+    if (usage_.rollOver(now))
+        log()->info("A new budget day began; background time budgets are reset");
     evaluateAll(now);   // keeps the first-seen time of every unmet condition current
     const auto running = runs_.snapshot();
-    const auto plan = core::plan(book_.all(), running, state_, policy_, now);
+    const auto plan = core::plan(book_.all(), running, state_, policy_, policyTable_,
+                                 usage_.scheduling(), now);
     for (auto id : plan.launchTimedOut)
         runs_.launchTimedOut(id);
     for (auto id : plan.expire)
@@ -418,10 +400,14 @@ void TaskService::planNow()
         for (auto id : plan.launch)
             if (const auto* r = book_.findById(id))
                 due.push_back(*r);
-        for (const auto& r : due)
+        for (const auto& r : due) {
             book_.erase(r.app, r.identifier);
+            submitters_.erase({r.app, r.identifier});
+        }
         try {
             runs_.launch(due, false);
+            for (const auto& r : due)
+                usage_.launched(r, false, now);
         } catch (const core::Error& e) {
             log()->error("Failed to start {} run(s): {}; retrying in 5 s", due.size(), e.what());
             reloadBook();

@@ -13,10 +13,12 @@
 #include "NameOwnership.h"
 #include "RequestBook.h"
 #include "RunController.h"
+#include "UsageLedger.h"
 
 #include "core/Conditions.h"
 #include "core/Limits.h"
 #include "core/Planner.h"
+#include "core/Policy.h"
 #include "core/SystemState.h"
 #include "store/Store.h"
 
@@ -52,17 +54,41 @@ struct Explanation {
     core::TimePoint now{};
 };
 
-// A manifest with the number of its pending requests, for Manager1.ListApps.
+// One app's policy as Manager1.GetPolicy shows it.
+struct PolicyView {
+    core::PolicyDecision refresh;
+    core::PolicyDecision continued;
+    bool refreshUser = true;       // the user's own switch at this level (true when never set)
+    bool continuedUser = true;
+};
+
+// A manifest with its requests, tasks, policy and budget, for Manager1.ListApps.
 struct AppView {
     const core::Manifest* manifest = nullptr;
     std::size_t pending = 0;
+    std::size_t running = 0;
+    PolicyView policy;
+    core::AppUsage usage;
+    core::Duration budgetUsed{};                 // usage.charged()
+    core::Duration budgetLimit{};                // 0: none
+    core::TimePoint budgetResetsAt{};
+    std::optional<core::TimePoint> nextRefreshAt;  // when spacing permits the next refresh
+};
+
+// Everything the daemon's configuration decides about the service.
+struct ServiceConfig {
+    core::Limits limits;
+    core::FairnessLimits fairness;
+    std::chrono::minutes budgetResetTime{4 * 60};
+    core::Switches adminGlobal;
+    std::map<std::string, core::Switches, std::less<>> adminApps;
 };
 
 class TaskService {
 public:
     using Done = CommitQueue::Done;
 
-    TaskService(store::Store& store, ManifestRegistry& manifests, core::Limits limits,
+    TaskService(store::Store& store, ManifestRegistry& manifests, const ServiceConfig& config,
                 Effects& effects, std::function<void()> scheduleFlush);
 
     // Recovers runs left unfinished by a previous process (interrupted; request put back unless
@@ -78,9 +104,21 @@ public:
     void cancel(const std::string& caller, const std::string& identifier, Done done);
     void cancelAll(const std::string& caller, Done done);
     std::vector<core::TaskRequest> pendingOf(const std::string& caller) const;
+    // (supported, unavailable resource → why) for the caller's app.
+    std::pair<std::vector<std::string>, std::map<std::string, std::string>>
+    supportedResources(const std::string& caller) const;
+    core::PolicyStatus refreshStatus(const std::string& caller) const;
 
     // Task1
     void complete(const std::string& caller, std::int64_t runId, bool success, Done done);
+    void updateProgress(const std::string& caller, std::int64_t runId, std::int64_t completed,
+                        std::int64_t total);
+    void updateTitle(const std::string& caller, std::int64_t runId, const std::string& title,
+                     const std::string& subtitle);
+
+    // The user picked Cancel on a continued-processing notification: a running task expires
+    // with "user-cancelled", a waiting request is dropped.
+    void notificationCancelled(const std::string& app, const std::string& identifier);
 
     // Manager1
     std::vector<RequestView> listRequests() const;
@@ -95,6 +133,11 @@ public:
     // Throws NotFound ("no-such-task").
     void expireNow(const std::string& app, const std::string& identifier);
     void cancelFor(const std::string& app, const std::string& identifier, Done done);
+    // app "" is every app. Throws NotFound (no-such-app).
+    PolicyView policyOf(const std::string& app) const;
+    // done(error): InvalidArgument (unknown-setting), NotFound (no-such-app), NotPermitted
+    // (restricted), or nullptr once the switch is committed.
+    void setPolicy(const std::string& app, const std::string& setting, bool enabled, Done done);
 
     // Bus events
     void nameOwnerChanged(const std::string& name, const std::string& oldOwner,
@@ -123,6 +166,19 @@ private:
     // Continued processing: the caller must have registered the identifier; with the "fail"
     // strategy it must be able to start at once (ImmediateRunIneligible otherwise).
     void checkContinuedCanRun(const std::string& caller, const core::TaskRequest& request) const;
+    void checkGpu(const core::Manifest& app, const core::TaskRequest& request) const;
+    // Expires the app's running task of this identifier with "app-cancelled"; false if none.
+    bool expireRunningFor(const std::string& app, const std::string& identifier, const std::string& reason);
+    // Removes a pending request (book, store, TaskChanged "cancelled", notification).
+    void dropRequest(const std::string& app, const std::string& identifier, Done done);
+    // Continued processing: the notification of (app, identifier) as it now stands.
+    void refreshNotification(const std::string& app, const std::string& identifier);
+    void onRunDelivered(const ActiveRun& run);
+    void onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at);
+    void connectionGone(const std::string& connection);
+    // app → (refresh, continued) statuses, to tell whom a change of the every-app switch concerns.
+    std::map<std::string, std::pair<core::PolicyStatus, core::PolicyStatus>> policyStatuses() const;
+    void dropOrphanedContinued(std::vector<core::TaskRequest>& pending);
     void reloadBook();
     // Evaluates every pending request and records when each unmet condition was first seen.
     std::vector<RequestView> evaluateAll(core::TimePoint now) const;
@@ -130,6 +186,8 @@ private:
     store::Store& store_;
     ManifestRegistry& manifests_;
     core::Limits limits_;
+    core::PolicyTable policyTable_;   // user's switches from the store, administrator's from config
+    UsageLedger usage_;
     Effects& effects_;
     NameOwnership names_;
     HandlerRegistry handlers_;
@@ -143,6 +201,9 @@ private:
     // (app, identifier, condition) → when an evaluation first found it unmet. Every evaluation
     // pass covers the whole book, so entries it no longer finds are dropped.
     mutable std::map<std::tuple<std::string, std::string, std::string>, core::TimePoint> unmetSince_;
+    // Continued processing runs in the process that submitted it: (app, identifier) → the
+    // submitting connection, while the request waits.
+    std::map<std::pair<std::string, std::string>, std::string> submitters_;
 };
 
 } // namespace bgtask::service

@@ -34,7 +34,7 @@ public:
     ~TaskProxy() { unregisterProxy(); }
 };
 
-// Used for calls only: the TaskChanged signal is not subscribed (registerProxy() would add the match).
+// Used for calls only: the TaskChanged and PolicyChanged signals are not subscribed (registerProxy() would add the match).
 class ManagerProxy final : public sdbus::ProxyInterfaces<org::bgtaskd::Manager1_proxy> {
 public:
     explicit ManagerProxy(sdbus::IConnection& connection)
@@ -48,6 +48,7 @@ private:
                        const std::map<std::string, sdbus::Variant>&) override
     {
     }
+    void onPolicyChanged(const std::string&, const std::map<std::string, sdbus::Variant>&) override {}
 };
 
 } // namespace bgtask::detail

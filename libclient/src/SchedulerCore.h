@@ -82,6 +82,7 @@ public:
     bool isFromScheduler(const std::string& sender) override;
     // TaskCompleter
     void completeTask(const std::string& path, bool success) noexcept override;
+    void forgetTask(const std::string& path) noexcept override;
     // ProgressSender
     void sendProgress(const std::string& path, const ProgressValue& value, Report report) noexcept override;
     void sendTitle(const std::string& path, const TitleValue& value, Report report) noexcept override;

@@ -103,9 +103,33 @@ std::function<void()> SchedulerCore::onExpire(const std::string& path, std::stri
             throw SchedulerError(Code::NotFound, "no-such-task", "this app runs no task " + path);
         running = it->second;
     }
+    // Decided before the reply: bgtaskd ends a task without a handler as failed itself.
+    if (running.impl->endWithoutHandler())
+        throw SchedulerError(Code::NotFound, "no-expiration-handler",
+                             running.task->identifier() + " has no expiration handler; it ends as failed (" +
+                                 reason + ")");
     return [running = std::move(running), reason = std::move(reason)] {
         running.impl->expire(*running.task, ExpirationReason::fromString(reason));
     };
+}
+
+void SchedulerCore::forgetTask(const std::string& path) noexcept
+{
+    RunningTask forgotten;  // released after the lock
+    std::shared_ptr<sdbus::IProxy> proxy;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = running_.find(path); it != running_.end()) {
+            forgotten = std::move(it->second);
+            running_.erase(it);
+        }
+        if (auto it = taskProxies_.find(path); it != taskProxies_.end()) {
+            proxy = std::move(it->second);
+            taskProxies_.erase(it);
+        }
+    }
+    if (forgotten.impl != nullptr && forgotten.impl->channel() != nullptr)
+        flusher_->close(*forgotten.impl->channel(), kNoWait);
 }
 
 void SchedulerCore::completeTask(const std::string& path, bool success) noexcept

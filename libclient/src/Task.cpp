@@ -94,6 +94,24 @@ void Task::setTaskCompleted(bool success)
         observer();
 }
 
+bool Task::Impl::endWithoutHandler()
+{
+    std::function<void()> observer;
+    {
+        std::lock_guard lock(mutex_);
+        if (completed_ || expired_ || expirationHandler_)
+            return false;
+        completed_ = true;
+        expired_ = true;
+        std::swap(observer, completionObserver_);
+    }
+    if (auto completer = completer_.lock())
+        completer->forgetTask(path_);
+    if (observer)
+        observer();
+    return true;
+}
+
 void Task::Impl::expire(Task& self, const ExpirationReason& reason)
 {
     ExpirationHandler handler;

@@ -22,6 +22,8 @@ public:
     // Sends what the task's progress channel still holds, then Task1.SetTaskCompleted for the task
     // at path, and forgets the task. Never throws.
     virtual void completeTask(const std::string& path, bool success) noexcept = 0;
+    // Forgets the task at path without telling bgtaskd, which has ended it already. Never throws.
+    virtual void forgetTask(const std::string& path) noexcept = 0;
 
 protected:
     ~TaskCompleter() = default;
@@ -54,6 +56,11 @@ public:
     // Runs the expiration handler, or completes unsuccessfully when there is none. `self` is the
     // Task that owns this Impl; the caller keeps it alive for the call.
     void expire(Task& self, const ExpirationReason& reason);
+    // Apple's rule for a task without an expiration handler at expiry: it is completed
+    // unsuccessfully. bgtaskd does that itself when Expire is answered with
+    // "no-expiration-handler", so the task is only marked completed here. False (and nothing
+    // changes) when a handler is set or the task has ended.
+    bool endWithoutHandler();
 
     // Called once, after the task is completed, whoever completed it (the C API releases its
     // handle here). Set before the task reaches the app.

@@ -20,7 +20,9 @@ namespace {
 class RecordingCompleter final : public detail::TaskCompleter {
 public:
     void completeTask(const std::string& path, bool success) noexcept override { calls.emplace_back(path, success); }
+    void forgetTask(const std::string& path) noexcept override { forgotten.push_back(path); }
     std::vector<std::pair<std::string, bool>> calls;
+    std::vector<std::string> forgotten;
 };
 
 class NullSender final : public detail::ProgressSender {

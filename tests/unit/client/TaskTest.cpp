@@ -14,7 +14,9 @@ namespace {
 class RecordingCompleter final : public detail::TaskCompleter {
 public:
     void completeTask(const std::string& path, bool success) noexcept override { calls.emplace_back(path, success); }
+    void forgetTask(const std::string& path) noexcept override { forgotten.push_back(path); }
     std::vector<std::pair<std::string, bool>> calls;
+    std::vector<std::string> forgotten;
 };
 
 struct Fixture {
@@ -59,6 +61,27 @@ TEST_CASE("A task that expires without an expiration handler is completed as fai
     f.impl->expire(*f.task, ExpirationReason::fromString("time-limit"));
     REQUIRE(f.completer->calls.size() == 1);
     CHECK_FALSE(f.completer->calls[0].second);
+}
+
+TEST_CASE("A task without an expiration handler ends at expiry without telling bgtaskd again")
+{
+    Fixture f;
+    CHECK(f.impl->endWithoutHandler());
+    CHECK(f.task->isCompleted());
+    CHECK(f.completer->calls.empty());   // bgtaskd ends it as failed itself
+    REQUIRE(f.completer->forgotten.size() == 1);
+    CHECK_FALSE(f.impl->endWithoutHandler());
+    f.task->setTaskCompleted(true);      // a late completion is a no-op
+    CHECK(f.completer->calls.empty());
+}
+
+TEST_CASE("A task with an expiration handler is not ended without it")
+{
+    Fixture f;
+    f.task->setExpirationHandler([](const ExpirationReason&) {});
+    CHECK_FALSE(f.impl->endWithoutHandler());
+    CHECK_FALSE(f.task->isCompleted());
+    CHECK(f.completer->forgotten.empty());
 }
 
 TEST_CASE("The expiration handler is called once with the reason and the app completes the task")

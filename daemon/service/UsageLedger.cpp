@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "UsageLedger.h"
+
+#include <ctime>
+
+namespace bgtask::service {
+namespace {
+
+// Background time is what the scheduled kinds cost; the user's own continued processing and a
+// developer's simulated runs are free, as are runs that never got going or that the daemon
+// itself cut short. The same rule as Store::loadUsage, which rebuilds this at start.
+bool charged(const core::RunningTask& run, core::Outcome outcome)
+{
+    return core::isScheduledKind(run.request.kind) && !run.simulated &&
+           outcome != core::Outcome::LaunchFailed && outcome != core::Outcome::Interrupted;
+}
+
+core::TimePoint localTimeToday(const std::tm& day, std::chrono::minutes at, int dayOffset)
+{
+    std::tm local = day;
+    local.tm_mday += dayOffset;
+    local.tm_hour = static_cast<int>(at.count() / 60);
+    local.tm_min = static_cast<int>(at.count() % 60);
+    local.tm_sec = 0;
+    local.tm_isdst = -1;
+    const std::time_t t = std::mktime(&local);
+    return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::from_time_t(t));
+}
+
+} // namespace
+
+UsageLedger::UsageLedger(store::Store& store, core::FairnessLimits limits, std::chrono::minutes resetTime)
+    : store_(store), resetTime_(resetTime)
+{
+    scheduling_.limits = limits;
+}
+
+std::pair<core::TimePoint, core::TimePoint> UsageLedger::budgetDay(core::TimePoint t,
+                                                                   std::chrono::minutes resetTime)
+{
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(
+        std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+    std::tm today{};
+    localtime_r(&seconds, &today);
+    auto start = localTimeToday(today, resetTime, 0);
+    if (start > t)
+        start = localTimeToday(today, resetTime, -1);
+    std::tm startDay{};
+    const std::time_t startSeconds = std::chrono::system_clock::to_time_t(
+        std::chrono::time_point_cast<std::chrono::system_clock::duration>(start));
+    localtime_r(&startSeconds, &startDay);
+    return {start, localTimeToday(startDay, resetTime, 1)};
+}
+
+void UsageLedger::load(core::TimePoint now)
+{
+    const auto [start, end] = budgetDay(now, resetTime_);
+    dayStart_ = start;
+    scheduling_.budgetResetsAt = end;
+    scheduling_.usage = store_.loadUsage(start);
+}
+
+bool UsageLedger::rollOver(core::TimePoint now)
+{
+    if (now < scheduling_.budgetResetsAt && now >= dayStart_)
+        return false;
+    const auto [start, end] = budgetDay(now, resetTime_);
+    dayStart_ = start;
+    scheduling_.budgetResetsAt = end;
+    for (auto& [app, usage] : scheduling_.usage) {
+        usage.runTime = {};
+        usage.terminations = 0;
+    }
+    return true;
+}
+
+void UsageLedger::launched(const core::TaskRequest& request, bool simulated, core::TimePoint now)
+{
+    if (simulated || !core::isScheduledKind(request.kind))
+        return;
+    auto& usage = scheduling_.usage[request.app];
+    usage.lastLaunch = now;
+    if (request.kind == core::TaskKind::AppRefresh)
+        usage.lastRefreshLaunch = now;
+}
+
+void UsageLedger::ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt)
+{
+    if (!charged(run, outcome) || run.startedAt < dayStart_)
+        return;
+    auto& usage = scheduling_.usage[run.request.app];
+    usage.runTime += endedAt - run.startedAt;
+    if (outcome == core::Outcome::Terminated)
+        ++usage.terminations;
+}
+
+const core::AppUsage* UsageLedger::usageOf(std::string_view app) const
+{
+    const auto it = scheduling_.usage.find(app);
+    return it == scheduling_.usage.end() ? nullptr : &it->second;
+}
+
+} // namespace bgtask::service
