@@ -38,6 +38,14 @@ FAST_LIMITS = {
     "KillDelay": "1",
 }
 
+# Fairness out of the way (tests launch one app's refresh again and again); the fairness tests
+# set their own.
+NO_FAIRNESS = {
+    "MaxConcurrentTasks": "64",
+    "RefreshSpacing": "0",
+    "DailyBudget": "0",
+}
+
 
 def eventually(cond, timeout=10.0, interval=0.02, message=None):
     """Polls cond() until it returns a truthy value; returns it, or fails after timeout."""
@@ -99,6 +107,8 @@ class DaemonTestCase(unittest.TestCase):
     """Base class: private bus, manifests, config, and a running bgtaskd."""
 
     limits = FAST_LIMITS
+    fairness = NO_FAIRNESS
+    config_extra = ""      # more config file text, e.g. [Policy] groups
     start_daemon = True
 
     def setUp(self):
@@ -112,8 +122,7 @@ class DaemonTestCase(unittest.TestCase):
         self.events_dir = os.path.join(self.tmp, "events")
         os.makedirs(self.events_dir)
         self.config = os.path.join(self.tmp, "bgtaskd.conf")
-        with open(self.config, "w") as f:
-            f.write("[Limits]\n" + "".join(f"{k}={v}\n" for k, v in self.limits.items()))
+        self.write_config()
         self.env = os.environ.copy()
         self.env["XDG_DATA_HOME"] = self.data_dir
         self.env["XDG_DATA_DIRS"] = self.data_dir
@@ -145,6 +154,12 @@ class DaemonTestCase(unittest.TestCase):
             for name in sorted(os.listdir(self.events_dir)):
                 with open(os.path.join(self.events_dir, name)) as f:
                     print(f"----- events {name} -----\n{f.read()}")
+
+    def write_config(self):
+        with open(self.config, "w") as f:
+            f.write("[Limits]\n" + "".join(f"{k}={v}\n" for k, v in self.limits.items()))
+            f.write("[Fairness]\n" + "".join(f"{k}={v}\n" for k, v in self.fairness.items()))
+            f.write(self.config_extra)
 
     def _outcome_failures(self):
         result = getattr(self, "_outcome", None)

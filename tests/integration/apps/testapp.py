@@ -18,7 +18,63 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch",
-             "no-register", "refuse-launch", "serve")
+             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "cancel-self")
+
+
+def plain(value):
+    """A D-Bus value as JSON can hold it."""
+    if isinstance(value, dbus.Boolean):
+        return bool(value)
+    if isinstance(value, (dbus.String, dbus.ObjectPath)):
+        return str(value)
+    if isinstance(value, (list, dbus.Array)):
+        return [plain(v) for v in value]
+    if isinstance(value, (dict, dbus.Dictionary)):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (dbus.Double, float)):
+        return float(value)
+    return int(value)
+
+
+class Control(dbus.service.Object):
+    """/Test on the app's connection: lets a test make the app act as its user would (submit
+    more work, cancel), answering "ok" or "ErrorName: message"."""
+
+    def __init__(self, bus):
+        self.bus = bus
+        super().__init__(bus, "/Test")
+
+    def scheduler(self):
+        return dbus.Interface(self.bus.get_object("org.bgtaskd", "/org/bgtaskd"), "org.bgtaskd.Scheduler1")
+
+    @staticmethod
+    def attempt(fn):
+        try:
+            fn()
+            return "ok"
+        except dbus.exceptions.DBusException as e:
+            return f"{e.get_dbus_name()}: {e.get_dbus_message()}"
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="ssa{sv}", out_signature="s")
+    def Submit(self, kind, identifier, options):
+        return self.attempt(lambda: self.scheduler().Submit(kind, identifier, options))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="s", out_signature="s")
+    def Cancel(self, identifier):
+        return self.attempt(lambda: self.scheduler().Cancel(identifier))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="as", out_signature="as")
+    def Register(self, identifiers):
+        return [str(x) for x in self.scheduler().Register(identifiers)]
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="s")
+    def GetBackgroundRefreshStatus(self):
+        return str(self.scheduler().GetBackgroundRefreshStatus())
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="(asa{ss})")
+    def GetSupportedResources(self):
+        supported, unavailable = self.scheduler().GetSupportedResources()
+        return (supported, unavailable)
 
 
 class App(dbus.service.Object):
@@ -47,7 +103,7 @@ class App(dbus.service.Object):
     @dbus.service.method("org.bgtaskd.Handler1", in_signature="ossa{sv}", out_signature="")
     def Launch(self, task, identifier, kind, info):
         self.record("launch", task=str(task), identifier=str(identifier), kind=str(kind),
-                    info={str(k): (bool(v) if isinstance(v, dbus.Boolean) else int(v)) for k, v in info.items()})
+                    info={str(k): plain(v) for k, v in info.items()})
         b = self.args.behavior
         if b == "refuse-launch":
             raise dbus.exceptions.DBusException("not today", name="org.example.Error.Refused")
@@ -57,11 +113,45 @@ class App(dbus.service.Object):
             GLib.timeout_add(50, lambda: os._exit(3))
         elif b in ("complete", "fail", "serve"):
             GLib.timeout_add(int(self.args.work_seconds * 1000), self.complete, task, b != "fail")
+        elif b == "progress":
+            steps = [tuple(int(n) for n in step.split("/")) for step in self.args.progress.split(",") if step]
+            self.report_progress(task, steps)
+        elif b == "cancel-self":
+            GLib.timeout_add(200, self.cancel_self, str(identifier))
+
+    def report_progress(self, task, steps):
+        def step():
+            if str(task) not in self.running:
+                return False
+            if not steps:
+                self.complete(task, True)
+                return False
+            completed, total = steps.pop(0)
+            try:
+                self.bus.get_object("org.bgtaskd", task).UpdateProgress(
+                    dbus.Int64(completed), dbus.Int64(total), dbus_interface="org.bgtaskd.Task1")
+                self.record("progress", task=str(task), completed=completed, total=total)
+            except dbus.exceptions.DBusException as e:
+                self.record("progress-error", task=str(task), error=e.get_dbus_name(), message=e.get_dbus_message())
+            return True
+        GLib.timeout_add(int(self.args.progress_interval * 1000), step)
+
+    def cancel_self(self, identifier):
+        try:
+            self.bus.get_object("org.bgtaskd", "/org/bgtaskd").Cancel(identifier, dbus_interface="org.bgtaskd.Scheduler1")
+            self.record("cancelled-self", identifier=identifier)
+        except dbus.exceptions.DBusException as e:
+            self.record("cancel-error", error=e.get_dbus_name(), message=e.get_dbus_message())
+        return False
 
     @dbus.service.method("org.bgtaskd.Handler1", in_signature="os", out_signature="")
     def Expire(self, task, reason):
         self.record("expire", task=str(task), reason=str(reason))
-        if self.args.behavior == "complete-on-expire":
+        if self.args.behavior == "no-expire-handler":
+            self.running.discard(str(task))
+            raise dbus.exceptions.DBusException("no-expiration-handler: this app sets none",
+                                                name="org.bgtaskd.Error.NotFound")
+        if self.args.behavior in ("complete-on-expire", "progress", "cancel-self"):
             GLib.idle_add(self.complete, task, False)
 
 
@@ -75,13 +165,24 @@ def main():
     p.add_argument("--submit", action="append", default=[], metavar="KIND:IDENTIFIER",
                    help="submit these requests after registering (as a foreground app would)")
     p.add_argument("--title", default="Working")
+    p.add_argument("--subtitle", default="")
     p.add_argument("--strategy", default="")
+    p.add_argument("--resources", default="", help="RequiredResources of continued submits, comma-separated")
+    p.add_argument("--progress", default="1/4,2/4,3/4,4/4", help="steps of the progress behavior")
+    p.add_argument("--progress-interval", type=float, default=0.3)
     p.add_argument("--idle-exit", type=float, default=3.0, help="exit after this long without tasks (0: never)")
     args = p.parse_args()
 
     DBusGMainLoop(set_as_default=True)
     bus = dbus.SessionBus()
     app = App(bus, args)   # the handler object exists before the name is taken
+    Control(bus)
+
+    def properties_changed(interface, changed, invalidated, path=None):
+        if interface == "org.bgtaskd.Task1":
+            app.record("properties", task=str(path), changed=plain(changed))
+    bus.add_signal_receiver(properties_changed, "PropertiesChanged", "org.freedesktop.DBus.Properties",
+                            "org.bgtaskd", path_keyword="path")
     bus.request_name(args.app_id, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
     def register():
         if args.behavior == "no-register" or not args.identifier:
@@ -103,8 +204,12 @@ def main():
         options = dbus.Dictionary({}, signature="sv")
         if kind == "continued-processing":
             options["Title"] = args.title
+            if args.subtitle:
+                options["Subtitle"] = args.subtitle
             if args.strategy:
                 options["Strategy"] = args.strategy
+            if args.resources:
+                options["RequiredResources"] = dbus.Array(args.resources.split(","), signature="s")
         try:
             bus.get_object("org.bgtaskd", "/org/bgtaskd").Submit(
                 kind, identifier, options, dbus_interface="org.bgtaskd.Scheduler1")
