@@ -51,53 +51,74 @@ bool waitFor(Condition condition, std::chrono::milliseconds timeout)
     return true;
 }
 
+const char* busOption(Bus bus) { return bus == Bus::System ? "--system" : "--session"; }
+
 } // namespace
 
-void requirePrivateSystemBus()
+void requirePrivateBus(Bus bus)
 {
-    const char* address = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
-    INFO("run this test through tests/watch/with-system-bus.sh");
-    REQUIRE(address);
-    REQUIRE(std::string(address).find("/run/dbus/system_bus_socket") == std::string::npos);
+    if (bus == Bus::System) {
+        const char* address = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        INFO("run this test through tests/watch/with-private-bus.sh system");
+        REQUIRE(address);
+        REQUIRE(std::string(address).find("/run/dbus/system_bus_socket") == std::string::npos);
+    } else {
+        // A developer's shell has a real session bus: accept only the one the script made.
+        const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+        INFO("run this test through tests/watch/with-private-bus.sh session");
+        REQUIRE(address);
+        REQUIRE(std::string(address).find("/bgtaskd-session-bus.") != std::string::npos);
+    }
 }
 
-bool nameHasOwner(const std::string& name)
+bool nameHasOwner(const std::string& name, Bus bus)
 {
-    static const auto connection = sdbus::createSystemBusConnection();
-    static const auto proxy = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    // One connection per bus, made on first use: a test may have only one of the two buses.
+    auto& connection = [bus]() -> sdbus::IConnection& {
+        if (bus == Bus::System) {
+            static const auto system = sdbus::createSystemBusConnection();
+            return *system;
+        }
+        static const auto session = sdbus::createSessionBusConnection();
+        return *session;
+    }();
+    const auto proxy = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     bool has = false;
     proxy->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(name).storeResultsTo(has);
     return has;
 }
 
-DbusMock DbusMock::fromTemplate(const std::string& templateName, const std::string& busName)
+DbusMock DbusMock::fromTemplate(const std::string& templateName, const std::string& busName, Bus bus)
 {
-    return DbusMock(busName, {"--template", templateName});
+    return DbusMock(busName, bus, {"--template", templateName});
 }
 
-DbusMock DbusMock::plain(const std::string& busName, const std::string& path, const std::string& interface)
+DbusMock DbusMock::plain(const std::string& busName, const std::string& path, const std::string& interface,
+                         Bus bus)
 {
-    return DbusMock(busName, {busName, path, interface});
+    return DbusMock(busName, bus, {busName, path, interface});
 }
 
-DbusMock::DbusMock(std::string busName, std::vector<std::string> arguments) : busName_(std::move(busName))
+DbusMock::DbusMock(std::string busName, Bus bus, std::vector<std::string> arguments)
+    : busName_(std::move(busName)), bus_(bus)
 {
-    requirePrivateSystemBus();
-    REQUIRE_FALSE(nameHasOwner(busName_));
-    std::vector<std::string> argv{"/usr/bin/python3", "-m", "dbusmock", "--system", "-l", "/dev/null"};
+    requirePrivateBus(bus_);
+    REQUIRE_FALSE(nameHasOwner(busName_, bus_));
+    std::vector<std::string> argv{"/usr/bin/python3", "-m", "dbusmock", busOption(bus_), "-l", "/dev/null"};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     pid_ = spawn(argv, true);
     REQUIRE(pid_ > 0);
     const bool owned = waitFor([&] {
         int status = 0;
         REQUIRE(waitpid(pid_, &status, WNOHANG) == 0);   // it must not have exited
-        return nameHasOwner(busName_);
+        return nameHasOwner(busName_, bus_);
     }, 10s);
     INFO("python-dbusmock did not take " << busName_);
     REQUIRE(owned);
 }
 
-DbusMock::DbusMock(DbusMock&& other) noexcept : busName_(std::move(other.busName_)), pid_(other.pid_)
+DbusMock::DbusMock(DbusMock&& other) noexcept
+    : busName_(std::move(other.busName_)), bus_(other.bus_), pid_(other.pid_)
 {
     other.pid_ = -1;
 }
@@ -113,7 +134,7 @@ DbusMock::~DbusMock()
 
 void DbusMock::call(const std::string& path, const std::string& method, const std::vector<std::string>& args) const
 {
-    std::vector<std::string> argv{"/usr/bin/gdbus", "call", "--system", "--dest", busName_, "--object-path", path,
+    std::vector<std::string> argv{"/usr/bin/gdbus", "call", busOption(bus_), "--dest", busName_, "--object-path", path,
                                   "--method", method};
     argv.insert(argv.end(), args.begin(), args.end());
     const pid_t pid = spawn(argv, true);
@@ -132,7 +153,7 @@ void DbusMock::stop()
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
     // The process is gone; the bus daemon drops its name when it notices the closed socket.
-    waitFor([&] { return !nameHasOwner(busName_); }, 5s);
+    waitFor([&] { return !nameHasOwner(busName_, bus_); }, 5s);
 }
 
 } // namespace bgtask::watch::test
