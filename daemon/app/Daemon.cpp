@@ -12,6 +12,7 @@
 #include "bus/TaskObjects.h"
 #include "launch/Activator.h"
 #include "launch/HandlerClient.h"
+#include "launch/Notifier.h"
 #include "launch/ProcessTerminator.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
@@ -49,6 +50,7 @@ struct Daemon::Parts {
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
     std::unique_ptr<launch::ProcessTerminator> terminator;
+    std::unique_ptr<launch::Notifier> notifier;   // session bus only: the user's desktop
     std::unique_ptr<DaemonEffects> effects;
     std::unique_ptr<bus::SchedulerAdaptor> scheduler;
     std::unique_ptr<bus::ManagerAdaptor> manager;
@@ -91,6 +93,7 @@ Daemon::~Daemon()
         parts_->manager.reset();
         parts_->scheduler.reset();
         parts_->service.reset();
+        parts_->notifier.reset();
         parts_->terminator.reset();
         parts_->handlerClient.reset();
         parts_->activator.reset();
@@ -173,6 +176,17 @@ int Daemon::run()
     p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, BGTASKD_VERSION, startedAt);
     p.tasks = std::make_unique<bus::TaskObjects>(*p.connection, *p.service, defer);
     p.effects->bind(*p.tasks, *p.manager);
+    if (!options_.systemBus) {
+        // Continued processing is the user's work: its notifications go to the user's desktop,
+        // which the system instance has none of.
+        p.notifier = std::make_unique<launch::Notifier>(
+            *p.connection, [&p](const std::string& app, const std::string& identifier) {
+                p.service->notificationCancelled(app, identifier);
+            });
+        p.effects->bindNotifications(
+            {[&p](const service::TaskNotification& n) { p.notifier->show(n); },
+             [&p](const std::string& app, const std::string& identifier) { p.notifier->close(app, identifier); }});
+    }
     p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
     p.names->seed();
     p.connection->requestName(api::kBusName);
