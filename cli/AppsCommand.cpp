@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // bgtaskctl apps: the apps bgtaskd knows from their manifests (identifiers, kinds, entitlements,
-// pending requests), then what is wrong in the manifests, with file and line.
+// pending requests and running tasks, the user's policy, today's budget), then what is wrong in
+// the manifests, with file and line.
 #include "Commands.h"
 #include "Output.h"
+#include "PolicyText.h"
+#include "TimeText.h"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -40,7 +44,18 @@ void printJson(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         writeStrings(json, "kinds", a.kinds);
         writeStrings(json, "entitlements", a.entitlements);
         json.key("exec").value(a.exec).key("file").value(a.file);
-        json.key("pending").value(static_cast<std::uint64_t>(a.pending)).endObject();
+        json.key("pending").value(static_cast<std::uint64_t>(a.pending));
+        json.key("running").value(static_cast<std::uint64_t>(a.running));
+        json.key("policy").beginObject();
+        writePolicy(json, a.policy);
+        json.endObject();
+        json.key("budgetUsedUsec").value(static_cast<std::int64_t>(a.budgetUsed.count()));
+        json.key("budgetLimitUsec");
+        a.budgetLimit ? json.value(static_cast<std::int64_t>(a.budgetLimit->count())) : json.null();
+        json.key("budgetResetsAt").time(a.budgetResetsAt);
+        json.key("terminations").value(static_cast<std::uint64_t>(a.terminations));
+        json.key("lastLaunch").time(a.lastLaunch).key("nextRefreshAt").time(a.nextRefreshAt);
+        json.endObject();
     }
     json.endArray().key("problems").beginArray();
     for (const auto& p : problems) {
@@ -48,6 +63,13 @@ void printJson(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         json.key("message").value(p.message).key("fatal").value(p.fatal).endObject();
     }
     json.endArray().endObject();
+}
+
+std::string nextRefresh(const bgtask::AppRecord& a, bgtask::TimePoint now)
+{
+    if (std::find(a.kinds.begin(), a.kinds.end(), "app-refresh") == a.kinds.end())
+        return "-";
+    return a.nextRefreshAt && *a.nextRefreshAt > now ? relativeTime(*a.nextRefreshAt, now) : "now";
 }
 
 void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
@@ -58,9 +80,14 @@ void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
     } else {
         std::vector<std::vector<std::string>> rows;
         for (const auto& a : apps)
-            rows.push_back({a.app, std::to_string(a.pending), joined(a.kinds), joined(a.entitlements),
+            rows.push_back({a.app, std::to_string(a.pending), std::to_string(a.running), describePolicy(a.policy),
+                            describeBudget(a, ctx.now), a.lastLaunch ? relativeTime(*a.lastLaunch, ctx.now) : "never",
+                            nextRefresh(a, ctx.now), joined(a.kinds), joined(a.entitlements),
                             joined(a.identifiers)});
-        printTable(ctx.out, {"APP", "PENDING", "KINDS", "ENTITLEMENTS", "IDENTIFIERS"}, rows);
+        printTable(ctx.out,
+                   {"APP", "PENDING", "RUNNING", "POLICY", "BUDGET", "LAST LAUNCH", "NEXT REFRESH", "KINDS",
+                    "ENTITLEMENTS", "IDENTIFIERS"},
+                   rows);
     }
     if (problems.empty())
         return;
@@ -90,7 +117,11 @@ void addAppsCommand(CLI::App& app, Command& selected)
 {
     auto* sub = app.add_subcommand("apps", "List the apps bgtaskd knows from their manifests, and manifest problems");
     sub->footer("Manifests are read from bgtaskd/apps/*.conf under each XDG data directory; a manifest\n"
-                "with a fatal problem is skipped and its app is not listed.");
+                "with a fatal problem is skipped and its app is not listed.\n"
+                "POLICY: Background App Refresh and continued processing for the app (see `bgtaskctl\n"
+                "policy`). BUDGET: background time charged today (runs plus a penalty per termination)\n"
+                "against the daily limit, and when it resets. LAST LAUNCH: newest scheduled launch.\n"
+                "NEXT REFRESH: when refresh spacing lets its next app-refresh task launch.");
     sub->callback([&selected] { selected = apps; });
 }
 

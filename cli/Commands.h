@@ -34,5 +34,6 @@ void addExpireCommand(CLI::App& app, Command& selected);
 void addExplainCommand(CLI::App& app, Command& selected);
 void addAppsCommand(CLI::App& app, Command& selected);
 void addMonitorCommand(CLI::App& app, Command& selected);
+void addPolicyCommand(CLI::App& app, Command& selected);
 
 } // namespace bgtaskctl

@@ -40,15 +40,26 @@ void printPending(Context& ctx, const bgtask::Explanation& e)
         ctx.out << "would run: when the blockers above clear\n";
 }
 
+// Continued processing: what the user sees of it, how far it is, and when it counts as stalled.
+void printProgress(Context& ctx, const bgtask::Explanation& e)
+{
+    if (!e.title.empty())
+        ctx.out << "title: " << e.title << (e.subtitle.empty() ? "" : " — " + e.subtitle) << "\n";
+    if (e.completedUnitCount || e.totalUnitCount)
+        ctx.out << "progress: " << progressText(e.completedUnitCount.value_or(0), e.totalUnitCount.value_or(0))
+                << "\n";
+    if (e.stallDeadline)
+        ctx.out << "stalls: " << relativeTime(*e.stallDeadline, ctx.now)
+                << " (expired as stalled unless it reports progress by then)\n";
+}
+
 void printHuman(Context& ctx, const std::string& app, const std::string& identifier, const bgtask::Explanation& e)
 {
     ctx.out << identifier << " of " << app << " (" << e.kind << "): " << e.state << "\n";
     if (e.state == "pending") {
         printPending(ctx, e);
     } else if (e.state == "finished") {
-        ctx.out << "last run: " << e.outcome;
-        if (!e.reason.empty())
-            ctx.out << " (" << e.reason << ")";
+        ctx.out << "last run: " << describeOutcome(e.outcome, e.reason);
         if (e.endedAt)
             ctx.out << ", ended " << relativeTime(*e.endedAt, ctx.now);
         ctx.out << "\n";
@@ -60,6 +71,7 @@ void printHuman(Context& ctx, const std::string& app, const std::string& identif
                     << " left)\n";
         else
             ctx.out << "deadline: none\n";
+        printProgress(ctx, e);
         if (!e.expireReason.empty())
             ctx.out << "expiring: " << e.expireReason << "\n";
     }
@@ -85,6 +97,12 @@ void printJson(Context& ctx, const std::string& app, const std::string& identifi
         json.key("remainingUsec").value(static_cast<std::int64_t>(e.remaining.count()));
         if (!e.expireReason.empty())
             json.key("expireReason").value(e.expireReason);
+        if (e.completedUnitCount || e.totalUnitCount || e.stallDeadline) {
+            json.key("completedUnitCount").value(e.completedUnitCount.value_or(0));
+            json.key("totalUnitCount").value(e.totalUnitCount.value_or(0));
+            json.key("title").value(e.title).key("subtitle").value(e.subtitle);
+            json.key("stallDeadline").time(e.stallDeadline);
+        }
     }
     json.endObject();
 }
@@ -98,7 +116,8 @@ void addExplainCommand(CLI::App& app, Command& selected)
     sub->add_option("APP", target->first, "The app id, e.g. org.example.Feeds")->required();
     sub->add_option("IDENTIFIER", target->second, "The request's or task's identifier")->required();
     sub->footer("For a pending request: each unmet condition, since when bgtaskd has seen it and what\n"
-                "would unblock it, and when it would run. For a running task: its deadline. Otherwise:\n"
+                "would unblock it, and when it would run. For a running task: its deadline, and for\n"
+                "continued processing its progress and when it counts as stalled. Otherwise:\n"
                 "how its last run ended. Exit status 3 when the app has none of these.");
     sub->callback([target, &selected] {
         selected = [target](Context& ctx) {

@@ -23,9 +23,7 @@ struct HistoryOptions {
 
 std::string outcomeText(const bgtask::HistoryRecord& r)
 {
-    std::string text = r.outcome;
-    if (!r.reason.empty())
-        text += " (" + r.reason + ")";
+    std::string text = describeOutcome(r.outcome, r.reason);
     if (r.simulated)
         text += ", simulated";
     return text;

@@ -270,11 +270,14 @@ void writeOptions(JsonWriter& json, const TaskRequest& request)
 
 std::string plainWords(std::string_view subReason)
 {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kFriendly{{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kFriendly{{
         {"no-scheduler", "bgtaskd is not reachable"},
         {"no-such-request", "no such pending request"},
+        {"no-such-app", "no such app (none with a valid manifest has this id)"},
         {"not-an-app", "not an app"},
         {"protocol-mismatch", "bgtaskd speaks another version of the interface"},
+        {"restricted", "restricted: the administrator's configuration decides this setting"},
+        {"unknown-setting", "unknown setting (bgtaskd knows refresh and continued)"},
     }};
     for (const auto& [reason, words] : kFriendly)
         if (reason == subReason)
@@ -282,6 +285,26 @@ std::string plainWords(std::string_view subReason)
     std::string words(subReason);
     std::replace(words.begin(), words.end(), '-', ' ');
     return words;
+}
+
+std::string progressText(std::int64_t completed, std::int64_t total)
+{
+    if (total <= 0)
+        return std::to_string(completed) + " done, total unknown";
+    // In floating point: unit counts may be large enough for ×100 to overflow.
+    const auto done = static_cast<double>(std::clamp<std::int64_t>(completed, 0, total));
+    const auto percent = static_cast<std::int64_t>(done * 100.0 / static_cast<double>(total));
+    return std::to_string(completed) + " of " + std::to_string(total) + " (" + std::to_string(percent) + "%)";
+}
+
+std::string describeOutcome(std::string_view outcome, std::string_view reason)
+{
+    std::string text(outcome);
+    if (!reason.empty())
+        text += " (" + std::string(reason) + ")";
+    else if (outcome == "cancelled")
+        text += " (its process went away while it ran)";
+    return text;
 }
 
 void printError(std::ostream& err, const bgtask::SchedulerError& error)

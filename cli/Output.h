@@ -56,6 +56,14 @@ std::string describeOptions(const bgtask::TaskRequest& request);
 // The same options as JSON object members (camelCase keys), written into an open object.
 void writeOptions(JsonWriter& json, const bgtask::TaskRequest& request);
 
+// Continued processing's unit counts: "3 of 12 (25%)", or "3 done, total unknown" while the
+// total is 0 (indeterminate).
+std::string progressText(std::int64_t completed, std::int64_t total);
+
+// "completed", "expired (time limit reached)", "cancelled (its process went away while it ran)":
+// the outcome with its reason, or for an outcome without one a word on what it means.
+std::string describeOutcome(std::string_view outcome, std::string_view reason);
+
 // "no-such-request" → "no such request"; a few sub-reasons get a friendlier sentence.
 std::string plainWords(std::string_view subReason);
 // Writes "bgtaskctl: <plain words>: <message>" (or "bgtaskctl: <message>") and a newline.

@@ -38,13 +38,14 @@ _bgtaskctl()
         cword=$COMP_CWORD
     }
 
-    local commands="status list history explain apps monitor run expire cancel"
+    local commands="status list history explain apps policy monitor run expire cancel"
     local global="--json --user --system --help --version"
-    local bus="" verb="" i
+    local bus="" verb="" all="" i
     local -a args=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --system) bus=--system ;;
+            --all) all=1 ;;
             --user) bus=--user ;;
             --app|--identifier|--since|--limit|--kind|--count) ((i++)) ;;
             -*) ;;
@@ -68,6 +69,7 @@ _bgtaskctl()
         list) options+=" --app --kind" ;;
         history) options+=" --app --identifier --since --limit" ;;
         monitor) options+=" --count" ;;
+        policy) options+=" --all" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
@@ -80,6 +82,16 @@ _bgtaskctl()
             elif ((${#args[@]} == 1)); then
                 COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus" "${args[0]}")" -- "$cur"))
             fi
+            ;;
+        policy)
+            # APP SETTING STATE, or with --all SETTING STATE.
+            local n=${#args[@]}
+            [[ -n $all ]] && ((n++))
+            case $n in
+                0) COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur")) ;;
+                1) COMPREPLY=($(compgen -W "refresh continued" -- "$cur")) ;;
+                2) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
+            esac
             ;;
     esac
 }

@@ -33,6 +33,8 @@ int main(int argc, char** argv)
                "                                          launch a pending request now\n"
                "  bgtaskctl expire org.example.Feeds org.example.Feeds.refresh\n"
                "                                          expire the running task now\n"
+               "  bgtaskctl policy org.example.Feeds refresh off\n"
+               "                                          switch Background App Refresh off for one app\n"
                "Exit status: 0 success, 1 failure, 2 bad usage, 3 not found, 4 not permitted,\n"
                "5 bgtaskd not reachable.");
 
@@ -42,6 +44,7 @@ int main(int argc, char** argv)
     addHistoryCommand(app, selected);
     addExplainCommand(app, selected);
     addAppsCommand(app, selected);
+    addPolicyCommand(app, selected);
     addMonitorCommand(app, selected);
     addRunCommand(app, selected);
     addExpireCommand(app, selected);

@@ -65,8 +65,20 @@ CREATE INDEX runs_by_app ON runs (app, started_at);
 CREATE INDEX runs_unfinished ON runs (started_at) WHERE outcome IS NULL;
 )sql";
 
+// The user's policy switches (Background App Refresh and continued processing), per app and, in
+// the row whose app is '', for every app. NULL: not set at this level; a row with both switches
+// NULL is deleted rather than kept. The administrator's overrides live in the config file.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE policy (
+    app       TEXT    NOT NULL PRIMARY KEY,
+    refresh   INTEGER NULL CHECK (refresh IN (0, 1)),
+    continued INTEGER NULL CHECK (continued IN (0, 1))
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
+    {2, kVersion2},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

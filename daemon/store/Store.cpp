@@ -44,6 +44,46 @@ constexpr std::string_view kSelectUnfinishedRuns =
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
     " battery_not_low, started_at, deadline, simulated FROM runs WHERE outcome IS NULL"
     " ORDER BY started_at, id";   // the order of the runs_unfinished index: no table scan
+// The policy table (schema v2). A column name cannot be a parameter, hence one upsert per
+// setting; ?2 NULL clears the switch, and the row goes once both are cleared.
+constexpr std::string_view kSelectPolicy = "SELECT app, refresh, continued FROM policy";
+constexpr std::string_view kUpsertRefresh =
+    "INSERT INTO policy (app, refresh) VALUES (?1, ?2)"
+    " ON CONFLICT (app) DO UPDATE SET refresh = excluded.refresh";
+constexpr std::string_view kUpsertContinued =
+    "INSERT INTO policy (app, continued) VALUES (?1, ?2)"
+    " ON CONFLICT (app) DO UPDATE SET continued = excluded.continued";
+constexpr std::string_view kDeleteEmptyPolicy =
+    "DELETE FROM policy WHERE app = ?1 AND refresh IS NULL AND continued IS NULL";
+
+// Usage per app, in index-sized steps whatever the length of the history: the apps come from a
+// skip scan of runs_by_app (one seek per app), and each subquery is a range of runs_by_app for
+// that app (the last launches walk it backwards and stop at the first match; the day's sums
+// read only the rows started since ?1). ?2 is the continued-processing kind, ?3 app-refresh,
+// ?4/?5 the outcomes that are not charged, ?6 terminated. A negative run time (the wall clock
+// was set back while the task ran) counts as zero rather than refunding the app.
+constexpr std::string_view kSelectUsage = R"sql(
+WITH RECURSIVE apps(app) AS (
+    SELECT min(app) FROM runs
+    UNION ALL
+    SELECT (SELECT min(r.app) FROM runs r WHERE r.app > apps.app) FROM apps
+    WHERE apps.app IS NOT NULL
+)
+SELECT a.app,
+    (SELECT r.started_at FROM runs r WHERE r.app = a.app AND r.simulated = 0 AND r.kind <> ?2
+     ORDER BY r.started_at DESC LIMIT 1),
+    (SELECT r.started_at FROM runs r WHERE r.app = a.app AND r.simulated = 0 AND r.kind = ?3
+     ORDER BY r.started_at DESC LIMIT 1),
+    (SELECT coalesce(sum(max(r.ended_at - r.started_at, 0)), 0) FROM runs r
+     WHERE r.app = a.app AND r.started_at >= ?1 AND r.ended_at IS NOT NULL
+       AND r.outcome IS NOT NULL AND r.outcome NOT IN (?4, ?5)
+       AND r.simulated = 0 AND r.kind <> ?2),
+    (SELECT count(*) FROM runs r
+     WHERE r.app = a.app AND r.started_at >= ?1 AND r.ended_at IS NOT NULL
+       AND r.outcome = ?6 AND r.simulated = 0 AND r.kind <> ?2)
+FROM apps a WHERE a.app IS NOT NULL
+)sql";
+
 constexpr int kFirstOptionColumn = 5;
 constexpr int kAfterOptions = kFirstOptionColumn + kOptionColumnCount;
 
@@ -123,6 +163,15 @@ core::RunRecord readRunRecord(const Statement& stmt)
     record.reason = stmt.textAt(7);
     record.simulated = stmt.boolAt(8);
     return record;
+}
+
+std::string_view policyUpsert(core::PolicySetting setting)
+{
+    switch (setting) {
+    case core::PolicySetting::Refresh: return kUpsertRefresh;
+    case core::PolicySetting::Continued: return kUpsertContinued;
+    }
+    fail("unknown policy setting " + std::to_string(static_cast<int>(setting)));
 }
 
 void enableWal(Database& db)
@@ -288,6 +337,51 @@ std::vector<core::RunRecord> Store::history(const HistoryFilter& filter)
     while (stmt.step())
         records.push_back(readRunRecord(stmt));
     return records;
+}
+
+std::map<std::string, core::Switches, std::less<>> Store::loadUserPolicy()
+{
+    std::map<std::string, core::Switches, std::less<>> policy;
+    Statement stmt = db_->prepare(kSelectPolicy);
+    while (stmt.step()) {
+        const core::Switches switches{stmt.optionalBoolAt(1), stmt.optionalBoolAt(2)};
+        policy.emplace(stmt.textAt(0), switches);
+    }
+    return policy;
+}
+
+void Store::setUserPolicy(std::string_view app, core::PolicySetting setting,
+                          std::optional<bool> enabled)
+{
+    // Clearing the last switch upserts a row and deletes it again: both or neither.
+    db_->atomically([&] {
+        db_->cached(policyUpsert(setting)).bind(1, app).bind(2, enabled).run();
+        if (!enabled)
+            db_->cached(kDeleteEmptyPolicy).bind(1, app).run();
+    });
+}
+
+std::map<std::string, core::AppUsage, std::less<>> Store::loadUsage(core::TimePoint dayStart)
+{
+    std::map<std::string, core::AppUsage, std::less<>> usage;
+    Statement stmt = db_->prepare(kSelectUsage);
+    stmt.bind(1, core::toUsec(dayStart))
+        .bind(2, core::toString(core::TaskKind::ContinuedProcessing))
+        .bind(3, core::toString(core::TaskKind::AppRefresh))
+        .bind(4, core::toString(core::Outcome::LaunchFailed))
+        .bind(5, core::toString(core::Outcome::Interrupted))
+        .bind(6, core::toString(core::Outcome::Terminated));
+    while (stmt.step()) {
+        core::AppUsage app;
+        app.lastLaunch = timeAt(stmt, 1);
+        if (!app.lastLaunch)
+            continue;   // only simulated or continued-processing runs: no use to account for
+        app.lastRefreshLaunch = timeAt(stmt, 2);
+        app.runTime = core::Duration{stmt.int64At(3)};
+        app.terminations = static_cast<std::size_t>(stmt.int64At(4));
+        usage.emplace(stmt.textAt(0), app);
+    }
+    return usage;
 }
 
 } // namespace bgtask::store

@@ -130,6 +130,28 @@ std::vector<AppRecord> Manager::listApps()
     return decodeAll<AppRecord>(wire, detail::decodeAppRecord);
 }
 
+AppPolicy Manager::policy(const std::string& app)
+{
+    auto& proxy = impl_->proxy();
+    return detail::decodeAppPolicy(detail::translatingErrors([&] { return proxy.GetPolicy(app); }));
+}
+
+void Manager::setPolicy(const std::string& app, PolicySetting setting, bool enabled)
+{
+    auto& proxy = impl_->proxy();
+    const std::string name(toString(setting));
+    detail::translatingErrors([&] { proxy.SetPolicy(app, name, enabled); });
+}
+
+std::string_view toString(PolicySetting setting) noexcept
+{
+    switch (setting) {
+    case PolicySetting::Refresh: return "refresh";
+    case PolicySetting::Continued: return "continued";
+    }
+    return "unknown";
+}
+
 std::vector<ManifestProblem> Manager::manifestProblems()
 {
     auto& proxy = impl_->proxy();

@@ -6,7 +6,9 @@
 
 #include <bgtask-api/OptionKeys.h>
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace bgtask::detail {
 namespace key = api::key;
@@ -20,6 +22,20 @@ std::string text(const VariantMap& record, const char* name)
 std::optional<TimePoint> time(const VariantMap& record, const char* name)
 {
     return optionalFromMicros(lookupOr<std::int64_t>(record, name, 0));
+}
+
+std::chrono::microseconds micros(const VariantMap& record, const char* name)
+{
+    return std::chrono::microseconds(lookupOr<std::int64_t>(record, name, 0));
+}
+
+SettingPolicy decodeSetting(const VariantMap& policy, const std::string& prefix)
+{
+    SettingPolicy s;
+    s.status = text(policy, prefix.c_str());
+    s.source = text(policy, (prefix + "Source").c_str());
+    s.user = lookupOr(policy, (prefix + "User").c_str(), true);
+    return s;
 }
 
 } // namespace
@@ -115,6 +131,11 @@ Explanation decodeExplanation(const VariantMap& record)
     e.deadline = time(record, key::kDeadline);
     e.remaining = std::chrono::microseconds(lookupOr<std::int64_t>(record, "Remaining", 0));
     e.expireReason = text(record, key::kExpireReason);
+    e.completedUnitCount = lookup<std::int64_t>(record, "CompletedUnitCount");
+    e.totalUnitCount = lookup<std::int64_t>(record, "TotalUnitCount");
+    e.title = text(record, key::kTitle);
+    e.subtitle = text(record, key::kSubtitle);
+    e.stallDeadline = time(record, "StallDeadline");
     e.startedAt = time(record, key::kStartedAt);
     e.outcome = text(record, key::kOutcome);
     e.reason = text(record, key::kReason);
@@ -134,7 +155,21 @@ AppRecord decodeAppRecord(const VariantMap& record)
     a.exec = text(record, "Exec");
     a.file = text(record, "File");
     a.pending = lookupOr<std::uint32_t>(record, "Pending", 0);
+    a.running = lookupOr<std::uint32_t>(record, "Running", 0);
+    a.policy = decodeAppPolicy(lookupOr<VariantMap>(record, "Policy", {}));
+    a.budgetUsed = micros(record, "BudgetUsed");
+    if (const auto limit = micros(record, "BudgetLimit"); limit.count() > 0)
+        a.budgetLimit = limit;
+    a.budgetResetsAt = time(record, "BudgetResetsAt");
+    a.terminations = lookupOr<std::uint32_t>(record, "Terminations", 0);
+    a.lastLaunch = time(record, "LastLaunch");
+    a.nextRefreshAt = time(record, "NextRefreshAt");
     return a;
+}
+
+AppPolicy decodeAppPolicy(const VariantMap& policy)
+{
+    return {decodeSetting(policy, "Refresh"), decodeSetting(policy, "Continued")};
 }
 
 } // namespace bgtask::detail

@@ -16,5 +16,7 @@ VariantMap encodeHistoryFilter(const HistoryFilter& filter);
 SystemStatus decodeSystemStatus(const VariantMap& state);
 Explanation decodeExplanation(const VariantMap& record);
 AppRecord decodeAppRecord(const VariantMap& record);
+// GetPolicy's answer, also ListApps' Policy key.
+AppPolicy decodeAppPolicy(const VariantMap& policy);
 
 } // namespace bgtask::detail

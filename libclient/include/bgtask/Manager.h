@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bgtask {
@@ -59,7 +60,8 @@ struct HistoryRecord {
     std::string kind;
     std::optional<TimePoint> startedAt;
     std::optional<TimePoint> endedAt;
-    // "completed", "failed", "expired", "terminated", "launch-failed", "app-exited", "interrupted"
+    // "completed", "failed", "expired", "terminated", "launch-failed", "app-exited", "interrupted",
+    // "cancelled" (continued processing whose process went away)
     std::string outcome;
     std::string reason;
     bool simulated = false;
@@ -92,7 +94,11 @@ struct SystemStatus {
 
 // One thing that keeps a pending request from running (Explain).
 struct Blocker {
-    std::string condition;  // a stable id: "earliest-begin-date", "network", "external-power", …
+    // A stable id: "earliest-begin-date", "network", "external-power", …, and beyond the system
+    // conditions "refresh-disabled-by-user", "refresh-restricted", "continued-disabled-by-user",
+    // "continued-restricted", "refresh-spacing", "daily-budget", "concurrency-limit",
+    // "continued-queue" (newer daemons may add ids).
+    std::string condition;
     std::string reason;     // "<condition>: <observed value>"
     std::string remedy;     // what would unblock it, in plain words
     std::optional<TimePoint> since;  // when bgtaskd first saw it unmet; unset if unknown
@@ -105,18 +111,48 @@ struct Explanation {
     std::string kind;
     // pending
     std::vector<Blocker> blockers;  // empty when it is due now
-    std::optional<TimePoint> dueAt;  // set only when the earliest begin date is the one blocker
+    // Set only when every blocker ends at a known time (earliest begin date, refresh spacing,
+    // daily budget).
+    std::optional<TimePoint> dueAt;
     // launching, running, expiring
     std::string task;  // its org.bgtaskd.Task1 object path
     std::optional<TimePoint> deadline;
     std::chrono::microseconds remaining{0};  // until the deadline; 0 when past or without one
     std::string expireReason;
+    // a continued-processing task that is launching, running or expiring; unset for other kinds
+    std::optional<std::int64_t> completedUnitCount;
+    std::optional<std::int64_t> totalUnitCount;
+    std::string title;
+    std::string subtitle;
+    std::optional<TimePoint> stallDeadline;  // expired as "stalled" without progress by then
     // running and finished
     std::optional<TimePoint> startedAt;
     // finished
     std::string outcome;  // as in HistoryRecord
     std::string reason;
     std::optional<TimePoint> endedAt;
+};
+
+// One of the user's switches over background work (Manager1.SetPolicy).
+enum class PolicySetting {
+    Refresh,    // Background App Refresh: app-refresh requests
+    Continued,  // continued-processing requests
+};
+
+// "refresh" or "continued", the names Manager1 uses.
+BGTASK_EXPORT std::string_view toString(PolicySetting setting) noexcept;
+
+// Where one setting stands for an app, or for every app (Manager1.GetPolicy). Strings, as the
+// daemon may add values; empty when a daemon older than the policy did not say.
+struct SettingPolicy {
+    std::string status;  // the effective status: "available", "denied" or "restricted"
+    std::string source;  // who decided it: "default", "user" or "administrator"
+    bool user = true;    // the user's own switch at this level; true when never set
+};
+
+struct AppPolicy {
+    SettingPolicy refresh;    // app-refresh requests
+    SettingPolicy continued;  // continued-processing requests
 };
 
 // An app with a valid manifest (ListApps).
@@ -129,6 +165,16 @@ struct AppRecord {
     std::string exec;  // empty when none
     std::string file;  // the manifest file
     std::uint32_t pending = 0;
+    std::uint32_t running = 0;  // its active tasks
+    AppPolicy policy;
+    // Background time charged today: finished runs plus termination penalties.
+    std::chrono::microseconds budgetUsed{0};
+    std::optional<std::chrono::microseconds> budgetLimit;  // unset: no daily budget
+    std::optional<TimePoint> budgetResetsAt;
+    std::uint32_t terminations = 0;  // runs ended by termination today
+    std::optional<TimePoint> lastLaunch;  // newest launch of a scheduled kind; unset: never
+    // The earliest time refresh spacing permits its next app-refresh launch; unset: now.
+    std::optional<TimePoint> nextRefreshAt;
 };
 
 // Something wrong in a manifest (GetManifestProblems).
@@ -181,6 +227,14 @@ public:
     // Apps with a valid manifest, by app id; and what is wrong in the manifests.
     std::vector<AppRecord> listApps();
     std::vector<ManifestProblem> manifestProblems();
+    // The effective policy of an app, or with app "" the every-app switches; NotFound
+    // ("no-such-app") for an app without a manifest.
+    AppPolicy policy(const std::string& app);
+    // Sets the user's switch for an app, or with app "" for every app; returns once bgtaskd has
+    // stored it. NotFound ("no-such-app"); NotPermitted ("restricted") when the administrator's
+    // configuration decides the setting; InvalidArgument ("unknown-setting") from a daemon that
+    // does not know it.
+    void setPolicy(const std::string& app, PolicySetting setting, bool enabled);
     // Watches bgtaskd on a connection of its own and blocks until it stops. Once subscribed it
     // delivers the current system state (Type::SystemState), so that a caller knows no later
     // event can be missed; then every TaskChanged signal and every SystemState change, in the

@@ -325,3 +325,99 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     // Ids continue after the fixture's, which had already used request ids up to 4.
     CHECK(store.upsertRequest(news) == 5);
 }
+
+namespace {
+
+// Every row of a table, each as one line of its quoted columns in rowid order: what a migration
+// must carry over unchanged.
+Strings rowsOf(const std::filesystem::path& file, const std::string& table)
+{
+    std::string columns;
+    for (const std::string& name :
+         queryColumn(file, "SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid"))
+        columns += (columns.empty() ? "quote(" : " || '|' || quote(") + name + ")";
+    return queryColumn(file, "SELECT " + columns + " FROM " + table + " ORDER BY rowid");
+}
+
+} // namespace
+
+TEST_CASE("A version-1 database with data opens as version 2 with every row intact and no policy")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v1.sql"));
+    const Strings requests = rowsOf(file, "requests");
+    const Strings runs = rowsOf(file, "runs");
+    const Strings sequences = rowsOf(file, "sqlite_sequence");
+    REQUIRE(requests.size() == 2);
+    REQUIRE(runs.size() == 4);
+
+    {
+        Store store(file);
+        CHECK(store.schemaVersion() == 2);
+        CHECK(store.loadUserPolicy().empty());
+    }
+    CHECK(queryColumn(file, "PRAGMA user_version") == Strings{"2"});
+    CHECK(rowsOf(file, "requests") == requests);
+    CHECK(rowsOf(file, "runs") == runs);
+    CHECK(rowsOf(file, "sqlite_sequence") == sequences);
+    CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"0"});
+    CHECK(queryColumn(file, "SELECT name FROM sqlite_schema"
+                            " WHERE type = 'index' AND sql IS NOT NULL ORDER BY name") ==
+          Strings{"runs_by_app", "runs_by_start", "runs_unfinished"});
+}
+
+TEST_CASE("The version-2 fixture opens and its policy switches and usage read back")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v2.sql"));
+    const Strings runs = rowsOf(file, "runs");
+    Store store(file);
+    CHECK(store.schemaVersion() == 2);
+    CHECK(rowsOf(file, "runs") == runs);
+
+    const auto policy = store.loadUserPolicy();
+    CHECK(policy.size() == 3);
+    CHECK(policy.at("") == core::Switches{false, std::nullopt});
+    CHECK(policy.at("org.example.news") == core::Switches{true, std::nullopt});
+    CHECK(policy.at("org.example.photos") == core::Switches{std::nullopt, false});
+
+    const core::TimePoint t0 = core::fromUsec(1'767'225'600'000'000);
+    const auto usage = store.loadUsage(t0);
+    CHECK(usage.size() == 2);   // photos only ran continued processing
+    // Run 2 was simulated; run 5 ran 60 s and was terminated.
+    CHECK(usage.at("org.example.news") ==
+          core::AppUsage{60s, 1, t0 + 1400s, t0 + 1400s});
+    CHECK(usage.at("org.example.health") ==
+          core::AppUsage{60s, 0, t0 + 8min, std::nullopt});
+}
+
+TEST_CASE("A version-2 file stamped with a version this build does not know is refused untouched")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v2.sql") + "PRAGMA user_version = " +
+                         std::to_string(Store::latestSchemaVersion() + 1) + ";");
+    const std::string before = readFileBytes(file);
+
+    const core::Error error = captureError([&] { Store store(file); });
+    CHECK(error.subReason() == "schema-too-new");
+    CHECK(readFileBytes(file) == before);
+    CHECK(filesIn(dir) == Strings{"bgtaskd.db"});
+}
+
+TEST_CASE("The policy table refuses switch values other than 0, 1 and NULL")
+{
+    const std::string value = GENERATE("2", "-1", "'on'", "0.5", "x'01'");
+    INFO("value " << value);   // ('1' would be stored as 1: STRICT converts losslessly)
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    { Store store(file); }
+    CHECK_THROWS(executeSql(file, "INSERT INTO policy (app, refresh) VALUES ('a', " + value + ")"));
+    CHECK_THROWS(
+        executeSql(file, "INSERT INTO policy (app, continued) VALUES ('a', " + value + ")"));
+    CHECK_THROWS(executeSql(file, "INSERT INTO policy (app) VALUES (NULL)"));
+    CHECK_NOTHROW(executeSql(file, "INSERT INTO policy VALUES ('a', 1, NULL), ('b', 0, 1)"));
+    CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"2"});
+}

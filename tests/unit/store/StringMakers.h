@@ -3,6 +3,8 @@
 // shows which field differs instead of "{?}".
 #pragma once
 
+#include "core/Fairness.h"
+#include "core/Policy.h"
 #include "core/Run.h"
 #include "core/TaskRequest.h"
 
@@ -78,6 +80,29 @@ struct StringMaker<bgtask::core::RunRecord> {
                " ended=" + optionalText(r.endedAt, timeText) +
                " outcome=" + optionalText(r.outcome, outcome) + " reason=\"" + r.reason +
                "\" simulated=" + (r.simulated ? "true" : "false") + "}";
+    }
+};
+
+template <>
+struct StringMaker<bgtask::core::Switches> {
+    static std::string convert(const bgtask::core::Switches& s)
+    {
+        using namespace bgtask::store::test;
+        const auto boolText = [](bool b) { return std::string(b ? "on" : "off"); };
+        return "{refresh=" + optionalText(s.refresh, boolText) +
+               " continued=" + optionalText(s.continued, boolText) + "}";
+    }
+};
+
+template <>
+struct StringMaker<bgtask::core::AppUsage> {
+    static std::string convert(const bgtask::core::AppUsage& u)
+    {
+        using namespace bgtask::store::test;
+        return "{runTime=" + std::to_string(u.runTime.count()) + "us terminations=" +
+               std::to_string(u.terminations) + " lastLaunch=" +
+               optionalText(u.lastLaunch, timeText) +
+               " lastRefreshLaunch=" + optionalText(u.lastRefreshLaunch, timeText) + "}";
     }
 };
 
