@@ -5,13 +5,17 @@
 // service keeps the usage up to date and passes it in.
 #pragma once
 
+#include "TaskRequest.h"
 #include "Time.h"
 
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace bgtask::core {
 
@@ -60,5 +64,24 @@ inline constexpr const char* kBlockerConcurrencyLimit = "concurrency-limit";
 inline constexpr const char* kBlockerContinuedQueue = "continued-queue";
 inline constexpr const char* kBlockerRefreshSpacing = "refresh-spacing";
 inline constexpr const char* kBlockerDailyBudget = "daily-budget";
+
+// The app's use so far, or nullptr when it has none.
+const AppUsage* usageOf(const Scheduling& scheduling, std::string_view app);
+
+// When refresh spacing lets this app-refresh request launch, if that is later than now;
+// nullopt for the other kinds, without spacing, or when it may launch now.
+std::optional<TimePoint> refreshSpacingEnd(const TaskRequest& request, const Scheduling& scheduling,
+                                           TimePoint now);
+
+// Whether the request is of a scheduled kind and its app has used up its daily budget.
+bool dailyBudgetSpent(const TaskRequest& request, const Scheduling& scheduling);
+
+// Which of the due requests of the scheduled kinds take the `slots` free slots, in launch
+// order: round robin between apps (never launched first, then the oldest last launch, ties
+// by the app's oldest due request), one request per app per round, each app's oldest first.
+// An app launches at most one app-refresh when there is refresh spacing, and never two
+// requests of one identifier.
+std::vector<const TaskRequest*> takeSlotsInTurn(std::span<const TaskRequest* const> due,
+                                                const Scheduling& scheduling, std::size_t slots);
 
 } // namespace bgtask::core

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iterator>
 #include <set>
+#include <string_view>
 #include <utility>
 
 namespace bgtask::core {
@@ -38,6 +39,154 @@ bool sameTask(const TaskRequest& a, const TaskRequest& b)
     return a.app == b.app && a.identifier == b.identifier;
 }
 
+bool isActive(const TaskRequest& request, std::span<const RunningTask> running)
+{
+    return std::ranges::any_of(running, [&](const RunningTask& run) { return sameTask(run.request, request); });
+}
+
+bool policyAllows(const TaskRequest& request, const PolicyTable& policy)
+{
+    const auto setting = settingFor(request.kind);
+    return !setting || policy.decide(request.app, *setting).status == PolicyStatus::Available;
+}
+
+std::optional<TimePoint> earliestEnd(const TaskRequest& request, TimePoint now)
+{
+    const auto& earliest = request.options.earliestBeginDate;
+    if (request.kind == TaskKind::ContinuedProcessing || !earliest || *earliest <= now)
+        return std::nullopt;
+    return earliest;
+}
+
+std::optional<TimePoint> latest(std::optional<TimePoint> a, std::optional<TimePoint> b)
+{
+    return !a || (b && *b > *a) ? b : a;
+}
+
+// The moment a request waiting only for time may launch: the latest of its earliest begin date,
+// the end of its refresh spacing and the reset of a spent budget; nullopt when none holds it.
+std::optional<TimePoint> timedEnd(const TaskRequest& request, const Scheduling& scheduling, TimePoint now)
+{
+    auto end = latest(earliestEnd(request, now), refreshSpacingEnd(request, scheduling, now));
+    if (dailyBudgetSpent(request, scheduling))
+        end = latest(end, scheduling.budgetResetsAt);
+    return end;
+}
+
+// Active runs per pool of slots, whatever their state: a run holds its slot from launch to end.
+struct Occupancy {
+    std::size_t scheduled = 0;
+    std::size_t continued = 0;
+};
+
+Occupancy occupancyOf(std::span<const RunningTask> running)
+{
+    Occupancy occupancy;
+    for (const auto& run : running)
+        ++(isScheduledKind(run.request.kind) ? occupancy.scheduled : occupancy.continued);
+    return occupancy;
+}
+
+std::size_t freeSlots(std::size_t taken, std::size_t limit)
+{
+    return taken < limit ? limit - taken : 0;
+}
+
+std::string minutesText(Duration d)
+{
+    return std::to_string(std::chrono::duration_cast<std::chrono::minutes>(d).count());
+}
+
+Unmet spacingBlocker(const TaskRequest& request, const Scheduling& scheduling, TimePoint end)
+{
+    const TimePoint last = end - scheduling.limits.refreshSpacing;
+    return {kBlockerRefreshSpacing, std::string(kBlockerRefreshSpacing) + ": " + request.app +
+                                        " launched a refresh at " + formatUtc(last) +
+                                        "; the next not before " + formatUtc(end)};
+}
+
+Unmet budgetBlocker(const TaskRequest& request, const Scheduling& scheduling)
+{
+    const AppUsage* usage = usageOf(scheduling, request.app);
+    const Duration used = usage ? usage->charged(scheduling.limits) : Duration{0};
+    return {kBlockerDailyBudget,
+            std::string(kBlockerDailyBudget) + ": " + request.app + " has used " + minutesText(used) +
+                " of its " + minutesText(scheduling.limits.dailyBudget) +
+                " minutes of background time today; the budget resets at " + formatUtc(scheduling.budgetResetsAt)};
+}
+
+Unmet concurrencyBlocker(std::size_t running, std::size_t limit)
+{
+    const char* tasks = running == 1 ? " background task is running" : " background tasks are running";
+    return {kBlockerConcurrencyLimit, std::string(kBlockerConcurrencyLimit) + ": " + std::to_string(running) +
+                                          tasks + " (limit " + std::to_string(limit) + ")"};
+}
+
+Unmet queueBlocker(std::size_t position, std::size_t running, std::size_t limit)
+{
+    return {kBlockerContinuedQueue, std::string(kBlockerContinuedQueue) + ": position " +
+                                        std::to_string(position) + " in the queue; " + std::to_string(running) +
+                                        " of " + std::to_string(limit) + " continued-processing slots are taken"};
+}
+
+// Every blocker but the slots, in the order Readiness documents, and the due time when all of
+// them end at known moments.
+Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const RunningTask> running,
+                               const SystemState& state, const GatingPolicy& gating,
+                               const PolicyTable& policy, const Scheduling& scheduling, TimePoint now)
+{
+    Readiness result;
+    if (isActive(request, running))
+        result.unmet.push_back(
+            {"previous-run-active", "previous-run-active: a run of this identifier is still active"});
+    if (auto blocker = policyBlocker(request, policy))
+        result.unmet.push_back(std::move(*blocker));
+    const bool untimed = !result.unmet.empty();
+    if (const auto early = earliestEnd(request, now))
+        result.unmet.push_back({"earliest-begin-date", "earliest-begin-date: not before " + formatUtc(*early)});
+    auto conditions = unmetConditions(request, state, gating);
+    const bool unmetCondition = !conditions.empty();
+    std::ranges::move(conditions, std::back_inserter(result.unmet));
+    if (const auto spacing = refreshSpacingEnd(request, scheduling, now))
+        result.unmet.push_back(spacingBlocker(request, scheduling, *spacing));
+    if (dailyBudgetSpent(request, scheduling))
+        result.unmet.push_back(budgetBlocker(request, scheduling));
+    if (!untimed && !unmetCondition)
+        result.dueAt = timedEnd(request, scheduling, now);
+    return result;
+}
+
+// A continued-processing request's place in the queue counts only the earlier ones that wait
+// for nothing but a slot: one held by its gpu or its policy would not take a slot that freed,
+// so it does not stand in front. A request waiting for a slot has no known due time.
+void addSlotBlockers(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
+                     Occupancy occupancy, const FairnessLimits& limits)
+{
+    std::vector<std::int64_t> queued;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        if (pending[i].kind == TaskKind::ContinuedProcessing && readiness[i].unmet.empty())
+            queued.push_back(pending[i].id);
+    }
+    std::ranges::sort(queued);
+    const std::size_t freeContinued = freeSlots(occupancy.continued, limits.maxConcurrentContinued);
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        std::optional<Unmet> blocker;
+        if (isScheduledKind(pending[i].kind)) {
+            if (occupancy.scheduled >= limits.maxConcurrentTasks)
+                blocker = concurrencyBlocker(occupancy.scheduled, limits.maxConcurrentTasks);
+        } else {
+            const auto ahead = std::ranges::lower_bound(queued, pending[i].id) - queued.begin();
+            const auto position = static_cast<std::size_t>(ahead) + 1;
+            if (position > freeContinued)
+                blocker = queueBlocker(position, occupancy.continued, limits.maxConcurrentContinued);
+        }
+        if (blocker) {
+            readiness[i].unmet.push_back(std::move(*blocker));
+            readiness[i].dueAt.reset();
+        }
+    }
+}
+
 // The moments at which a run changes state without anyone calling in; nullopt when the run
 // has none in its current state.
 std::optional<TimePoint> runMoment(const RunningTask& run)
@@ -48,6 +197,15 @@ std::optional<TimePoint> runMoment(const RunningTask& run)
     case RunState::Expiring: return run.graceEnd;
     }
     return std::nullopt;
+}
+
+// Only a running continued-processing task can stall: one still launching has had no chance to
+// report progress, and one expiring is already on its way out.
+std::optional<TimePoint> stallMoment(const RunningTask& run)
+{
+    if (run.state != RunState::Running || run.request.kind != TaskKind::ContinuedProcessing)
+        return std::nullopt;
+    return run.stallDeadline;
 }
 
 std::vector<std::int64_t>& runList(Plan& plan, RunState state)
@@ -66,37 +224,104 @@ void noteWakeup(Plan& plan, TimePoint moment, TimePoint now)
         plan.nextWakeup = moment;
 }
 
+// A run is acted on once per plan, the time limit first: one past its deadline expires for
+// "time-limit" even if it also lost a condition or stalled, and a run being expired for any
+// reason no longer needs a wakeup.
+void planRun(Plan& result, const RunningTask& run, const SystemState& state, const GatingPolicy& gating,
+             TimePoint now)
+{
+    const auto moment = runMoment(run);
+    const auto stall = stallMoment(run);
+    if (moment && now >= *moment) {
+        runList(result, run.state).push_back(run.runId);
+    } else if (auto lost = lostCondition(run, state, gating)) {
+        result.expireFor.emplace_back(run.runId, std::move(*lost));
+    } else if (stall && now >= *stall) {
+        result.expireFor.emplace_back(run.runId, kExpireStalled);
+    } else {
+        if (moment)
+            noteWakeup(result, *moment, now);
+        if (stall)
+            noteWakeup(result, *stall, now);
+    }
+}
+
+// The requests plan() may launch now, by pool of slots.
+struct DueRequests {
+    std::vector<const TaskRequest*> scheduled;
+    std::vector<const TaskRequest*> continued;
+};
+
+// The same decision as evaluateAll(), without composing reason texts: plan() runs after every
+// batch of submits over every pending request, and formatting a date per request is what
+// made it expensive with thousands of requests waiting for their dates. A request waiting only
+// for time wakes the planner when its time comes, unless its slots are full: then the end of a
+// run re-plans first.
+DueRequests collectDue(Plan& result, std::span<const TaskRequest> pending, std::span<const RunningTask> running,
+                       const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
+                       const Scheduling& scheduling, bool scheduledFull, TimePoint now)
+{
+    DueRequests due;
+    for (const auto& request : pending) {
+        if (isActive(request, running) || !policyAllows(request, policy) ||
+            !unmetConditions(request, state, gating).empty())
+            continue;
+        const bool scheduled = isScheduledKind(request.kind);
+        if (const auto end = timedEnd(request, scheduling, now)) {
+            if (!(scheduled && scheduledFull))
+                noteWakeup(result, *end, now);
+            continue;
+        }
+        (scheduled ? due.scheduled : due.continued).push_back(&request);
+    }
+    return due;
+}
+
+// First come, first served: the user started each of these and waits for them in order. Ids
+// are unique per (app, identifier) in the store; should two slip through, only the older
+// launches, since launching both would run one identifier twice at once.
+void launchContinued(Plan& result, std::vector<const TaskRequest*> due, std::size_t slots)
+{
+    std::ranges::sort(due, {}, &TaskRequest::id);
+    std::set<std::pair<std::string_view, std::string_view>> launched;
+    for (const TaskRequest* request : due) {
+        if (launched.size() == slots)
+            break;
+        if (launched.emplace(request->app, request->identifier).second)
+            result.launch.push_back(request->id);
+    }
+}
+
 } // namespace
 
-// A task is one-shot per identifier: while a run of it is active (even one still launching),
-// a resubmitted request waits, so an app never has two tasks of one identifier at once.
 // Continued processing ignores EarliestBeginDate (Apple uses "now"); for the other kinds the
 // date is a floor, so "due" only means "may start", never "must start". Every blocker is
 // listed so that explain shows all that must change; a waiting request has a known due time
-// only when the date is all it waits for, since conditions change without notice.
+// only when it waits for nothing but time, since conditions change without notice and slots
+// free when runs end.
+std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
+                                   const SystemState& state, const GatingPolicy& gating,
+                                   const PolicyTable& policy, const Scheduling& scheduling, TimePoint now)
+{
+    std::vector<Readiness> result;
+    result.reserve(pending.size());
+    for (const auto& request : pending)
+        result.push_back(readinessBeforeSlots(request, running, state, gating, policy, scheduling, now));
+    addSlotBlockers(pending, result, occupancyOf(running), scheduling.limits);
+    for (auto& readiness : result) {
+        readiness.due = readiness.unmet.empty();
+        if (!readiness.due)
+            readiness.reason = readiness.unmet.front().reason;
+    }
+    return result;
+}
+
+// A task is one-shot per identifier: while a run of it is active (even one still launching),
+// a resubmitted request waits, so an app never has two tasks of one identifier at once.
 Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running,
                    const SystemState& state, const GatingPolicy& policy, TimePoint now)
 {
-    Readiness result;
-    const bool active = std::ranges::any_of(
-        running, [&](const RunningTask& run) { return sameTask(run.request, request); });
-    if (active)
-        result.unmet.push_back(
-            {"previous-run-active", "previous-run-active: a run of this identifier is still active"});
-    const auto& earliest = request.options.earliestBeginDate;
-    const bool early = request.kind != TaskKind::ContinuedProcessing && earliest && *earliest > now;
-    if (early)
-        result.unmet.push_back(
-            {"earliest-begin-date", "earliest-begin-date: not before " + formatUtc(*earliest)});
-    auto conditions = unmetConditions(request, state, policy);
-    std::ranges::move(conditions, std::back_inserter(result.unmet));
-
-    result.due = result.unmet.empty();
-    if (!result.due)
-        result.reason = result.unmet.front().reason;
-    if (early && result.unmet.size() == 1)
-        result.dueAt = *earliest;
-    return result;
+    return evaluateAll(std::span(&request, 1), running, state, policy, PolicyTable{}, Scheduling{}, now).front();
 }
 
 Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running, TimePoint now)
@@ -104,56 +329,37 @@ Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> runn
     return evaluate(request, running, favourableSystemState(), GatingPolicy{}, now);
 }
 
-// Requests launch in submission order (ids ascend with submission). Every deadline is reached
-// at "now >= moment", so a wakeup scheduled for the moment itself acts on it; only moments
-// strictly after now are candidates for the next wakeup. A run is acted on once per plan: one
-// past its deadline expires for "time-limit" even if it also lost a condition, and a run being
-// expired for a lost condition no longer needs a wakeup at its deadline.
+// Every deadline is reached at "now >= moment", so a wakeup scheduled for the moment itself
+// acts on it; only moments strictly after now are candidates for the next wakeup. The launch
+// list holds the scheduled kinds in their round-robin order, then continued processing in
+// FIFO order; the service starts a plan's launches in one go, so neither pool waits for the
+// other.
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
-          const SystemState& state, const GatingPolicy& policy, TimePoint now)
+          const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
+          const Scheduling& scheduling, TimePoint now)
 {
     Plan result;
+    const Occupancy occupancy = occupancyOf(running);
+    const auto& limits = scheduling.limits;
+    const std::size_t freeScheduled = freeSlots(occupancy.scheduled, limits.maxConcurrentTasks);
+    auto due = collectDue(result, pending, running, state, gating, policy, scheduling, freeScheduled == 0, now);
+    for (const TaskRequest* request : takeSlotsInTurn(due.scheduled, scheduling, freeScheduled))
+        result.launch.push_back(request->id);
+    launchContinued(result, std::move(due.continued), freeSlots(occupancy.continued, limits.maxConcurrentContinued));
 
-    // The same decision as evaluate(), without composing reason texts: plan() runs after every
-    // batch of submits over every pending request, and formatting a date per request is what
-    // made it expensive with thousands of requests waiting for their dates.
-    std::vector<const TaskRequest*> due;
-    for (const auto& request : pending) {
-        if (std::ranges::any_of(running, [&](const RunningTask& run) { return sameTask(run.request, request); }))
-            continue;
-        const auto& earliest = request.options.earliestBeginDate;
-        const bool early = request.kind != TaskKind::ContinuedProcessing && earliest && *earliest > now;
-        if (!unmetConditions(request, state, policy).empty())
-            continue;
-        if (early)
-            noteWakeup(result, *earliest, now);
-        else
-            due.push_back(&request);
-    }
-    // Ids are unique per (app, identifier) in the store; should two slip through, only the
-    // older launches, since launching both would run one identifier twice at once.
-    std::ranges::sort(due, {}, &TaskRequest::id);
-    std::set<std::pair<std::string_view, std::string_view>> launched;
-    for (const TaskRequest* request : due) {
-        if (launched.emplace(request->app, request->identifier).second)
-            result.launch.push_back(request->id);
-    }
-
-    for (const auto& run : running) {
-        const auto moment = runMoment(run);
-        if (moment && now >= *moment) {
-            runList(result, run.state).push_back(run.runId);
-        } else if (auto lost = lostCondition(run, state, policy)) {
-            result.expireFor.emplace_back(run.runId, std::move(*lost));
-        } else if (moment) {
-            noteWakeup(result, *moment, now);
-        }
-    }
+    for (const auto& run : running)
+        planRun(result, run, state, gating, now);
     std::ranges::sort(result.launchTimedOut);
     std::ranges::sort(result.expire);
     std::ranges::sort(result.terminate);
     std::ranges::sort(result.expireFor);
     return result;
+}
+
+Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
+          const SystemState& state, const GatingPolicy& policy, TimePoint now)
+{
+    return plan(pending, running, state, policy, PolicyTable{}, Scheduling{}, now);
 }
 
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now)

@@ -54,6 +54,9 @@ std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending,
                                    const GatingPolicy& gating, const PolicyTable& policy,
                                    const Scheduling& scheduling, TimePoint now);
 
+// The expiration reason of a continued-processing task that reported no progress in time.
+inline constexpr const char* kExpireStalled = "stalled";
+
 struct Plan {
     std::vector<std::int64_t> launch;          // request ids, in launch order (see plan())
     std::vector<std::int64_t> launchTimedOut;  // run ids still Launching past launchWindowEnd
@@ -72,13 +75,16 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 // slots in submission order (FIFO). Due requests of the scheduled kinds take the free slots
 // round-robin between apps: apps in order of their last launch (never launched first, then
 // the oldest launch; ties by their oldest due request), one request per app per round, each
-// app's oldest first; an app launches at most one app-refresh per plan. A pass that launches
+// app's oldest first; an app launches at most one app-refresh per plan (while there is refresh
+// spacing: Scheduling{} has none, so the old overloads keep their behaviour). A pass that launches
 // nothing because the slots are full needs no wakeup: every run's end re-plans. Refresh
-// spacing and daily budgets add their end times to nextWakeup.
+// spacing and daily budgets add their end times to nextWakeup. `launch` lists the scheduled
+// kinds in their round-robin order, then continued processing in FIFO order.
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
           const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
           const Scheduling& scheduling, TimePoint now);
-// The same in favourableSystemState() with the default policy: expireFor stays empty.
+// The same in favourableSystemState() with the default policy: no condition is lost, so
+// expireFor holds only stalled continued processing.
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now);
 
 } // namespace bgtask::core

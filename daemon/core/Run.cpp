@@ -7,7 +7,8 @@ namespace {
 
 constexpr Outcome kAllOutcomes[] = {Outcome::Completed,    Outcome::Failed,    Outcome::Expired,
                                     Outcome::Terminated,   Outcome::LaunchFailed,
-                                    Outcome::AppExited,    Outcome::Interrupted};
+                                    Outcome::AppExited,    Outcome::Interrupted,
+                                    Outcome::Cancelled};
 
 } // namespace
 
@@ -33,6 +34,7 @@ std::string_view toString(Outcome o)
     case Outcome::LaunchFailed: return "launch-failed";
     case Outcome::AppExited: return "app-exited";
     case Outcome::Interrupted: return "interrupted";
+    case Outcome::Cancelled: return "cancelled";
     }
     return "unknown";
 }

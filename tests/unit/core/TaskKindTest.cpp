@@ -107,6 +107,7 @@ TEST_CASE("Run outcomes round-trip through their history spellings")
         {Outcome::LaunchFailed, "launch-failed"},
         {Outcome::AppExited, "app-exited"},
         {Outcome::Interrupted, "interrupted"},
+        {Outcome::Cancelled, "cancelled"},
     }));
     CHECK(toString(outcome) == name);
     CHECK(parseOutcome(name) == outcome);
