@@ -141,14 +141,20 @@ void RunController::busNameOwnerChanged(const std::string& busName, const std::s
         return;
     }
     // The process that held the name went away before registering (an app that submitted and
-    // quit while its request became due): start the app again for the runs still waiting.
+    // quit while its request became due): start the app again for the runs still waiting, once
+    // per run, so that an app that dies at start-up is not restarted in a loop until the
+    // launch window ends.
     for (const auto& app : manifests_.all()) {
         if (app.busName != busName)
             continue;
-        const bool waiting = std::any_of(runs_.begin(), runs_.end(), [&](const auto& entry) {
-            return entry.second.task.request.app == app.id && !entry.second.delivered &&
-                   entry.second.task.request.kind != core::TaskKind::ContinuedProcessing;
-        });
+        bool waiting = false;
+        for (auto& [id, run] : runs_) {
+            if (run.task.request.app != app.id || run.delivered || run.reactivated ||
+                run.task.request.kind == core::TaskKind::ContinuedProcessing)
+                continue;
+            run.reactivated = true;
+            waiting = true;
+        }
         if (waiting) {
             log()->info("{} left the bus before registering; activating it again", app.id);
             activateFor(app);
@@ -229,12 +235,12 @@ void RunController::expire(std::int64_t runId, const std::string& reason)
     effects_.callExpire(run.connection, run.task, reason, [this, runId](std::optional<std::string> error) {
         if (!error || !isNoExpirationHandler(*error))
             return;
-        auto it = runs_.find(runId);
-        if (it == runs_.end() || it->second.task.state != core::RunState::Expiring)
+        auto expiring = runs_.find(runId);
+        if (expiring == runs_.end() || expiring->second.task.state != core::RunState::Expiring)
             return;
         // Apple: a task without an expiration handler is marked completed-unsuccessful at
         // expiry; the app learnt why from Expire's reason.
-        finish(runId, core::Outcome::Failed, "no-expiration-handler: " + it->second.task.expireReason);
+        finish(runId, core::Outcome::Failed, "no-expiration-handler: " + expiring->second.task.expireReason);
     });
     emit(run, "expiring", reason);
     effects_.requestPlan();

@@ -27,6 +27,7 @@ struct ActiveRun {
     std::string connection;         // the handler's connection, once chosen
     bool delivered = false;         // Launch has been called
     bool launchedByDaemon = false;  // the process behind connection was started by bgtaskd
+    bool reactivated = false;       // activated again after the app left before registering
     TaskProgress progress;          // continued processing: what Task1 shows
 };
 

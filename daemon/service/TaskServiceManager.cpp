@@ -87,7 +87,9 @@ std::vector<AppView> TaskService::apps() const
     const auto& scheduling = usage_.scheduling();
     std::vector<AppView> out;
     for (const auto& m : manifests_.all()) {
-        AppView view{&m, book_.ofApp(m.id).size()};
+        AppView view;
+        view.manifest = &m;
+        view.pending = book_.ofApp(m.id).size();
         view.running = static_cast<std::size_t>(std::count_if(
             runs_.active().begin(), runs_.active().end(),
             [&](const auto& entry) { return entry.second.task.request.app == m.id; }));

@@ -20,9 +20,7 @@ def ids(app, n):
 
 class FairnessTestCase(DaemonTestCase):
     def submit(self, app_id, kind, identifier, **options):
-        conn = self.app_bus(app_id)
-        self.scheduler(conn).Submit(kind, identifier, dbus.Dictionary(options, signature="sv"))
-        conn.release_name(app_id)   # the app quits; bgtaskd activates it when the task is due
+        self.submit_for(app_id, kind, identifier, **options)
 
     def submit_all(self, app_id, kind, identifiers, **options):
         conn = self.app_bus(app_id)

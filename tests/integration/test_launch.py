@@ -158,6 +158,13 @@ class LaunchTest(DaemonTestCase):
         self.assertEqual(run["Outcome"], "launch-failed")
         self.assertTrue(run["Reason"].startswith("never-registered: "), run["Reason"])
 
+    def test_an_app_that_dies_at_start_is_activated_again_once_not_in_a_loop(self):
+        self.install_activatable_testapp(APP, [ID], behavior="exit-at-start")
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 15)
+        self.assertEqual(run["Outcome"], "launch-failed")
+        self.assertLessEqual(len(self.app_events(APP, "exit")), 2, "restarted in a loop")
+
     def test_app_refusing_launch_is_a_launch_failure(self):
         self.install_activatable_testapp(APP, [ID], behavior="refuse-launch")
         self.submit_as_app()

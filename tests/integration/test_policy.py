@@ -18,8 +18,8 @@ EXPORT = f"{APP}.export.*"
 
 class PolicyTestCase(DaemonTestCase):
     def install_apps(self):
-        self.install_activatable_testapp(APP, [REFRESH, JOB, EXPORT],
-                                         kinds=("app-refresh", "processing", "continued-processing"))
+        self.install_activatable_testapp(APP, [REFRESH, JOB])
+        self.install_manifest(APP, [REFRESH, JOB, EXPORT], kinds=("app-refresh", "processing", "continued-processing"))
         self.install_activatable_testapp(OTHER, [f"{OTHER}.refresh"])
 
     def submit(self, app_id, kind, identifier, **options):

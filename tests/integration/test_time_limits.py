@@ -25,9 +25,7 @@ class TimeLimitTestCase(DaemonTestCase):
         self.install_manifest(APP, [REFRESH, JOB, STUDY], kinds=KINDS, entitlements=("health-research",))
 
     def submit(self, kind, identifier, **options):
-        conn = self.app_bus(APP)
-        self.scheduler(conn).Submit(kind, identifier, dbus.Dictionary(options, signature="sv"))
-        conn.release_name(APP)
+        self.submit_for(APP, kind, identifier, **options)
 
     def run_of(self, identifier):
         runs = self.history(App=APP, Identifier=identifier)

@@ -18,7 +18,7 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch",
-             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "cancel-self")
+             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "cancel-self", "exit-at-start")
 
 
 def plain(value):
@@ -184,6 +184,9 @@ def main():
     bus.add_signal_receiver(properties_changed, "PropertiesChanged", "org.freedesktop.DBus.Properties",
                             "org.bgtaskd", path_keyword="path")
     bus.request_name(args.app_id, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+    if args.behavior == "exit-at-start":
+        app.record("exit")
+        os._exit(1)
     def register():
         if args.behavior == "no-register" or not args.identifier:
             return []
