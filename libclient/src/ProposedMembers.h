@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// D-Bus members libbgtask uses that bgtaskd does not have yet (they are proposed for dbus/*.xml),
-// and the decoding of their answers. Every use degrades cleanly when bgtaskd answers UnknownMethod:
-// progress and titles stay local, supported resources are the empty set, the refresh status is
-// Available. Once the members are in the XML, the names move to bgtask-api and the calls to the
-// generated glue.
+// D-Bus members libbgtask uses that an older bgtaskd lacks (they came with continued processing
+// and policy), and the decoding of their answers. Every use degrades cleanly when bgtaskd answers
+// UnknownMethod: progress and titles stay local, supported resources are the empty set, the
+// refresh status is Available. They are called by name, not through the generated glue, so
+// that the degraded path stays the same code.
 #pragma once
 
 #include <bgtask/Scheduler.h>

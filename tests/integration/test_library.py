@@ -199,17 +199,23 @@ class LibraryTest(LibraryTestCase):
         threads = {e["thread"] for e in app.events() if e["event"].endswith("-done")}
         self.assertEqual(len(threads), 1, f"completions ran on several threads: {threads}")
 
-    def test_resources_and_refresh_status_degrade_cleanly_on_a_scheduler_without_them(self):
-        # This bgtaskd has no GetSupportedResources / GetBackgroundRefreshStatus yet: the library
-        # asks once, reads the UnknownMethod answer and stops asking.
+    def test_resources_and_refresh_status_are_the_daemons_answers(self):
+        # Each question is answered by bgtaskd (no caching in the library): supported resources
+        # follow the machine's render nodes and the app's gpu entitlement, the refresh status
+        # follows the user's policy.
         mon = self.monitor("GetSupportedResources", "GetBackgroundRefreshStatus")
         app = self.app()
-        for _ in range(3):
-            self.assertEqual(app.ok("resources")["resources"], [])
+        state = self.manager().Get("org.bgtaskd.Manager1", "SystemState",
+                                   dbus_interface="org.freedesktop.DBus.Properties")
+        entitled = "gpu" in [str(e) for a in self.manager().ListApps() if a["App"] == APP for e in a["Entitlements"]]
+        expected = ["gpu"] if entitled and bool(state.get("GpuAvailable", False)) else []
+        for _ in range(2):
+            self.assertEqual(app.ok("resources")["resources"], expected)
             self.assertEqual(app.ok("refresh-status")["status"], "available")
-        eventually(lambda: mon.calls("GetSupportedResources") >= 1, 5)
-        stays_true(lambda: mon.calls("GetSupportedResources") == 1 and mon.calls("GetBackgroundRefreshStatus") == 1,
-                   0.5, message=f"asked more than once: {mon.lines}")
+        self.manager().SetPolicy(APP, "refresh", False)
+        self.assertEqual(app.ok("refresh-status")["status"], "denied")
+        eventually(lambda: mon.calls("GetSupportedResources") == 2 and mon.calls("GetBackgroundRefreshStatus") == 3,
+                   5, message=f"not asked each time: {mon.lines}")
 
     # ---- launches ------------------------------------------------------------------------------
 
@@ -279,9 +285,10 @@ class LibraryTest(LibraryTestCase):
             self.run_now(APP, ident)
         self.assertEqual(self.finished_run(REFRESH)["Outcome"], "failed")
         self.assertEqual(self.finished_run(f"{APP}.job1")["Outcome"], "failed")
-        # No expiration handler: the library completes the expired task itself (ProcessingTimeLimit 4 s).
+        # No expiration handler: the library answers Expire with no-expiration-handler and bgtaskd
+        # ends the task as failed at once, Apple's completed-unsuccessful (ProcessingTimeLimit 4 s).
         run = self.finished_run(SYNC, timeout=15)
-        self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "time-limit"))
+        self.assertEqual((run["Outcome"], run["Reason"]), ("failed", "no-expiration-handler: time-limit"))
 
     def test_continued_processing_runs_in_the_submitting_process_with_title_and_progress(self):
         mon = self.monitor("UpdateProgress", "UpdateTitle")
