@@ -92,9 +92,14 @@ std::size_t freeSlots(std::size_t taken, std::size_t limit)
     return taken < limit ? limit - taken : 0;
 }
 
-std::string minutesText(Duration d)
+// Whole minutes ("62 min"), or whole seconds below a minute ("45 s") so that a small budget
+// does not read "0 of its 0".
+std::string durationText(Duration d)
 {
-    return std::to_string(std::chrono::duration_cast<std::chrono::minutes>(d).count());
+    using namespace std::chrono;
+    if (d >= minutes(1))
+        return std::to_string(duration_cast<minutes>(d).count()) + " min";
+    return std::to_string(duration_cast<seconds>(d).count()) + " s";
 }
 
 Unmet spacingBlocker(const TaskRequest& request, const Scheduling& scheduling, TimePoint end)
@@ -110,9 +115,9 @@ Unmet budgetBlocker(const TaskRequest& request, const Scheduling& scheduling)
     const AppUsage* usage = usageOf(scheduling, request.app);
     const Duration used = usage ? usage->charged(scheduling.limits) : Duration{0};
     return {kBlockerDailyBudget,
-            std::string(kBlockerDailyBudget) + ": " + request.app + " has used " + minutesText(used) +
-                " of its " + minutesText(scheduling.limits.dailyBudget) +
-                " minutes of background time today; the budget resets at " + formatUtc(scheduling.budgetResetsAt)};
+            std::string(kBlockerDailyBudget) + ": " + request.app + " has used " + durationText(used) +
+                " of its " + durationText(scheduling.limits.dailyBudget) +
+                " of background time today; the budget resets at " + formatUtc(scheduling.budgetResetsAt)};
 }
 
 Unmet concurrencyBlocker(std::size_t running, std::size_t limit)

@@ -21,9 +21,17 @@ bool isNoExpirationHandler(const std::string& error)
            error.starts_with("org.freedesktop.DBus.Error.UnknownInterface");
 }
 
+// "2 s", "1.5 s": a duration as a person would write it, to the millisecond.
 std::string seconds(core::Duration d)
 {
-    return std::to_string(std::chrono::duration<double>(d).count()) + " s";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    std::string text = std::to_string(ms / 1000);
+    if (const auto fraction = ms % 1000) {
+        std::string digits = std::to_string(1000 + fraction).substr(1);
+        digits.erase(digits.find_last_not_of('0') + 1);
+        text += "." + digits;
+    }
+    return text + " s";
 }
 
 } // namespace

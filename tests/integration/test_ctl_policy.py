@@ -470,10 +470,6 @@ class LaunchWindowReasonTest(CtlTestCase):
     def install_apps(self):
         self.install_activatable_testapp(FEEDS, [REFRESH], behavior="no-register", extra=["--idle-exit", "0"])
 
-    # Known bug, reported: RunController's seconds() formats the launch window with
-    # std::to_string(double), so explain and history read "within 2.000000 s". Remove the marker
-    # once it reads "within 2 s" (unittest then reports an unexpected success, which fails).
-    @unittest.expectedFailure
     def test_explain_states_the_launch_window_of_a_never_registered_app_in_plain_seconds(self):
         self.submit_for(FEEDS, "app-refresh", REFRESH)
         eventually(lambda: self.run_of(FEEDS, REFRESH), 10)

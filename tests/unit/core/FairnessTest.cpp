@@ -336,9 +336,22 @@ TEST_CASE("An app whose charged time reached the daily budget waits for the rese
         CHECK(p.nextWakeup == reset);
         const std::string used = std::to_string((runTime + static_cast<int>(terminations) * 5min).count() / 60'000'000);
         CHECK(readiness[0].reason == "daily-budget: org.example.A has used " + used +
-                                         " of its 60 minutes of background time today; the budget resets at "
+                                         " min of its 60 min of background time today; the budget resets at "
                                          "2026-11-29T00:00:00Z");
     }
+}
+
+TEST_CASE("A budget under a minute is told in seconds")
+{
+    Scheduling scheduling;
+    scheduling.limits.dailyBudget = 2s;
+    scheduling.usage["org.example.A"].runTime = 2500ms;
+    scheduling.budgetResetsAt = TimePoint{} + 24h;
+    const std::vector<TaskRequest> pending{request(1, kAppA)};
+    const auto readiness = evaluateAll(pending, {}, favourableSystemState(), GatingPolicy{}, PolicyTable{},
+                                       scheduling, TimePoint{} + 1h);
+    REQUIRE(conditionsOf(readiness[0]) == std::vector<std::string>{"daily-budget"});
+    CHECK(readiness[0].reason.starts_with("daily-budget: org.example.A has used 2 s of its 2 s of background time today"));
 }
 
 TEST_CASE("A request waiting only for time is due at the latest of its date, its spacing and its budget reset")
