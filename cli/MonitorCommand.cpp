@@ -63,6 +63,12 @@ void writeJson(std::ostream& out, const bgtask::ManagerEvent& e, bgtask::TimePoi
         json.endObject();
         return;
     }
+    if (e.type == bgtask::ManagerEvent::Type::PolicyChanged) {
+        json.key("type").value("policy").key("app").value(e.app);
+        json.key("refresh").value(e.policy.refresh.status).key("continued").value(e.policy.continued.status);
+        json.endObject();
+        return;
+    }
     json.key("type").value("task").key("app").value(e.app).key("identifier").value(e.identifier);
     json.key("event").value(e.event).key("kind").value(e.kind);
     if (!e.task.empty())
@@ -79,6 +85,11 @@ void writeHuman(std::ostream& out, const bgtask::ManagerEvent& e, bgtask::TimePo
     out << isoTime(now).substr(11, 8) << "  ";
     if (e.type == bgtask::ManagerEvent::Type::SystemState) {
         out << "system state: " << describeState(e.systemState) << "\n";
+        return;
+    }
+    if (e.type == bgtask::ManagerEvent::Type::PolicyChanged) {
+        out << "policy " << (e.app.empty() ? "(every app)" : e.app) << ": refresh " << e.policy.refresh.status
+            << ", continued " << e.policy.continued.status << "\n";
         return;
     }
     out << e.app << " " << e.identifier << " " << e.event;
@@ -99,8 +110,9 @@ void addMonitorCommand(CLI::App& app, Command& selected)
     auto* sub = app.add_subcommand("monitor", "Print task and system state events as they happen");
     sub->add_option("--count", *count, "Stop after N events (the first is the current system state)");
     sub->footer("The first line is the system state when monitoring starts; then one line per task event\n"
-                "(submitted, replaced, cancelled, launching, running, expiring, ended) and per change of\n"
-                "the system state. Runs until Ctrl-C or SIGTERM. With --json, one JSON object per line.");
+                "(submitted, replaced, cancelled, launching, running, expiring, ended), per change of\n"
+                "the system state and per change of the policy. Runs until Ctrl-C or SIGTERM. With\n"
+                "--json, one JSON object per line.");
     sub->callback([count, &selected] {
         selected = [count](Context& ctx) {
             installStopHandlers();

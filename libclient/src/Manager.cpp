@@ -228,6 +228,14 @@ void Manager::monitor(const std::function<bool(const ManagerEvent&)>& onEvent,
         proxy->uponSignal("TaskChanged").onInterface(api::kManagerInterface).call(
             [&](const std::string& app, const std::string& identifier, const std::string& event,
                 const detail::VariantMap& details) { deliver(taskEvent(app, identifier, event, details)); });
+        proxy->uponSignal("PolicyChanged").onInterface(api::kManagerInterface).call(
+            [&](const std::string& app, const detail::VariantMap& policy) {
+                ManagerEvent e;
+                e.type = ManagerEvent::Type::PolicyChanged;
+                e.app = app;
+                e.policy = detail::decodeAppPolicy(policy);
+                deliver(e);
+            });
         proxy->uponSignal("PropertiesChanged").onInterface("org.freedesktop.DBus.Properties").call(
             [&](const std::string& interface, const detail::VariantMap& changed,
                 const std::vector<std::string>& invalidated) {

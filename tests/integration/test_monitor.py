@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """bgtaskctl monitor against the real bgtaskd: the system state snapshot first, then one JSON line
-per task event; --count ends it, and so does SIGINT."""
+per task event and per policy change; --count ends it, and so does SIGINT."""
 import json
 import signal
 import subprocess
@@ -40,6 +40,18 @@ class MonitorTest(DaemonTestCase):
         event = json.loads(proc.stdout.readline())
         self.assertEqual((event["type"], event["app"], event["identifier"], event["event"], event["kind"]),
                          ("task", APP, ID, "submitted", "app-refresh"))
+        self.assertEqual(proc.wait(10), 0, proc.stderr.read())
+
+    def test_monitor_prints_policy_changes(self):
+        proc = self.start_monitor("--json", "--count", "3")
+        self.assertEqual(json.loads(proc.stdout.readline())["type"], "system-state")
+        self.ctl("policy", APP, "refresh", "off")
+        event = json.loads(proc.stdout.readline())
+        self.assertEqual((event["type"], event["app"], event["refresh"], event["continued"]),
+                         ("policy", APP, "denied", "available"))
+        self.manager().SetPolicy("", "continued", False)
+        event = json.loads(proc.stdout.readline())
+        self.assertEqual((event["type"], event["app"], event["continued"]), ("policy", "", "denied"))
         self.assertEqual(proc.wait(10), 0, proc.stderr.read())
 
     def test_monitor_prints_human_lines_until_sigint(self):

@@ -190,6 +190,7 @@ struct ManagerEvent {
     enum class Type {
         TaskChanged,   // Manager1.TaskChanged: app, identifier, event, kind, task, outcome, reason
         SystemState,   // the machine's state changed, or the snapshot monitor() starts with
+        PolicyChanged, // Manager1.PolicyChanged: app ("" for the every-app switches), policy
     };
     Type type = Type::TaskChanged;
     std::string app;
@@ -201,6 +202,7 @@ struct ManagerEvent {
     std::string outcome;  // for "ended"
     std::string reason;   // for "expiring" and "ended"
     SystemStatus systemState;  // for Type::SystemState
+    AppPolicy policy;          // for Type::PolicyChanged
 };
 
 class BGTASK_EXPORT Manager {
@@ -237,8 +239,8 @@ public:
     void setPolicy(const std::string& app, PolicySetting setting, bool enabled);
     // Watches bgtaskd on a connection of its own and blocks until it stops. Once subscribed it
     // delivers the current system state (Type::SystemState), so that a caller knows no later
-    // event can be missed; then every TaskChanged signal and every SystemState change, in the
-    // order they arrive. Stops when onEvent returns false or when shouldStop() returns true;
+    // event can be missed; then every TaskChanged and PolicyChanged signal and every
+    // SystemState change, in the order they arrive. Stops when onEvent returns false or when shouldStop() returns true;
     // shouldStop is asked at least every 100 ms, so a flag set by a signal handler stops it
     // promptly. Exceptions thrown by onEvent stop it and propagate. No event loop needed.
     void monitor(const std::function<bool(const ManagerEvent&)>& onEvent,
