@@ -26,6 +26,8 @@
 #include <sdbus-c++/IConnection.h>
 #include <systemd/sd-daemon.h>
 
+#include <malloc.h>
+
 #include <cctype>
 #include <csignal>
 #include <map>
@@ -46,6 +48,7 @@ struct Daemon::Parts {
     std::unique_ptr<Deferred> plan;
     std::unique_ptr<Deferred> flush;
     std::unique_ptr<WallTimer> timer;
+    std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
@@ -153,12 +156,22 @@ int Daemon::run()
         log()->error("Lost the connection to the {} bus; exiting", "daemon's");
         p.loop.exit(1);
     });
-    p.plan = std::make_unique<Deferred>(p.loop, [&p] { p.service->planNow(); });
+    // A plan over thousands of requests (at start, after a state change) builds reasons it
+    // throws away again; glibc keeps the freed pages. A second after the last plan, when the
+    // burst is over, they go back to the system, so an idle daemon stays small.
+    p.trim = std::make_unique<WallTimer>(p.loop, [] { malloc_trim(0); });
+    p.plan = std::make_unique<Deferred>(p.loop, [&p] {
+        p.service->planNow();
+        p.trim->arm(std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()) +
+                    std::chrono::seconds(1));
+    });
     p.flush = std::make_unique<Deferred>(p.loop, [&p] { p.service->flushCommits(); });
-    p.timer = std::make_unique<WallTimer>(p.loop, [&p] { p.plan->schedule(); });
+    // Time passing is what the timer and a clock change mean: the service looks at every
+    // request's blockers again.
+    p.timer = std::make_unique<WallTimer>(p.loop, [&p] { p.service->requestPlan(); });
     p.clockWatch = std::make_unique<ClockChangeWatch>(p.loop, [&p] {
         log()->info("The wall clock was set; re-planning");
-        p.plan->schedule();
+        p.service->requestPlan();
     });
     const auto defer = [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); };
     p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow);

@@ -105,6 +105,7 @@ void TaskService::shutdown()
 
 void TaskService::reloadBook()
 {
+    unmet_.invalidateAll();
     book_.assign(store_.loadRequests());
     for (const auto& r : book_.all())
         nextRequestId_ = std::max(nextRequestId_, r.id + 1);
@@ -182,6 +183,7 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
     request.id = nextRequestId_++;
     const bool replaced = book_.find(request.app, request.identifier) != nullptr;
     book_.upsert(request);
+    unmet_.touch(request.app, request.identifier);
     if (request.kind == core::TaskKind::ContinuedProcessing)
         submitters_[{request.app, request.identifier}] = caller;
     commits_.enqueue([request](store::Store& s) { s.upsertRequest(request); },
@@ -305,6 +307,7 @@ void TaskService::dropRequest(const std::string& app, const std::string& identif
         return;
     const auto kind = request->kind;
     book_.erase(app, identifier);
+    unmet_.touch(app, identifier);
     submitters_.erase({app, identifier});
     commits_.enqueue([app, identifier](store::Store& s) { s.deleteRequest(app, identifier); },
                      [this, app, identifier, kind, done = std::move(done)](const core::Error* e) {
@@ -341,20 +344,33 @@ std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
     const auto running = runs_.snapshot();
     auto readiness = core::evaluateAll(book_.all(), running, state_, policy_, policyTable_,
                                        usage_.scheduling(), now);
+    unmet_.recordAll(book_.all(), readiness, now);
     std::vector<RequestView> out;
     out.reserve(book_.size());
-    decltype(unmetSince_) seen;
     std::size_t i = 0;
-    for (const auto& r : book_.all()) {
+    for (const auto& r : book_.all())
         out.push_back({r, std::move(readiness[i++])});
-        for (const auto& u : out.back().readiness.unmet) {
-            std::tuple key{r.app, r.identifier, u.condition};
-            const auto it = unmetSince_.find(key);
-            seen.emplace(std::move(key), it == unmetSince_.end() ? now : it->second);
-        }
-    }
-    unmetSince_ = std::move(seen);
     return out;
+}
+
+void TaskService::trackUnmet(core::TimePoint now)
+{
+    const auto running = runs_.snapshot();
+    if (unmet_.needsAll()) {
+        const auto readiness = core::evaluateAll(book_.all(), running, state_, policy_, policyTable_,
+                                                 usage_.scheduling(), now);
+        unmet_.recordAll(book_.all(), readiness, now);
+        return;
+    }
+    if (unmet_.touched().empty())
+        return;
+    std::vector<core::TaskRequest> touched;
+    for (const auto& [app, identifier] : unmet_.touched())
+        if (const auto* r = book_.find(app, identifier))
+            touched.push_back(*r);
+    const auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_,
+                                             usage_.scheduling(), now);
+    unmet_.recordTouched(touched, readiness, now);
 }
 
 void TaskService::nameOwnerChanged(const std::string& name, const std::string& /*oldOwner*/,
@@ -375,15 +391,17 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
 void TaskService::setSystemState(const core::SystemState& state)
 {
     state_ = state;
-    effects_.requestPlan();
+    requestPlan();
 }
 
 void TaskService::planNow()
 {
     const auto now = effects_.now();
-    if (usage_.rollOver(now))
+    if (usage_.rollOver(now)) {
         log()->info("A new budget day began; background time budgets are reset");
-    evaluateAll(now);   // keeps the first-seen time of every unmet condition current
+        unmet_.invalidateAll();
+    }
+    trackUnmet(now);
     const auto running = runs_.snapshot();
     const auto plan = core::plan(book_.all(), running, state_, policy_, policyTable_,
                                  usage_.scheduling(), now);
@@ -404,6 +422,7 @@ void TaskService::planNow()
             book_.erase(r.app, r.identifier);
             submitters_.erase({r.app, r.identifier});
         }
+        unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
             runs_.launch(due, false);
             for (const auto& r : due)

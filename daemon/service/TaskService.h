@@ -13,6 +13,7 @@
 #include "NameOwnership.h"
 #include "RequestBook.h"
 #include "RunController.h"
+#include "UnmetTracker.h"
 #include "UsageLedger.h"
 
 #include "core/Conditions.h"
@@ -147,8 +148,13 @@ public:
     // eligible, expires runs whose condition was lost).
     void setSystemState(const core::SystemState& state);
     const core::SystemState& systemState() const { return state_; }
-    // Re-plan now (resume from sleep, clock change).
-    void requestPlan() { effects_.requestPlan(); }
+    // Re-plan now (resume from sleep, clock change, the scheduling timer): time has passed, so
+    // every request's blockers are looked at again.
+    void requestPlan()
+    {
+        unmet_.invalidateAll();
+        effects_.requestPlan();
+    }
 
     // The scheduling decision: act on core::plan() and arm the timer.
     void planNow();
@@ -182,6 +188,8 @@ private:
     void reloadBook();
     // Evaluates every pending request and records when each unmet condition was first seen.
     std::vector<RequestView> evaluateAll(core::TimePoint now) const;
+    // Keeps the first-seen times current at the least cost (see UnmetTracker).
+    void trackUnmet(core::TimePoint now);
 
     store::Store& store_;
     ManifestRegistry& manifests_;
@@ -198,9 +206,8 @@ private:
     // Until the first report of the sources, the state is unknown everywhere.
     core::SystemState state_;
     core::GatingPolicy policy_;
-    // (app, identifier, condition) → when an evaluation first found it unmet. Every evaluation
-    // pass covers the whole book, so entries it no longer finds are dropped.
-    mutable std::map<std::tuple<std::string, std::string, std::string>, core::TimePoint> unmetSince_;
+    // When each blocker of each pending request was first seen.
+    mutable UnmetTracker unmet_;
     // Continued processing runs in the process that submitted it: (app, identifier) → the
     // submitting connection, while the request waits.
     std::map<std::pair<std::string, std::string>, std::string> submitters_;

@@ -80,6 +80,7 @@ void TaskService::onRunDelivered(const ActiveRun& run)
 void TaskService::onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at)
 {
     usage_.ended(run.task, outcome, at);
+    unmet_.invalidateAll();
     if (run.task.request.kind == core::TaskKind::ContinuedProcessing)
         refreshNotification(run.task.request.app, run.task.request.identifier);
 }

@@ -55,9 +55,8 @@ Explanation TaskService::explain(const std::string& app, const std::string& iden
         if (view.request.app != app || view.request.identifier != identifier)
             continue;
         for (const auto& u : view.readiness.unmet) {
-            const auto it = unmetSince_.find({app, identifier, u.condition});
             out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition),
-                                    it == unmetSince_.end() ? std::nullopt : std::optional(it->second)});
+                                    unmet_.since(app, identifier, u.condition)});
         }
         out.pending = std::move(view);
         return out;
@@ -128,6 +127,7 @@ void TaskService::runNow(const std::string& app, const std::string& identifier, 
     auto copy = *request;
     book_.erase(app, identifier);
     submitters_.erase({app, identifier});
+    unmet_.invalidateAll();
     try {
         runs_.launch({copy}, true);
     } catch (const core::Error& e) {
@@ -216,6 +216,7 @@ void TaskService::setPolicy(const std::string& app, const std::string& settingNa
                     app.empty() ? "every app" : app, enabled ? "on" : "off");
         commits_.enqueue([app, setting = *setting, enabled](store::Store& s) { s.setUserPolicy(app, setting, enabled); },
                          std::move(done));
+        unmet_.invalidateAll();
         effects_.emitPolicyChanged(app);
         if (app.empty())
             for (const auto& [id, status] : policyStatuses())

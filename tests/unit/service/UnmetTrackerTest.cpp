@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "service/UnmetTracker.h"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+using namespace bgtask;
+using namespace std::chrono_literals;
+
+namespace {
+
+core::TaskRequest request(const std::string& identifier)
+{
+    core::TaskRequest r;
+    r.app = "org.example.A";
+    r.identifier = identifier;
+    return r;
+}
+
+core::Readiness blockedBy(std::initializer_list<const char*> conditions)
+{
+    core::Readiness r;
+    for (const char* c : conditions)
+        r.unmet.push_back({c, std::string(c) + ": …"});
+    return r;
+}
+
+const core::TimePoint t0 = core::TimePoint{} + 1000h;
+
+} // namespace
+
+TEST_CASE("A blocker keeps the time it was first seen across full passes and is forgotten once met")
+{
+    service::UnmetTracker tracker;
+    CHECK(tracker.needsAll());
+    const std::vector<core::TaskRequest> pending{request("org.example.A.one")};
+    tracker.recordAll(pending, std::vector{blockedBy({"network"})}, t0);
+    CHECK_FALSE(tracker.needsAll());
+    tracker.recordAll(pending, std::vector{blockedBy({"network", "external-power"})}, t0 + 5s);
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "network") == t0);
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "external-power") == t0 + 5s);
+    tracker.recordAll(pending, std::vector{blockedBy({"external-power"})}, t0 + 9s);
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.one", "network"));
+    tracker.recordAll(pending, std::vector{blockedBy({"network", "external-power"})}, t0 + 12s);
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "network") == t0 + 12s);
+}
+
+TEST_CASE("Only touched requests are looked at again, and a resubmit starts their blockers afresh")
+{
+    service::UnmetTracker tracker;
+    const std::vector<core::TaskRequest> pending{request("org.example.A.one"), request("org.example.A.two")};
+    tracker.recordAll(pending, std::vector{blockedBy({"network"}), blockedBy({"network"})}, t0);
+
+    tracker.touch("org.example.A", "org.example.A.two");   // resubmitted
+    tracker.touch("org.example.A", "org.example.A.three"); // submitted and cancelled again
+    REQUIRE(tracker.touched().size() == 2);
+    const std::vector<core::TaskRequest> stillPending{request("org.example.A.two")};
+    tracker.recordTouched(stillPending, std::vector{blockedBy({"earliest-begin-date"})}, t0 + 7s);
+    CHECK(tracker.touched().empty());
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "network") == t0);
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.two", "network"));
+    CHECK(tracker.since("org.example.A", "org.example.A.two", "earliest-begin-date") == t0 + 7s);
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.three", "earliest-begin-date"));
+}
+
+TEST_CASE("Touching one identifier leaves a longer identifier with the same beginning alone")
+{
+    service::UnmetTracker tracker;
+    const std::vector<core::TaskRequest> pending{request("org.example.A.job"), request("org.example.A.job2")};
+    tracker.recordAll(pending, std::vector{blockedBy({"network"}), blockedBy({"network"})}, t0);
+    tracker.touch("org.example.A", "org.example.A.job");
+    tracker.recordTouched({}, {}, t0 + 1s);
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.job", "network"));
+    CHECK(tracker.since("org.example.A", "org.example.A.job2", "network") == t0);
+}
