@@ -5,7 +5,9 @@
 
 #include <bgtask/bgtask.h>
 
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -24,6 +26,42 @@ ProcessingTaskRequest requestFor(std::string identifier, TimePoint notBefore)
     return ProcessingTaskRequest{.identifier = std::move(identifier), .earliestBeginDate = notBefore};
 }
 
+// Keeps `depth` asynchronous submits in flight until the window closes, then waits for the
+// last completions. Completions run on the library's thread; the window is shared under a lock.
+void submitPipelined(Scheduler& scheduler, const SubmitOptions& options, TimePoint notBefore, Window& window)
+{
+    std::mutex mutex;
+    std::condition_variable changed;
+    unsigned inFlight = 0;
+    bool reported = false;
+    std::size_t next = 1;
+    for (auto now = SteadyClock::now(); window.open(now); now = SteadyClock::now(), ++next) {
+        {
+            std::unique_lock lock(mutex);
+            changed.wait(lock, [&] { return inFlight < options.depth; });
+            ++inFlight;
+        }
+        const auto begin = SteadyClock::now();
+        scheduler.submit(requestFor(options.identifiers[next % options.identifiers.size()], notBefore),
+                         [&, begin](std::optional<SchedulerError> error) {
+                             const auto done = SteadyClock::now();
+                             std::lock_guard lock(mutex);
+                             if (error) {
+                                 window.fail(done);
+                                 if (!std::exchange(reported, true))
+                                     std::cerr << "bgtaskd-bench-client: Failed to submit for " << options.appId
+                                               << ": " << error->what() << '\n';
+                             } else {
+                                 window.record(begin, done);
+                             }
+                             --inFlight;
+                             changed.notify_one();
+                         });
+    }
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return inFlight == 0; });
+}
+
 } // namespace
 
 int runSubmitClient(const SubmitOptions& options)
@@ -37,6 +75,11 @@ int runSubmitClient(const SubmitOptions& options)
     scheduler.submit(requestFor(options.identifiers.front(), notBefore));
 
     auto window = Window::await();
+    if (options.depth > 1) {
+        submitPipelined(scheduler, options, notBefore, window);
+        window.report(options.latencyFile);
+        return 0;
+    }
     std::size_t next = 1;
     bool reported = false;
     for (auto now = SteadyClock::now(); window.open(now); ++next) {

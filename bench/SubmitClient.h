@@ -16,6 +16,9 @@ struct SubmitOptions {
     std::string appId;
     std::vector<std::string> identifiers;
     std::string latencyFile;
+    // Submits in flight: 1 is the synchronous submit() in a loop; more keeps that many
+    // asynchronous submit(request, completion) calls going, as an app that submits a batch would.
+    unsigned depth = 1;
 };
 
 struct FillOptions {

@@ -48,6 +48,8 @@ void addSubmitCommands(CLI::App& app, Modes& modes)
     client->add_option("--app-id", submit.appId, "Application id (its manifest must exist)")->required();
     client->add_option("--identifier", submit.identifiers, "Identifier to cycle through (repeat)")->required();
     client->add_option("--latencies", submit.latencyFile, "File for the latencies (ns per line)")->required();
+    client->add_option("--depth", submit.depth, "Submits in flight (more than 1: asynchronous)")
+        ->check(CLI::Range(1, 1024));
     client->callback([&modes] { modes.selected = [&modes] { return bgtask::bench::runSubmitClient(modes.submit); }; });
 
     auto& fill = modes.fill;
