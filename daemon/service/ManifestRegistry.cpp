@@ -28,6 +28,9 @@ const std::vector<ManifestIssue>& ManifestRegistry::reload()
         seen.push_back(canonical);
         loadDirectory(dir / "bgtaskd" / "apps");
     }
+    byBusName_.clear();
+    for (std::size_t i = 0; i < manifests_.size(); ++i)
+        byBusName_.emplace(manifests_[i].busName, i);
     return issues_;
 }
 
@@ -63,6 +66,15 @@ void ManifestRegistry::loadDirectory(const fs::path& appsDir)
         parsed.manifest->sourceFile = file.string();
         manifests_.push_back(std::move(*parsed.manifest));
     }
+}
+
+std::vector<const core::Manifest*> ManifestRegistry::byBusName(std::string_view busName) const
+{
+    std::vector<const core::Manifest*> out;
+    const auto [first, last] = byBusName_.equal_range(busName);
+    for (auto it = first; it != last; ++it)
+        out.push_back(&manifests_[it->second]);
+    return out;
 }
 
 const core::Manifest* ManifestRegistry::byId(std::string_view appId) const

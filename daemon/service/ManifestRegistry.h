@@ -7,6 +7,7 @@
 #include "core/Manifest.h"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,8 @@ public:
     const std::vector<ManifestIssue>& reload();
 
     const core::Manifest* byId(std::string_view appId) const;
+    // The manifests whose BusName is this name (usually one), in registry order.
+    std::vector<const core::Manifest*> byBusName(std::string_view busName) const;
     const std::vector<core::Manifest>& all() const { return manifests_; }
     const std::vector<ManifestIssue>& issues() const { return issues_; }
     const std::vector<std::filesystem::path>& dataDirs() const { return dataDirs_; }
@@ -42,6 +45,7 @@ private:
 
     std::vector<std::filesystem::path> dataDirs_;
     std::vector<core::Manifest> manifests_;
+    std::multimap<std::string, std::size_t, std::less<>> byBusName_;   // bus name → index
     std::vector<ManifestIssue> issues_;
 };
 

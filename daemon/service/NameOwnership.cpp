@@ -5,10 +5,18 @@ namespace bgtask::service {
 
 void NameOwnership::update(const std::string& wellKnownName, const std::string& newOwner)
 {
+    if (auto it = owners_.find(wellKnownName); it != owners_.end()) {
+        if (auto names = byOwner_.find(it->second); names != byOwner_.end()) {
+            std::erase(names->second, wellKnownName);
+            if (names->second.empty())
+                byOwner_.erase(names);
+        }
+        owners_.erase(it);
+    }
     if (newOwner.empty())
-        owners_.erase(wellKnownName);
-    else
-        owners_[wellKnownName] = newOwner;
+        return;
+    owners_[wellKnownName] = newOwner;
+    byOwner_[newOwner].push_back(wellKnownName);
 }
 
 std::optional<std::string> NameOwnership::ownerOf(std::string_view wellKnownName) const
@@ -20,11 +28,9 @@ std::optional<std::string> NameOwnership::ownerOf(std::string_view wellKnownName
 
 std::vector<std::string> NameOwnership::namesOwnedBy(std::string_view uniqueName) const
 {
-    std::vector<std::string> names;
-    for (const auto& [name, owner] : owners_)
-        if (owner == uniqueName)
-            names.push_back(name);
-    return names;
+    if (auto it = byOwner_.find(uniqueName); it != byOwner_.end())
+        return it->second;
+    return {};
 }
 
 } // namespace bgtask::service

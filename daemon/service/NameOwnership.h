@@ -16,7 +16,11 @@ class NameOwnership {
 public:
     // newOwner empty: the name was released.
     void update(const std::string& wellKnownName, const std::string& newOwner);
-    void clear() { owners_.clear(); }
+    void clear()
+    {
+        owners_.clear();
+        byOwner_.clear();
+    }
 
     std::optional<std::string> ownerOf(std::string_view wellKnownName) const;
     // Well-known names owned by this unique name.
@@ -24,6 +28,9 @@ public:
 
 private:
     std::map<std::string, std::string, std::less<>> owners_;   // well-known → unique
+    // unique → its well-known names: every app call asks who the caller is, so this is a lookup,
+    // not a walk over every name on the bus.
+    std::map<std::string, std::vector<std::string>, std::less<>> byOwner_;
 };
 
 } // namespace bgtask::service

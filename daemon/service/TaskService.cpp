@@ -114,9 +114,11 @@ void TaskService::reloadBook()
 std::vector<const core::Manifest*> TaskService::appsOf(const std::string& caller) const
 {
     std::vector<const core::Manifest*> apps;
-    for (const auto& m : manifests_.all())
-        if (names_.ownerOf(m.busName) == caller)
-            apps.push_back(&m);
+    for (const auto& name : names_.namesOwnedBy(caller))
+        for (const auto* m : manifests_.byBusName(name))
+            apps.push_back(m);
+    // Registry order (the manifests live in one vector), as when every manifest was walked.
+    std::sort(apps.begin(), apps.end());
     return apps;
 }
 
