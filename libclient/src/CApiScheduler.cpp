@@ -291,6 +291,20 @@ bgtask_refresh_status bgtask_scheduler_get_background_refresh_status(void)
     return static_cast<bgtask_refresh_status>(Scheduler::shared().backgroundRefreshStatus());
 }
 
+int bgtask_scheduler_set_refresh_status_handler(bgtask_refresh_status_handler handler, void* user_data,
+                                                bgtask_error** error)
+{
+    return guarded(error, [&] {
+        bgtask::BackgroundRefreshStatusHandler adapted;
+        if (handler != nullptr)
+            adapted = [handler, user_data](bgtask::BackgroundRefreshStatus status) {
+                handler(static_cast<bgtask_refresh_status>(status), user_data);
+            };
+        Scheduler::shared().setBackgroundRefreshStatusHandler(std::move(adapted));
+        return 0;
+    });
+}
+
 int bgtask_scheduler_use_external_event_loop(bgtask_error** error)
 {
     return guarded(error, [&] { return Scheduler::shared().useExternalEventLoop(); });

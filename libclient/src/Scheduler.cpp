@@ -90,6 +90,10 @@ void Scheduler::pendingTaskRequests(PendingTaskRequestsCompletion completion)
 
 Resources Scheduler::supportedResources() noexcept { return core_->supportedResources(); }
 BackgroundRefreshStatus Scheduler::backgroundRefreshStatus() noexcept { return core_->backgroundRefreshStatus(); }
+void Scheduler::setBackgroundRefreshStatusHandler(BackgroundRefreshStatusHandler handler)
+{
+    core_->setBackgroundRefreshStatusHandler(std::move(handler));
+}
 
 int Scheduler::useExternalEventLoop() { return core_->useExternalEventLoop(); }
 int Scheduler::eventFd() const noexcept { return core_->eventFd(); }

@@ -249,4 +249,60 @@ BackgroundRefreshStatus SchedulerCore::backgroundRefreshStatus() noexcept
     }
 }
 
+// Manager1.PolicyChanged carries the app's policy as it now stands; bgtaskd emits it for every
+// app whose status changed, also when the every-app switch changed, so the app's own signal is
+// all this needs. A change of the continued-processing switch alone is not a refresh change.
+void SchedulerCore::setBackgroundRefreshStatusHandler(BackgroundRefreshStatusHandler handler)
+{
+    ensureReady();
+    const auto current = backgroundRefreshStatus();
+    {
+        std::lock_guard lock(mutex_);
+        refreshHandler_ = std::move(handler);
+        lastRefreshStatus_ = current;
+        if (policyWatch_ || !refreshHandler_)
+            return;
+    }
+    // Not under the lock: adding the match is a bus call, and the loop thread takes the lock.
+    auto watch = translatingErrors([&] {
+        return connection_->addMatch(std::string("type='signal',sender='") + api::kBusName + "',path='" +
+                                         api::kObjectPath + "',interface='" + api::kManagerInterface +
+                                         "',member='PolicyChanged',arg0='" + appId_ + "'",
+                                     [this](sdbus::Message& message) { onPolicyChanged(message); });
+    });
+    wake();
+    std::lock_guard lock(mutex_);
+    if (!policyWatch_)
+        policyWatch_ = std::move(watch);
+}
+
+void SchedulerCore::onPolicyChanged(sdbus::Message& message) noexcept
+{
+    CallbackScope scope;
+    BackgroundRefreshStatusHandler handler;
+    BackgroundRefreshStatus status{};
+    try {
+        std::string app;
+        VariantMap policy;
+        message >> app >> policy;
+        const auto refresh = lookup<std::string>(policy, "Refresh");
+        if (app != appId_ || !refresh)
+            return;
+        status = decodeRefreshStatus(*refresh);
+        std::lock_guard lock(mutex_);
+        if (!refreshHandler_ || lastRefreshStatus_ == status)
+            return;
+        lastRefreshStatus_ = status;
+        handler = refreshHandler_;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "libbgtask: Failed to read a policy change: %s, ignoring\n", e.what());
+        return;
+    }
+    try {
+        handler(status);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "libbgtask: The refresh status handler failed: %s, ignoring\n", e.what());
+    }
+}
+
 } // namespace bgtask::detail

@@ -75,6 +75,7 @@ public:
     void pendingTaskRequests(PendingTaskRequestsCompletion completion);
     Resources supportedResources() noexcept;
     BackgroundRefreshStatus backgroundRefreshStatus() noexcept;
+    void setBackgroundRefreshStatusHandler(BackgroundRefreshStatusHandler handler);
 
     // HandlerSink
     std::function<void()> onLaunch(LaunchCall call) override;
@@ -125,6 +126,8 @@ private:
     bool addRegistration(std::string identifier, Registration registration);
     void rememberTitle(const TaskRequest& request);
     void sendAsync(const char* method, Completion completion, const std::function<void(sdbus::MethodCall&)>& fill);
+    // On the loop thread: Manager1.PolicyChanged for this app.
+    void onPolicyChanged(sdbus::Message& message) noexcept;
 
     mutable std::mutex setupMutex_;
     LoopMode mode_ = LoopMode::OwnThread;
@@ -153,6 +156,11 @@ private:
     // flusher must never wait for the bus thread) and its replies still find their proxy.
     std::map<std::string, std::shared_ptr<sdbus::IProxy>> taskProxies_;
     std::string schedulerOwner_;
+    // The refresh status handler, the status it was last told (or that was current when it was
+    // set), and the match on Manager1.PolicyChanged, made when the first handler is set.
+    BackgroundRefreshStatusHandler refreshHandler_;
+    std::optional<BackgroundRefreshStatus> lastRefreshStatus_;
+    sdbus::Slot policyWatch_;
 };
 
 } // namespace bgtask::detail

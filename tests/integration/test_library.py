@@ -217,6 +217,20 @@ class LibraryTest(LibraryTestCase):
         eventually(lambda: mon.calls("GetSupportedResources") == 2 and mon.calls("GetBackgroundRefreshStatus") == 3,
                    5, message=f"not asked each time: {mon.lines}")
 
+    def test_the_refresh_status_handler_hears_each_change_of_the_apps_status_once(self):
+        app = self.app()
+        app.ok("watch-refresh-status")
+        manager = self.manager()
+        manager.SetPolicy(APP, "continued", False)     # not a refresh change
+        manager.SetPolicy(APP, "refresh", False)
+        self.assertEqual(app.wait_event("refresh-status-changed")["status"], "denied")
+        manager.SetPolicy("", "refresh", False)        # still denied
+        manager.SetPolicy(APP, "refresh", True)        # still denied: every app is off
+        manager.SetPolicy("", "refresh", True)         # available again
+        eventually(lambda: len(app.events("refresh-status-changed")) == 2, 5)
+        stays_true(lambda: [e["status"] for e in app.events("refresh-status-changed")] == ["denied", "available"],
+                   0.5, message=f"{app.events('refresh-status-changed')}")
+
     # ---- launches ------------------------------------------------------------------------------
 
     def test_launch_and_expiration_handlers_run_on_the_library_thread_and_get_the_reason(self):

@@ -49,6 +49,8 @@ enum class BackgroundRefreshStatus {
     Denied = 1,      // the user turned background work off, for this app or altogether
     Available = 2,   // background work may run
 };
+// Told the app's new background refresh status (backgroundRefreshStatusDidChangeNotification).
+using BackgroundRefreshStatusHandler = std::function<void(BackgroundRefreshStatus status)>;
 
 namespace detail {
 class SchedulerCore;
@@ -145,6 +147,12 @@ public:
     // turned it off). Never throws: Available unless the scheduler says otherwise, so also when it
     // is too old to report the status or cannot be reached (submit() reports those).
     BackgroundRefreshStatus backgroundRefreshStatus() noexcept;
+    // Calls handler with the new status whenever this app's background refresh status changes
+    // (the user or the administrator switched Background App Refresh), where launch handlers
+    // run; UIApplication.backgroundRefreshStatusDidChangeNotification. A later call replaces
+    // the handler; an empty one stops the calls. Sets the app up like submit() and throws what
+    // it throws.
+    void setBackgroundRefreshStatusHandler(BackgroundRefreshStatusHandler handler);
 
     // ---- Event loop integration ------------------------------------------------------------------------
 

@@ -138,6 +138,8 @@ typedef void (*bgtask_expiration_handler)(bgtask_task *task, bgtask_expiration_r
                                           const char *reason_name, void *user_data);
 /* An asynchronous call was answered: error is NULL on success, else borrowed for the call. */
 typedef void (*bgtask_completion)(const bgtask_error *error, void *user_data);
+/* The app's background refresh status changed (backgroundRefreshStatusDidChangeNotification). */
+typedef void (*bgtask_refresh_status_handler)(bgtask_refresh_status status, void *user_data);
 /* The pending requests (borrowed for the call; bgtask_request_copy() keeps one), or an error. */
 typedef void (*bgtask_pending_callback)(bgtask_request *const *requests, size_t n_requests,
                                         const bgtask_error *error, void *user_data);
@@ -196,6 +198,10 @@ BGTASK_EXPORT void bgtask_request_array_free(bgtask_request **requests, size_t n
 BGTASK_EXPORT unsigned bgtask_scheduler_get_supported_resources(void);
 /* AVAILABLE unless the scheduler says otherwise. */
 BGTASK_EXPORT bgtask_refresh_status bgtask_scheduler_get_background_refresh_status(void);
+/* Calls handler where launch handlers run whenever the app's refresh status changes; NULL stops
+ * the calls. user_data must stay valid until replaced. 0 on success, -1 on error. */
+BGTASK_EXPORT int bgtask_scheduler_set_refresh_status_handler(bgtask_refresh_status_handler handler,
+                                                              void *user_data, bgtask_error **error);
 
 /* Event loop integration (Scheduler::useExternalEventLoop): call before anything connects;
  * returns the fd to watch for reading, or -1 on error. Call bgtask_scheduler_process() whenever

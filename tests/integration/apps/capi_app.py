@@ -36,6 +36,7 @@ LAUNCH = CFUNCTYPE(None, c_void_p, c_void_p)
 EXPIRE = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_void_p)
 COMPLETION = CFUNCTYPE(None, POINTER(Error), c_void_p)
 PENDING = CFUNCTYPE(None, POINTER(c_void_p), c_size_t, POINTER(Error), c_void_p)
+REFRESH_STATUS = CFUNCTYPE(None, c_int, c_void_p)
 ERR = POINTER(POINTER(Error))
 
 
@@ -60,6 +61,7 @@ def load(path):
         "bgtask_request_array_free": (None, [POINTER(c_void_p), c_size_t]),
         "bgtask_scheduler_get_supported_resources": (c_uint, []),
         "bgtask_scheduler_get_background_refresh_status": (c_int, []),
+        "bgtask_scheduler_set_refresh_status_handler": (c_int, [c_void_p, c_void_p, ERR]),
         "bgtask_scheduler_use_external_event_loop": (c_int, [ERR]),
         "bgtask_scheduler_get_fd": (c_int, []),
         "bgtask_scheduler_process": (None, []),
@@ -351,6 +353,12 @@ class App:
             return {"resources": ["gpu"] if bits & GPU else []}
         elif cmd == "refresh-status":
             return {"status": STATUSES[lib.bgtask_scheduler_get_background_refresh_status()]}
+        elif cmd == "watch-refresh-status":
+            # Kept alive on self: the library calls it for as long as it is set.
+            self.refresh_cb = REFRESH_STATUS(
+                lambda status, _: self.event(event="refresh-status-changed", status=STATUSES[status]))
+            self.check(lib.bgtask_scheduler_set_refresh_status_handler(
+                ctypes.cast(self.refresh_cb, c_void_p), None, byref(err)), err)
         elif cmd == "event-fd":
             return {"fd": lib.bgtask_scheduler_get_fd()}
         elif cmd == "use-external-loop":

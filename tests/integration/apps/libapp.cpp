@@ -35,6 +35,13 @@ using namespace std::chrono_literals;
 using libapp::Json;
 using libapp::Words;
 
+const char* statusName(bgtask::BackgroundRefreshStatus status)
+{
+    return status == bgtask::BackgroundRefreshStatus::Available ? "available"
+           : status == bgtask::BackgroundRefreshStatus::Denied  ? "denied"
+                                                                : "restricted";
+}
+
 Json errorReply(Json reply, const bgtask::SchedulerError& e)
 {
     return reply.set("ok", false)
@@ -227,10 +234,11 @@ private:
                 names.emplace_back("gpu");
             reply.set("resources", names);
         } else if (cmd == "refresh-status") {
-            const auto status = s.backgroundRefreshStatus();
-            reply.set("status", status == bgtask::BackgroundRefreshStatus::Available ? "available"
-                                : status == bgtask::BackgroundRefreshStatus::Denied  ? "denied"
-                                                                                     : "restricted");
+            reply.set("status", statusName(s.backgroundRefreshStatus()));
+        } else if (cmd == "watch-refresh-status") {
+            s.setBackgroundRefreshStatusHandler([this](bgtask::BackgroundRefreshStatus status) {
+                out_.event(Json().set("event", "refresh-status-changed").set("status", statusName(status)));
+            });
         } else if (cmd == "event-fd") {
             reply.set("fd", s.eventFd());
         } else if (cmd == "use-external-loop") {
