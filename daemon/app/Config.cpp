@@ -36,9 +36,6 @@ std::size_t parseCount(const std::string& value)
     return n;
 }
 
-// A count that may be zero is no use here: every count bounds something that must happen.
-std::size_t parseLimit(const std::string& value) { return parseCount(value); }
-
 bool parseSwitch(const std::string& value)
 {
     if (value == "on" || value == "true" || value == "yes")
@@ -109,8 +106,8 @@ Config loadConfig(const std::filesystem::path& file)
         {"Quotas.MaxPendingAppRefresh", [&](const auto& v) { l.maxPendingAppRefresh = parseCount(v); }},
         {"Quotas.MaxPendingProcessing", [&](const auto& v) { l.maxPendingProcessing = parseCount(v); }},
         {"Limits.StallTimeout", [&](const auto& v) { l.stallTimeout = parseSeconds(v); }},
-        {"Fairness.MaxConcurrentTasks", [&](const auto& v) { f.maxConcurrentTasks = parseLimit(v); }},
-        {"Fairness.MaxConcurrentContinued", [&](const auto& v) { f.maxConcurrentContinued = parseLimit(v); }},
+        {"Fairness.MaxConcurrentTasks", [&](const auto& v) { f.maxConcurrentTasks = parseCount(v); }},
+        {"Fairness.MaxConcurrentContinued", [&](const auto& v) { f.maxConcurrentContinued = parseCount(v); }},
         {"Fairness.RefreshSpacing", [&](const auto& v) { f.refreshSpacing = parseSeconds(v); }},
         {"Fairness.DailyBudget", [&](const auto& v) { f.dailyBudget = parseSeconds(v); }},
         {"Fairness.TerminationPenalty", [&](const auto& v) { f.terminationPenalty = parseSeconds(v); }},

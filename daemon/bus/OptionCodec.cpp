@@ -50,6 +50,7 @@ const std::map<std::string, Decoder>& optionDecoders()
 }
 
 std::int64_t usec(std::optional<core::TimePoint> t) { return t ? core::toUsec(*t) : 0; }
+std::int64_t usec(core::Duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 
 } // namespace
 
@@ -221,8 +222,8 @@ Dict encodeAppView(const service::AppView& app)
             {"Pending", static_cast<std::uint32_t>(app.pending)},
             {"Running", static_cast<std::uint32_t>(app.running)},
             {"Policy", encodePolicyView(app.policy)},
-            {"BudgetUsed", core::toUsec(core::TimePoint{} + app.budgetUsed)},
-            {"BudgetLimit", core::toUsec(core::TimePoint{} + app.budgetLimit)},
+            {"BudgetUsed", usec(app.budgetUsed)},
+            {"BudgetLimit", usec(app.budgetLimit)},
             {"BudgetResetsAt", core::toUsec(app.budgetResetsAt)},
             {"Terminations", static_cast<std::uint32_t>(app.usage.terminations)},
             {"LastLaunch", usec(app.usage.lastLaunch)},

@@ -241,8 +241,13 @@ void RunController::expire(std::int64_t runId, const std::string& reason)
     run.task.graceEnd = effects_.now() + limits_.gracePeriod;
     log()->info("Run {}: expiring ({}), grace {}", runId, reason, seconds(limits_.gracePeriod));
     effects_.callExpire(run.connection, run.task, reason, [this, runId](std::optional<std::string> error) {
-        if (!error || !isNoExpirationHandler(*error))
+        if (!error)
             return;
+        if (!isNoExpirationHandler(*error)) {
+            // The grace period still runs: the app may yet complete, or is terminated.
+            log()->warn("Failed to deliver Expire for run {}: {}, ignoring", runId, *error);
+            return;
+        }
         auto expiring = runs_.find(runId);
         if (expiring == runs_.end() || expiring->second.task.state != core::RunState::Expiring)
             return;

@@ -275,12 +275,12 @@ void TaskService::cancelAll(const std::string& caller, Done done)
         return;
     }
     for (const auto* app : apps) {
-        std::vector<std::string> running;
+        std::vector<std::int64_t> running;   // expire() may end a run, so not while walking them
         for (const auto& [id, run] : runs_.active())
             if (run.task.request.app == app->id)
-                running.push_back(run.task.request.identifier);
-        for (const auto& identifier : running)
-            expireRunningFor(app->id, identifier, "app-cancelled");
+                running.push_back(id);
+        for (auto id : running)
+            runs_.expire(id, "app-cancelled");
         std::vector<std::string> identifiers;
         for (const auto* r : book_.ofApp(app->id))
             identifiers.push_back(r->identifier);

@@ -182,6 +182,10 @@ private:
     void onRunDelivered(const ActiveRun& run);
     void onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at);
     void connectionGone(const std::string& connection);
+    // policyOf() without the check that the app exists.
+    PolicyView policyView(const std::string& app) const;
+    // A user's switch, once stored: policy table, PolicyChanged, re-plan.
+    void applyUserPolicy(const std::string& app, core::PolicySetting setting, bool enabled);
     // app → (refresh, continued) statuses, to tell whom a change of the every-app switch concerns.
     std::map<std::string, std::pair<core::PolicyStatus, core::PolicyStatus>> policyStatuses() const;
     void dropOrphanedContinued(std::vector<core::TaskRequest>& pending);

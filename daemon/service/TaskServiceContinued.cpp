@@ -40,14 +40,12 @@ void TaskService::updateTitle(const std::string& caller, std::int64_t runId, con
 // replaces the one notification rather than adding a second (Apple's UI duplicated it).
 void TaskService::refreshNotification(const std::string& app, const std::string& identifier)
 {
-    for (const auto& [id, run] : runs_.active()) {
-        const auto& request = run.task.request;
-        if (request.app != app || request.identifier != identifier ||
-            request.kind != core::TaskKind::ContinuedProcessing)
-            continue;
-        if (!run.delivered)
-            break;   // launching: the request's notification stays until Launch is called
-        const auto& p = run.progress;
+    const auto active = std::find_if(runs_.active().begin(), runs_.active().end(), [&](const auto& entry) {
+        return entry.second.task.request.app == app && entry.second.task.request.identifier == identifier;
+    });
+    const bool running = active != runs_.active().end();
+    if (running && active->second.delivered) {
+        const auto& p = active->second.progress;
         effects_.showNotification({app, identifier, p.title, p.subtitle, percentOf(p), false});
         return;
     }
@@ -56,10 +54,8 @@ void TaskService::refreshNotification(const std::string& app, const std::string&
                                    r->options.subtitle.value_or(""), std::nullopt, true});
         return;
     }
-    for (const auto& [id, run] : runs_.active())
-        if (run.task.request.app == app && run.task.request.identifier == identifier)
-            return;   // still launching
-    effects_.closeNotification(app, identifier);
+    if (!running)   // a launching run keeps the request's notification until Launch is called
+        effects_.closeNotification(app, identifier);
 }
 
 void TaskService::notificationCancelled(const std::string& app, const std::string& identifier)

@@ -92,7 +92,7 @@ std::vector<AppView> TaskService::apps() const
         view.running = static_cast<std::size_t>(std::count_if(
             runs_.active().begin(), runs_.active().end(),
             [&](const auto& entry) { return entry.second.task.request.app == m.id; }));
-        view.policy = policyOf(m.id);
+        view.policy = policyView(m.id);
         if (const auto* usage = usage_.usageOf(m.id))
             view.usage = *usage;
         view.budgetUsed = view.usage.charged(scheduling.limits);
@@ -173,6 +173,11 @@ PolicyView TaskService::policyOf(const std::string& app) const
 {
     if (!app.empty() && !manifests_.byId(app))
         throw core::Error(core::ErrorCode::NotFound, "no-such-app", "no app " + app + " has a manifest");
+    return policyView(app);
+}
+
+PolicyView TaskService::policyView(const std::string& app) const
+{
     const auto* user = &policyTable_.userGlobal;
     if (!app.empty()) {
         const auto it = policyTable_.user.find(app);
@@ -195,6 +200,22 @@ std::map<std::string, std::pair<core::PolicyStatus, core::PolicyStatus>> TaskSer
 
 // The administrator's word is final at the level it was given and below: a switch set in the
 // config file for this app, or for every app, cannot be changed by the user.
+void TaskService::applyUserPolicy(const std::string& app, core::PolicySetting setting, bool enabled)
+{
+    const auto before = policyStatuses();
+    auto& switches = app.empty() ? policyTable_.userGlobal : policyTable_.user[app];
+    switches[setting] = enabled;
+    log()->info("Policy: {} for {} switched {} by the user", toString(setting), app.empty() ? "every app" : app,
+                enabled ? "on" : "off");
+    unmet_.invalidateAll();
+    effects_.emitPolicyChanged(app);
+    if (app.empty())
+        for (const auto& [id, status] : policyStatuses())
+            if (before.at(id) != status)
+                effects_.emitPolicyChanged(id);
+    effects_.requestPlan();
+}
+
 void TaskService::setPolicy(const std::string& app, const std::string& settingName, bool enabled, Done done)
 {
     try {
@@ -209,20 +230,13 @@ void TaskService::setPolicy(const std::string& app, const std::string& settingNa
             throw core::Error(core::ErrorCode::NotPermitted, "restricted",
                               std::string(toString(*setting)) + " for " + (app.empty() ? "every app" : app) +
                                   " is set by the administrator's configuration");
-        const auto before = policyStatuses();
-        auto& switches = app.empty() ? policyTable_.userGlobal : policyTable_.user[app];
-        switches[*setting] = enabled;
-        log()->info("Policy: {} for {} switched {} by the user", toString(*setting),
-                    app.empty() ? "every app" : app, enabled ? "on" : "off");
+        // The switch takes effect once it is stored: a failed commit changes nothing.
         commits_.enqueue([app, setting = *setting, enabled](store::Store& s) { s.setUserPolicy(app, setting, enabled); },
-                         std::move(done));
-        unmet_.invalidateAll();
-        effects_.emitPolicyChanged(app);
-        if (app.empty())
-            for (const auto& [id, status] : policyStatuses())
-                if (before.at(id) != status)
-                    effects_.emitPolicyChanged(id);
-        effects_.requestPlan();
+                         [this, app, setting = *setting, enabled, done = std::move(done)](const core::Error* e) {
+                             if (!e)
+                                 applyUserPolicy(app, setting, enabled);
+                             done(e);
+                         });
     } catch (const core::Error& e) {
         done(&e);
     }

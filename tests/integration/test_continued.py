@@ -119,6 +119,20 @@ class ProgressTest(ContinuedTestCase):
         self.assertEqual((str(props["Title"]), str(props["Subtitle"])), ("Export", "Photos"))
         self.assertEqual((int(props["CompletedUnitCount"]), int(props["TotalUnitCount"])), (0, 0))
         self.assertGreater(int(props["StallDeadline"]), 0)
+        # The app changes its title; bad values are typed errors and change nothing.
+        self.assertEqual(str(self.control().UpdateTitle(launch["task"], "Export done soon", "3 left")), "ok")
+        eventually(lambda: str(task.Get(TASK, "Title", dbus_interface=PROPS)) == "Export done soon", 5)
+        self.assertEqual(str(task.Get(TASK, "Subtitle", dbus_interface=PROPS)), "3 left")
+        eventually(lambda: [n for n in self.notify_calls() if n[1] == "Export done soon" and n[2] == "3 left"], 5)
+        answer = str(self.control().UpdateTitle(launch["task"], "", "no title"))
+        self.assertTrue(answer.startswith("org.bgtaskd.Error.InvalidArgument: missing-title: "), answer)
+        answer = str(self.control().UpdateTitle(launch["task"], "x" * 257, ""))
+        self.assertTrue(answer.startswith("org.bgtaskd.Error.InvalidArgument: out-of-range: "), answer)
+        for completed, total in ((5, 2), (-1, 4), (1, -4)):
+            answer = str(self.control().UpdateProgress(launch["task"], completed, total))
+            self.assertTrue(answer.startswith("org.bgtaskd.Error.InvalidArgument: out-of-range: "), answer)
+        self.assertEqual((int(task.Get(TASK, "CompletedUnitCount", dbus_interface=PROPS)),
+                          str(task.Get(TASK, "Title", dbus_interface=PROPS))), (0, "Export done soon"))
         # Only the connection the task was handed to may report its progress.
         self.assertDbusError("org.bgtaskd.Error.AccessDenied", "not-task-owner",
                              task.UpdateProgress, dbus.Int64(1), dbus.Int64(2), dbus_interface=TASK)
@@ -156,6 +170,16 @@ class CancelTest(ContinuedTestCase):
         run = eventually(lambda: self.run_of(JOB1), 10)
         self.assertEqual((run["Outcome"], run["Reason"]), ("expired", "user-cancelled"))
         eventually(lambda: 1 in self.closed_ids(), 5, message=f"notification not closed: {note_id}")
+
+    def test_cancel_in_a_waiting_requests_notification_drops_the_request(self):
+        self.start_app("complete-on-expire", submit=[JOB1])
+        eventually(lambda: self.launches(JOB1), 10)
+        self.assertEqual(self.submit(JOB2, title="Second"), "ok")
+        eventually(lambda: [n for n in self.notify_calls() if n[1] == "Second"], 5)
+        self.mock().EmitSignal(NOTIFICATIONS, "ActionInvoked", "us", [dbus.UInt32(2), "cancel"])
+        eventually(lambda: self.list_requests() == [], 5, message="the waiting request was kept")
+        eventually(lambda: 2 in self.closed_ids(), 5, message="its notification was not closed")
+        self.assertEqual(self.app_events(APP, "expire"), [], "the running task is not touched")
 
     def test_a_foreign_action_or_another_notification_changes_nothing(self):
         self.start_app("complete-on-expire", submit=[JOB1])

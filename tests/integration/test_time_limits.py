@@ -60,6 +60,11 @@ class NoExpirationHandlerTest(TimeLimitTestCase):
         self.assertNotIn("terminating", self.daemon_log())
 
 
+class NoExpireMethodTest(NoExpirationHandlerTest):
+    """An app that is not built on libbgtask and has no Expire method at all."""
+    behavior = "no-expire-method"
+
+
 class CancelRunningTest(TimeLimitTestCase):
     limits = dict(FAST_LIMITS, AppRefreshTimeLimit="30")
     behavior = "cancel-self"

@@ -18,7 +18,7 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch",
-             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "cancel-self", "exit-at-start")
+             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "no-expire-method", "cancel-self", "exit-at-start")
 
 
 def plain(value):
@@ -66,6 +66,17 @@ class Control(dbus.service.Object):
     @dbus.service.method("org.bgtaskd.Test", in_signature="as", out_signature="as")
     def Register(self, identifiers):
         return [str(x) for x in self.scheduler().Register(identifiers)]
+
+    def task(self, path):
+        return dbus.Interface(self.bus.get_object("org.bgtaskd", path), "org.bgtaskd.Task1")
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="oxx", out_signature="s")
+    def UpdateProgress(self, task, completed, total):
+        return self.attempt(lambda: self.task(task).UpdateProgress(dbus.Int64(completed), dbus.Int64(total)))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="oss", out_signature="s")
+    def UpdateTitle(self, task, title, subtitle):
+        return self.attempt(lambda: self.task(task).UpdateTitle(title, subtitle))
 
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="s")
     def GetBackgroundRefreshStatus(self):
@@ -151,6 +162,11 @@ class App(dbus.service.Object):
             self.running.discard(str(task))
             raise dbus.exceptions.DBusException("no-expiration-handler: this app sets none",
                                                 name="org.bgtaskd.Error.NotFound")
+        if self.args.behavior == "no-expire-method":
+            # What a handler object without an Expire method answers (not libbgtask).
+            self.running.discard(str(task))
+            raise dbus.exceptions.DBusException("No such method 'Expire'",
+                                                name="org.freedesktop.DBus.Error.UnknownMethod")
         if self.args.behavior in ("complete-on-expire", "progress", "cancel-self"):
             GLib.idle_add(self.complete, task, False)
 
