@@ -65,4 +65,10 @@ bool Manifest::permitsAnyKind(std::string_view identifier) const
            permitsIdentifier(identifier, TaskKind::ContinuedProcessing);
 }
 
+const ManifestSchedule* Manifest::scheduleFor(std::string_view identifier) const
+{
+    const auto it = std::ranges::find(schedules, identifier, &ManifestSchedule::identifier);
+    return it == schedules.end() ? nullptr : &*it;
+}
+
 } // namespace bgtask::core

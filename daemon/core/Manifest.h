@@ -3,6 +3,7 @@
 // entitlements it holds. Installed by the app's package; never declared at run time.
 #pragma once
 
+#include "RequestOptions.h"
 #include "TaskKind.h"
 
 #include <optional>
@@ -17,6 +18,16 @@ enum class Entitlement { Gpu, HealthResearch };
 std::string_view toString(Entitlement e);   // "gpu" | "health-research"
 std::optional<Entitlement> parseEntitlement(std::string_view s);  // inverse; nullopt when unknown
 
+// A [Schedule <identifier>] group: bgtaskd keeps one pending request of it, so that the app or
+// service needs no code to submit it (rules in Schedule.h).
+struct ManifestSchedule {
+    std::string identifier;
+    TaskKind kind = TaskKind::Processing;
+    RequestOptions options;   // its conditions and schedule keys; repeatInterval is always set
+
+    bool operator==(const ManifestSchedule&) const = default;
+};
+
 struct Manifest {
     std::string id;                           // reverse-DNS app id
     std::string busName;                      // defaults to id
@@ -25,6 +36,9 @@ struct Manifest {
     std::set<TaskKind> kinds;
     std::set<Entitlement> entitlements;
     std::optional<std::string> exec;          // command used when bus activation is unavailable
+    // Its [Schedule] groups, in file order. Each schedule's identifier is in `identifiers` and
+    // its kind in `kinds`: declaring a schedule permits what it submits.
+    std::vector<ManifestSchedule> schedules;
     std::string sourceFile;                   // where it was read from, for messages
 
     // True when the identifier is listed exactly, or (for continued processing only) matches a
@@ -33,6 +47,8 @@ struct Manifest {
     // True when some kind may use this identifier (Register's question).
     bool permitsAnyKind(std::string_view identifier) const;
     bool hasEntitlement(Entitlement e) const { return entitlements.contains(e); }
+    // The schedule this manifest declares for the identifier; nullptr when none.
+    const ManifestSchedule* scheduleFor(std::string_view identifier) const;
 
     bool operator==(const Manifest&) const = default;
 };

@@ -2,6 +2,7 @@
 #include "ManifestParser.h"
 
 #include "KeyFile.h"
+#include "ScheduleGroup.h"
 
 #include <algorithm>
 #include <map>
@@ -39,6 +40,11 @@ private:
     void readIdentifiers();
     void readIdentifier(const std::string& item, int line);
     void readExec();
+    // [Schedule <identifier>] groups (ScheduleGroup.h): read before Kinds and
+    // PermittedIdentifiers, which a manifest with schedules may leave out; checked against the
+    // finished manifest at the end.
+    void readSchedules(const KeyFile& file);
+    void checkSchedules();
 
     void error(int line, std::string message) { errors_.push_back({line, std::move(message)}); }
     void warning(int line, std::string message) { warnings_.push_back({line, std::move(message)}); }
@@ -49,6 +55,7 @@ private:
     bool idValid_ = false;
     std::vector<ManifestProblem> errors_;
     std::vector<ManifestProblem> warnings_;
+    std::vector<int> scheduleLines_;   // the group line of each manifest_.schedules entry
 };
 
 ManifestParseResult Parser::run(std::string_view text)
@@ -58,12 +65,14 @@ ManifestParseResult Parser::run(std::string_view text)
         error(problem.line, problem.message);
     readGroups(file.groups);
     readEntries(file);
+    readSchedules(file);
     readId();
     readBusName();
     readKinds();
     readEntitlements();
     readIdentifiers();
     readExec();
+    checkSchedules();
 
     ManifestParseResult result;
     if (errors_.empty()) {
@@ -80,6 +89,8 @@ void Parser::readGroups(const std::vector<KeyFileGroup>& groups)
 {
     bool sawApplication = false;
     for (const auto& group : groups) {
+        if (isScheduleGroup(group.name))
+            continue;   // readSchedules()
         if (group.name != kApplicationGroup) {
             // Other groups may belong to a newer bgtaskd or to another tool; ignoring them
             // keeps the manifest usable.
@@ -167,6 +178,8 @@ void Parser::readBusName()
 
 void Parser::readKinds()
 {
+    if (!manifest_.schedules.empty() && !entries_.contains("Kinds"))
+        return;   // the schedules' kinds (checkSchedules)
     const KeyFileEntry* entry = required("Kinds");
     if (entry == nullptr)
         return;
@@ -200,6 +213,8 @@ void Parser::readEntitlements()
 
 void Parser::readIdentifiers()
 {
+    if (!manifest_.schedules.empty() && !entries_.contains("PermittedIdentifiers"))
+        return;   // the schedules' identifiers (checkSchedules)
     const KeyFileEntry* entry = required("PermittedIdentifiers");
     if (entry == nullptr)
         return;
@@ -254,6 +269,46 @@ void Parser::readExec()
         error(it->second.line, "Exec '" + it->second.value + "' must start with an absolute path");
     else
         manifest_.exec = it->second.value;
+}
+
+void Parser::readSchedules(const KeyFile& file)
+{
+    std::map<std::string, int, std::less<>> seen;   // group name → first line
+    for (const auto& group : file.groups) {
+        if (!isScheduleGroup(group.name))
+            continue;
+        if (const auto first = seen.emplace(group.name, group.line); !first.second) {
+            error(group.line, "group [" + group.name + "] appears more than once (first on line " +
+                                  std::to_string(first.first->second) + ")");
+            continue;
+        }
+        auto result = parseScheduleGroup(group, file);
+        for (auto& problem : result.errors)
+            error(problem.line, std::move(problem.message));
+        for (auto& problem : result.warnings)
+            warning(problem.line, std::move(problem.message));
+        if (result.schedule) {
+            manifest_.schedules.push_back(std::move(*result.schedule));
+            scheduleLines_.push_back(group.line);
+        }
+    }
+}
+
+// A schedule permits its own identifier and kind, so that the app can register a handler for
+// it; what the app could not submit itself (a kind's entitlement, an option the kind does not
+// take) the schedule cannot declare either.
+void Parser::checkSchedules()
+{
+    for (const auto& schedule : manifest_.schedules) {
+        if (std::ranges::find(manifest_.identifiers, schedule.identifier) == manifest_.identifiers.end())
+            manifest_.identifiers.push_back(schedule.identifier);
+        manifest_.kinds.insert(schedule.kind);
+    }
+    for (std::size_t i = 0; i < manifest_.schedules.size(); ++i) {
+        const auto& schedule = manifest_.schedules[i];
+        if (auto problem = scheduleProblem(manifest_, schedule))
+            error(scheduleLines_[i], "[Schedule " + schedule.identifier + "]: " + *problem);
+    }
 }
 
 } // namespace

@@ -40,6 +40,14 @@ struct RequestOptions {
     std::optional<std::vector<std::string>> requiredResources;
     std::optional<NetworkType> networkType;
     std::optional<bool> requiresBatteryNotLow;
+    // Periodic work and retries (Schedule.h has the rules): a request with a repeat interval is
+    // submitted again after each run; one with only a backoff delay is retried until a run
+    // succeeds. Scheduled kinds only.
+    std::optional<Duration> repeatInterval;
+    std::optional<Duration> flex;
+    std::optional<Duration> randomizedDelay;
+    std::optional<Duration> backoffDelay;
+    std::optional<Duration> maxBackoffDelay;
 
     bool operator==(const RequestOptions&) const = default;
 };

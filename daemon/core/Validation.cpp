@@ -3,6 +3,7 @@
 
 #include "Error.h"
 #include "ManifestParser.h"
+#include "Schedule.h"
 
 #include <algorithm>
 #include <optional>
@@ -47,6 +48,11 @@ constexpr OptionRule kOptionRules[] = {
     {"Subtitle", isSet<&RequestOptions::subtitle>, continuedOnly},
     {"Strategy", isSet<&RequestOptions::strategy>, continuedOnly},
     {"RequiredResources", isSet<&RequestOptions::requiredResources>, continuedOnly},
+    {"RepeatInterval", isSet<&RequestOptions::repeatInterval>, scheduled},
+    {"Flex", isSet<&RequestOptions::flex>, scheduled},
+    {"RandomizedDelay", isSet<&RequestOptions::randomizedDelay>, scheduled},
+    {"BackoffDelay", isSet<&RequestOptions::backoffDelay>, scheduled},
+    {"MaxBackoffDelay", isSet<&RequestOptions::maxBackoffDelay>, scheduled},
 };
 
 void checkOptionsApply(const TaskRequest& request)
@@ -131,6 +137,7 @@ void validateRequest(const Manifest& manifest, const TaskRequest& request)
         checkTitles(options);
     if (options.requiredResources)
         checkResources(manifest, *options.requiredResources);
+    checkScheduleOptions(options);
 }
 
 // Apple: at most 1 pending refresh and 10 pending processing requests per app. Health research

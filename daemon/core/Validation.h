@@ -13,7 +13,8 @@ namespace bgtask::core {
 
 // Identifier syntax, kind permitted by the manifest, identifier permitted (exact or wildcard),
 // entitlements (health-research, gpu), options applicable to the kind, title required and
-// bounded for continued processing, earliest begin date not negative.
+// bounded for continued processing, earliest begin date not negative, the bounds of the
+// periodic and retry options (checkScheduleOptions in Schedule.h).
 // Sub-reasons: bad-identifier, kind-not-permitted, not-in-manifest, entitlement-missing,
 // option-not-applicable, missing-title, out-of-range.
 void validateRequest(const Manifest& manifest, const TaskRequest& request);
