@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace bgtask::core {
@@ -73,6 +74,16 @@ struct ScheduleState {
     std::uint32_t failures = 0;             // unsuccessful runs since the last success
 
     bool operator==(const ScheduleState&) const = default;
+};
+
+// One schedule's durable row: whose it is, where it was declared and its state.
+struct ScheduleRecord {
+    std::string app;
+    std::string identifier;
+    ScheduleSource source = ScheduleSource::App;
+    ScheduleState state;
+
+    bool operator==(const ScheduleRecord&) const = default;
 };
 
 // What a finished run means for its schedule.

@@ -76,9 +76,40 @@ CREATE TABLE policy (
 ) STRICT;
 )sql";
 
+// Periodic work and retries: the five schedule options of requests (and of the runs that
+// consumed them, so that a request put back after a crash is still periodic), microseconds or
+// NULL when unset; and each schedule's state, kept by the daemon: where it was declared
+// ('manifest': the app's manifest; 'app': a request the app submitted), when its interval
+// began counting (the last success, or a skip), its last success, the end of its last run and
+// the unsuccessful runs since the last success, which the backoff grows with.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE requests ADD COLUMN repeat_interval INTEGER NULL;
+ALTER TABLE requests ADD COLUMN flex INTEGER NULL;
+ALTER TABLE requests ADD COLUMN randomized_delay INTEGER NULL;
+ALTER TABLE requests ADD COLUMN backoff_delay INTEGER NULL;
+ALTER TABLE requests ADD COLUMN max_backoff_delay INTEGER NULL;
+ALTER TABLE runs ADD COLUMN repeat_interval INTEGER NULL;
+ALTER TABLE runs ADD COLUMN flex INTEGER NULL;
+ALTER TABLE runs ADD COLUMN randomized_delay INTEGER NULL;
+ALTER TABLE runs ADD COLUMN backoff_delay INTEGER NULL;
+ALTER TABLE runs ADD COLUMN max_backoff_delay INTEGER NULL;
+
+CREATE TABLE schedules (
+    app          TEXT    NOT NULL,
+    identifier   TEXT    NOT NULL,
+    source       TEXT    NOT NULL CHECK (source IN ('manifest', 'app')),
+    period_start INTEGER NULL,
+    last_success INTEGER NULL,
+    last_end     INTEGER NULL,
+    failures     INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+    PRIMARY KEY (app, identifier)
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
+    {3, kVersion3},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

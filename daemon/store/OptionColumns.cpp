@@ -81,6 +81,20 @@ std::optional<core::TimePoint> timeAt(const Statement& stmt, int column)
     return core::fromUsec(stmt.int64At(column));
 }
 
+std::optional<std::int64_t> usecOf(const std::optional<core::Duration>& span)
+{
+    if (!span)
+        return std::nullopt;
+    return span->count();
+}
+
+std::optional<core::Duration> spanAt(const Statement& stmt, int column)
+{
+    if (stmt.isNull(column))
+        return std::nullopt;
+    return core::Duration{stmt.int64At(column)};
+}
+
 } // namespace
 
 void bindOptions(Statement& stmt, int first, const core::RequestOptions& options)
@@ -118,6 +132,24 @@ core::RequestOptions readOptions(const Statement& stmt, int first)
     options.networkType = parseColumn(stmt, first + 8, "network type", core::parseNetworkType);
     options.requiresBatteryNotLow = stmt.optionalBoolAt(first + 9);
     return options;
+}
+
+void bindScheduleOptions(Statement& stmt, int first, const core::RequestOptions& options)
+{
+    stmt.bind(first, usecOf(options.repeatInterval))
+        .bind(first + 1, usecOf(options.flex))
+        .bind(first + 2, usecOf(options.randomizedDelay))
+        .bind(first + 3, usecOf(options.backoffDelay))
+        .bind(first + 4, usecOf(options.maxBackoffDelay));
+}
+
+void readScheduleOptions(const Statement& stmt, int first, core::RequestOptions& options)
+{
+    options.repeatInterval = spanAt(stmt, first);
+    options.flex = spanAt(stmt, first + 1);
+    options.randomizedDelay = spanAt(stmt, first + 2);
+    options.backoffDelay = spanAt(stmt, first + 3);
+    options.maxBackoffDelay = spanAt(stmt, first + 4);
 }
 
 } // namespace bgtask::store

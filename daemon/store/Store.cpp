@@ -24,26 +24,43 @@ constexpr std::string_view kDeleteRequestsOfApp = "DELETE FROM requests WHERE ap
 constexpr std::string_view kInsertRequest =
     "INSERT INTO requests (app, identifier, kind, submitted_at, earliest_begin, requires_network,"
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
-    " battery_not_low) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    " battery_not_low, repeat_interval, flex, randomized_delay, backoff_delay, max_backoff_delay)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 constexpr std::string_view kInsertRun =
     "INSERT INTO runs (app, identifier, kind, request_submitted_at, earliest_begin,"
     " requires_network, requires_power, protection, title, subtitle, strategy, resources,"
-    " network_type, battery_not_low, started_at, deadline, simulated)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    " network_type, battery_not_low, started_at, deadline, simulated, repeat_interval, flex,"
+    " randomized_delay, backoff_delay, max_backoff_delay)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+    " ?20, ?21, ?22)";
 constexpr std::string_view kFinishRun =
     "UPDATE runs SET ended_at = ?2, outcome = ?3, reason = ?4 WHERE id = ?1 AND outcome IS NULL";
 
-// Columns 0-4, then the options from column 5 on (see OptionColumns.h).
+// Columns 0-4, then the options from column 5 on (see OptionColumns.h), then the schedule
+// options.
 constexpr std::string_view kSelectRequests =
     "SELECT id, app, identifier, kind, submitted_at, earliest_begin, requires_network,"
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
-    " battery_not_low FROM requests ORDER BY id";
-// Columns 0-4, the options from column 5, then started_at, deadline, simulated.
+    " battery_not_low, repeat_interval, flex, randomized_delay, backoff_delay, max_backoff_delay"
+    " FROM requests ORDER BY id";
+// Columns 0-4, the options from column 5, then started_at, deadline, simulated, then the
+// schedule options.
 constexpr std::string_view kSelectUnfinishedRuns =
     "SELECT id, app, identifier, kind, request_submitted_at, earliest_begin, requires_network,"
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
-    " battery_not_low, started_at, deadline, simulated FROM runs WHERE outcome IS NULL"
+    " battery_not_low, started_at, deadline, simulated, repeat_interval, flex, randomized_delay,"
+    " backoff_delay, max_backoff_delay FROM runs WHERE outcome IS NULL"
     " ORDER BY started_at, id";   // the order of the runs_unfinished index: no table scan
+// Schedules (schema v3).
+constexpr std::string_view kSelectSchedules =
+    "SELECT app, identifier, source, period_start, last_success, last_end, failures FROM schedules"
+    " ORDER BY app, identifier";
+constexpr std::string_view kUpsertSchedule =
+    "INSERT INTO schedules (app, identifier, source, period_start, last_success, last_end, failures)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (app, identifier) DO UPDATE SET"
+    " source = excluded.source, period_start = excluded.period_start,"
+    " last_success = excluded.last_success, last_end = excluded.last_end, failures = excluded.failures";
+constexpr std::string_view kDeleteSchedule = "DELETE FROM schedules WHERE app = ?1 AND identifier = ?2";
 // The policy table (schema v2). A column name cannot be a parameter, hence one upsert per
 // setting; ?2 NULL clears the switch, and the row goes once both are cleared.
 constexpr std::string_view kSelectPolicy = "SELECT app, refresh, continued FROM policy";
@@ -86,6 +103,9 @@ FROM apps a WHERE a.app IS NOT NULL
 
 constexpr int kFirstOptionColumn = 5;
 constexpr int kAfterOptions = kFirstOptionColumn + kOptionColumnCount;
+// The schedule options: the same number as parameter (?N) and as column of the SELECTs.
+constexpr int kRequestScheduleColumn = kAfterOptions;   // in requests statements
+constexpr int kRunScheduleColumn = kAfterOptions + 3;   // in runs statements, after started_at…simulated
 
 [[noreturn]] void fail(const std::string& text)
 {
@@ -119,6 +139,13 @@ core::TaskRequest readRequest(const Statement& stmt)
     request.submittedAt = core::fromUsec(stmt.int64At(4));
     request.options = readOptions(stmt, kFirstOptionColumn);
     return request;
+}
+
+std::optional<std::int64_t> usecOf(const std::optional<core::TimePoint>& time)
+{
+    if (!time)
+        return std::nullopt;
+    return core::toUsec(*time);
 }
 
 // Parameters ?1-?4 and the options of kInsertRequest and kInsertRun.
@@ -242,8 +269,10 @@ std::vector<core::TaskRequest> Store::loadRequests()
 {
     std::vector<core::TaskRequest> requests;
     Statement stmt = db_->prepare(kSelectRequests);
-    while (stmt.step())
+    while (stmt.step()) {
         requests.push_back(readRequest(stmt));
+        readScheduleOptions(stmt, kRequestScheduleColumn, requests.back().options);
+    }
     return requests;
 }
 
@@ -255,6 +284,7 @@ std::int64_t Store::upsertRequest(const core::TaskRequest& request)
     db_->atomically([&] {
         Statement& insert = db_->cached(kInsertRequest);
         bindRequest(insert, request);
+        bindScheduleOptions(insert, kRequestScheduleColumn, request.options);
         db_->cached(kDeleteRequestByKey).bind(1, request.app).bind(2, request.identifier).run();
         insert.run();
         id = db_->lastInsertId();
@@ -286,6 +316,7 @@ std::int64_t Store::startRun(const core::RunningTask& run)
         insert.bind(kAfterOptions, core::toUsec(run.startedAt))
             .bind(kAfterOptions + 1, deadline)
             .bind(kAfterOptions + 2, run.simulated);
+        bindScheduleOptions(insert, kRunScheduleColumn, run.request.options);
         // Continued processing starts without a stored request (id 0); a request replaced
         // since it was planned keeps its replacement.
         if (run.request.id != 0)
@@ -318,6 +349,7 @@ std::vector<core::RunningTask> Store::loadUnfinishedRuns()
         core::RunningTask run;
         run.runId = stmt.int64At(0);
         run.request = readRequest(stmt);
+        readScheduleOptions(stmt, kRunScheduleColumn, run.request.options);
         run.request.id = 0;   // the request row was consumed when the run started
         run.state = core::RunState::Running;
         run.startedAt = core::fromUsec(stmt.int64At(kAfterOptions));
@@ -363,6 +395,49 @@ void Store::setUserPolicy(std::string_view app, core::PolicySetting setting,
         if (!enabled)
             db_->cached(kDeleteEmptyPolicy).bind(1, app).run();
     });
+}
+
+std::vector<core::ScheduleRecord> Store::loadSchedules()
+{
+    std::vector<core::ScheduleRecord> schedules;
+    Statement stmt = db_->prepare(kSelectSchedules);
+    while (stmt.step()) {
+        core::ScheduleRecord record;
+        record.app = stmt.textAt(0);
+        record.identifier = stmt.textAt(1);
+        const std::string source = stmt.textAt(2);
+        const auto parsed = core::parseScheduleSource(source);
+        if (!parsed)
+            fail("unknown schedule source '" + source + "' in the database");
+        record.source = *parsed;
+        record.state.periodStart = timeAt(stmt, 3);
+        record.state.lastSuccess = timeAt(stmt, 4);
+        record.state.lastEnd = timeAt(stmt, 5);
+        const auto failures = stmt.int64At(6);
+        record.state.failures = static_cast<std::uint32_t>(
+            std::clamp<std::int64_t>(failures, 0, std::numeric_limits<std::uint32_t>::max()));
+        schedules.push_back(std::move(record));
+    }
+    return schedules;
+}
+
+void Store::putSchedule(const core::ScheduleRecord& record)
+{
+    db_->cached(kUpsertSchedule)
+        .bind(1, record.app)
+        .bind(2, record.identifier)
+        .bind(3, core::toString(record.source))
+        .bind(4, usecOf(record.state.periodStart))
+        .bind(5, usecOf(record.state.lastSuccess))
+        .bind(6, usecOf(record.state.lastEnd))
+        .bind(7, std::int64_t{record.state.failures})
+        .run();
+}
+
+bool Store::deleteSchedule(std::string_view app, std::string_view identifier)
+{
+    db_->cached(kDeleteSchedule).bind(1, app).bind(2, identifier).run();
+    return db_->changes() > 0;
 }
 
 std::map<std::string, core::AppUsage, std::less<>> Store::loadUsage(core::TimePoint dayStart)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // bgtaskd's durable state in one SQLite file (WAL, synchronous=FULL): pending requests, running
-// tasks and the history of every run. Owns the connection; every mutation happens inside a
+// tasks, the history of every run, the user's policy and the schedules' state. Owns the connection; every mutation happens inside a
 // Transaction whose commit() is durable when it returns. Opening applies the numbered migrations
 // and refuses (never deletes) a database it cannot read or that is newer than this build.
 #pragma once
@@ -8,6 +8,7 @@
 #include "../core/Fairness.h"
 #include "../core/Policy.h"
 #include "../core/Run.h"
+#include "../core/Schedule.h"
 #include "../core/TaskRequest.h"
 
 #include <cstddef>
@@ -81,6 +82,12 @@ public:
     // Sets (true/false) or clears (nullopt) one switch; app "" is every app. A row whose two
     // switches are both cleared is deleted.
     void setUserPolicy(std::string_view app, core::PolicySetting setting, std::optional<bool> enabled);
+
+    // Schedules (schema v3): every schedule's state, by app and identifier; insert or replace
+    // one; delete one (false when there was none).
+    std::vector<core::ScheduleRecord> loadSchedules();
+    void putSchedule(const core::ScheduleRecord& record);
+    bool deleteSchedule(std::string_view app, std::string_view identifier);
 
     // Each app's use of background time since dayStart, from the history: runTime sums
     // ended - started over finished runs started at or after dayStart that are not simulated,

@@ -49,6 +49,11 @@ inline std::string describe(const core::RequestOptions& o)
         << " resources=" << optionalText(o.requiredResources, list)
         << " networkType=" << optionalText(o.networkType, name)
         << " batteryNotLow=" << optionalText(o.requiresBatteryNotLow, boolText);
+    const auto span = [](core::Duration d) { return std::to_string(d.count()) + "us"; };
+    out << " repeat=" << optionalText(o.repeatInterval, span) << " flex=" << optionalText(o.flex, span)
+        << " randomized=" << optionalText(o.randomizedDelay, span)
+        << " backoff=" << optionalText(o.backoffDelay, span)
+        << " maxBackoff=" << optionalText(o.maxBackoffDelay, span);
     return out.str();
 }
 
