@@ -179,7 +179,7 @@ int Daemon::run()
     p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
     p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer, *p.activator, *p.handlerClient, *p.terminator);
     const service::ServiceConfig serviceConfig{p.config.limits, p.config.fairness, p.config.budgetResetTime,
-                                               p.config.adminGlobal, p.config.adminApps};
+                                               p.config.adminGlobal, p.config.adminApps, {}};
     p.service = std::make_unique<service::TaskService>(*p.store, *p.manifests, serviceConfig, *p.effects,
                                                        [&p] { p.flush->schedule(); });
     p.service->start();
@@ -216,6 +216,7 @@ int Daemon::run()
                 log()->warn("{}:{}: {}", issue.file, issue.line, issue.message);
             log()->info("Reloaded manifests: {} app(s)", p.manifests->all().size());
             p.names->seed();
+            p.service->manifestsReloaded();
             p.plan->schedule();
             return;
         }

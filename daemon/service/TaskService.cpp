@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <random>
 #include <set>
 
 namespace bgtask::service {
@@ -17,6 +18,11 @@ auto log() { static auto l = logger("service"); return l; }
 
 bool isUniqueName(const std::string& name) { return !name.empty() && name.front() == ':'; }
 
+std::function<std::uint64_t()> randomSeeds()
+{
+    return [engine = std::mt19937_64(std::random_device{}())]() mutable { return engine(); };
+}
+
 } // namespace
 
 TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, const ServiceConfig& config,
@@ -24,7 +30,8 @@ TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, const
     : store_(store), manifests_(manifests), limits_(config.limits),
       usage_(store, config.fairness, config.budgetResetTime), effects_(effects),
       commits_(store, std::move(scheduleFlush), [this] { reloadBook(); }),
-      runs_(store, commits_, manifests, handlers_, names_, limits_, effects)
+      runs_(store, commits_, manifests, handlers_, names_, limits_, effects),
+      schedules_(store, commits_, manifests, config.scheduleSeeds ? config.scheduleSeeds : randomSeeds())
 {
     policyTable_.adminGlobal = config.adminGlobal;
     policyTable_.admin = config.adminApps;
@@ -71,6 +78,8 @@ void TaskService::start()
     }
     usage_.load(now);
     log()->info("Loaded {} pending request(s)", book_.size());
+    schedules_.load();
+    applyScheduleChanges(schedules_.reconcile(book_.all(), [](const auto&, const auto&) { return false; }, now));
 }
 
 // A waiting continued-processing request belongs to the process that submitted it, and no
@@ -109,6 +118,7 @@ void TaskService::reloadBook()
     book_.assign(store_.loadRequests());
     for (const auto& r : book_.all())
         nextRequestId_ = std::max(nextRequestId_, r.id + 1);
+    schedules_.load();
 }
 
 std::vector<const core::Manifest*> TaskService::appsOf(const std::string& caller) const
@@ -168,6 +178,7 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
     try {
         const auto& app = appFor(caller, request.identifier, request.kind);
         request.app = app.id;
+        schedules_.checkSubmit(app, request.identifier);
         core::validateRequest(app, request);
         core::checkPolicyAllowsSubmit(request, policyTable_);
         const auto pending = book_.ofApp(app.id);
@@ -181,7 +192,10 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
         done(&e);
         return;
     }
-    request.submittedAt = effects_.now();
+    const auto now = effects_.now();
+    request.submittedAt = now;
+    if (request.kind != core::TaskKind::ContinuedProcessing)
+        request = schedules_.submitted(std::move(request), now);
     request.id = nextRequestId_++;
     const bool replaced = book_.find(request.app, request.identifier) != nullptr;
     book_.upsert(request);
@@ -252,13 +266,8 @@ void TaskService::cancel(const std::string& caller, const std::string& identifie
         return;
     }
     bool pending = false;
-    for (const auto* app : apps) {
-        expireRunningFor(app->id, identifier, "app-cancelled");
-        if (book_.find(app->id, identifier)) {
-            dropRequest(app->id, identifier, {});   // Apple: an unknown identifier is no error
-            pending = true;
-        }
-    }
+    for (const auto* app : apps)
+        pending = cancelIdentifier(app->id, identifier) || pending;   // Apple: unknown ones are no error
     if (pending)
         commits_.enqueue([](store::Store&) {}, std::move(done));
     else
@@ -275,17 +284,15 @@ void TaskService::cancelAll(const std::string& caller, Done done)
         return;
     }
     for (const auto* app : apps) {
-        std::vector<std::int64_t> running;   // expire() may end a run, so not while walking them
+        // cancelIdentifier() may end runs and replace requests, so not while walking them.
+        std::set<std::string> identifiers;
         for (const auto& [id, run] : runs_.active())
             if (run.task.request.app == app->id)
-                running.push_back(id);
-        for (auto id : running)
-            runs_.expire(id, "app-cancelled");
-        std::vector<std::string> identifiers;
+                identifiers.insert(run.task.request.identifier);
         for (const auto* r : book_.ofApp(app->id))
-            identifiers.push_back(r->identifier);
+            identifiers.insert(r->identifier);
         for (const auto& identifier : identifiers)
-            dropRequest(app->id, identifier, {});
+            cancelIdentifier(app->id, identifier);
     }
     commits_.enqueue([](store::Store&) {}, std::move(done));
 }
@@ -351,7 +358,7 @@ std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
     out.reserve(book_.size());
     std::size_t i = 0;
     for (const auto& r : book_.all())
-        out.push_back({r, std::move(readiness[i++])});
+        out.push_back({r, std::move(readiness[i++]), schedules_.viewOf(r.app, r.identifier, &r, false)});
     return out;
 }
 

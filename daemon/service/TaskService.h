@@ -13,6 +13,7 @@
 #include "NameOwnership.h"
 #include "RequestBook.h"
 #include "RunController.h"
+#include "ScheduleKeeper.h"
 #include "UnmetTracker.h"
 #include "UsageLedger.h"
 
@@ -23,6 +24,7 @@
 #include "core/SystemState.h"
 #include "store/Store.h"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <map>
@@ -36,6 +38,7 @@ namespace bgtask::service {
 struct RequestView {
     core::TaskRequest request;
     core::Readiness readiness;
+    std::optional<ScheduleView> schedule;   // set for the request of a schedule
 };
 
 // One unmet condition of a pending request, for Manager1.Explain.
@@ -52,6 +55,7 @@ struct Explanation {
     std::vector<Blocker> blockers;       // for pending
     std::optional<ActiveRun> running;
     std::optional<core::RunRecord> lastRun;
+    std::optional<ScheduleView> schedule;   // the schedule of a pending request or running task
     core::TimePoint now{};
 };
 
@@ -74,6 +78,7 @@ struct AppView {
     core::Duration budgetLimit{};                // 0: none
     core::TimePoint budgetResetsAt{};
     std::optional<core::TimePoint> nextRefreshAt;  // when spacing permits the next refresh
+    std::vector<ScheduleView> schedules;          // its schedules, by identifier
 };
 
 // Everything the daemon's configuration decides about the service.
@@ -83,6 +88,8 @@ struct ServiceConfig {
     std::chrono::minutes budgetResetTime{4 * 60};
     core::Switches adminGlobal;
     std::map<std::string, core::Switches, std::less<>> adminApps;
+    // Seeds of the schedules' jitter; empty: drawn from std::random_device.
+    std::function<std::uint64_t()> scheduleSeeds;
 };
 
 class TaskService {
@@ -140,6 +147,13 @@ public:
     // (restricted), or nullptr once the switch is committed.
     void setPolicy(const std::string& app, const std::string& setting, bool enabled, Done done);
 
+    // Schedules (ScheduleKeeper.h): every schedule with its state, by app and identifier; one.
+    std::vector<ScheduleView> schedules() const;
+    std::optional<ScheduleView> scheduleOf(const std::string& app, const std::string& identifier) const;
+    // The manifests were read again (SIGHUP, or a change seen in their directories): schedules
+    // are added, replaced or dropped to match them.
+    void manifestsReloaded();
+
     // Bus events
     void nameOwnerChanged(const std::string& name, const std::string& oldOwner,
                           const std::string& newOwner);
@@ -189,6 +203,15 @@ private:
     // app → (refresh, continued) statuses, to tell whom a change of the every-app switch concerns.
     std::map<std::string, std::pair<core::PolicyStatus, core::PolicyStatus>> policyStatuses() const;
     void dropOrphanedContinued(std::vector<core::TaskRequest>& pending);
+    // Schedules (TaskServiceSchedules.cpp): submits a request the keeper decided on, in the
+    // same commit batch as the state change behind it; applies a reconciliation.
+    void putScheduledRequest(core::TaskRequest request);
+    void applyScheduleChanges(ScheduleChanges changes);
+    bool isRunning(const std::string& app, const std::string& identifier) const;
+    // Cancels (app, identifier) on the app's behalf, its schedule's way: a running task expires
+    // with "app-cancelled"; a pending request is dropped, or for a manifest schedule replaced
+    // by its next occurrence. Returns whether a pending request was dropped or replaced.
+    bool cancelIdentifier(const std::string& app, const std::string& identifier);
     void reloadBook();
     // Evaluates every pending request and records when each unmet condition was first seen.
     std::vector<RequestView> evaluateAll(core::TimePoint now) const;
@@ -206,6 +229,7 @@ private:
     RequestBook book_;
     CommitQueue commits_;
     RunController runs_;
+    ScheduleKeeper schedules_;
     std::int64_t nextRequestId_ = 1;
     // Until the first report of the sources, the state is unknown everywhere.
     core::SystemState state_;

@@ -77,8 +77,11 @@ void TaskService::onRunEnded(const ActiveRun& run, core::Outcome outcome, core::
 {
     usage_.ended(run.task, outcome, at);
     unmet_.invalidateAll();
-    if (run.task.request.kind == core::TaskKind::ContinuedProcessing)
-        refreshNotification(run.task.request.app, run.task.request.identifier);
+    const auto& request = run.task.request;
+    if (request.kind == core::TaskKind::ContinuedProcessing)
+        refreshNotification(request.app, request.identifier);
+    else if (auto next = schedules_.runEnded(request, outcome, at, book_.find(request.app, request.identifier)))
+        putScheduledRequest(std::move(*next));   // periodic work goes on even if the app forgets
 }
 
 // Apple: removing the app from the app switcher cancels its queued continued requests. Here the

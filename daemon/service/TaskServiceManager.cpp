@@ -58,12 +58,14 @@ Explanation TaskService::explain(const std::string& app, const std::string& iden
             out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition),
                                     unmet_.since(app, identifier, u.condition)});
         }
+        out.schedule = view.schedule;
         out.pending = std::move(view);
         return out;
     }
     for (const auto& [id, run] : runs_.active()) {
         if (run.task.request.app == app && run.task.request.identifier == identifier) {
             out.running = run;
+            out.schedule = scheduleOf(app, identifier);
             return out;
         }
     }
@@ -84,6 +86,7 @@ std::vector<AppView> TaskService::apps() const
 {
     const auto now = effects_.now();
     const auto& scheduling = usage_.scheduling();
+    const auto allSchedules = schedules();
     std::vector<AppView> out;
     for (const auto& m : manifests_.all()) {
         AppView view;
@@ -103,6 +106,9 @@ std::vector<AppView> TaskService::apps() const
             if (next > now)
                 view.nextRefreshAt = next;
         }
+        for (const auto& schedule : allSchedules)
+            if (schedule.record.app == m.id)
+                view.schedules.push_back(schedule);
         out.push_back(std::move(view));
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.manifest->id < b.manifest->id; });
@@ -155,18 +161,14 @@ void TaskService::expireNow(const std::string& app, const std::string& identifie
 
 void TaskService::cancelFor(const std::string& app, const std::string& identifier, Done done)
 {
-    const bool running = expireRunningFor(app, identifier, "app-cancelled");
-    if (!book_.find(app, identifier)) {
-        if (running) {
-            done(nullptr);
-            return;
-        }
+    if (!book_.find(app, identifier) && !isRunning(app, identifier)) {
         core::Error e(core::ErrorCode::NotFound, "no-such-request",
                       "app " + app + " has no pending request or running task " + identifier);
         done(&e);
         return;
     }
-    dropRequest(app, identifier, std::move(done));
+    cancelIdentifier(app, identifier);
+    commits_.enqueue([](store::Store&) {}, std::move(done));
 }
 
 PolicyView TaskService::policyOf(const std::string& app) const
