@@ -5,6 +5,7 @@
 #include "Commands.h"
 #include "Output.h"
 #include "PolicyText.h"
+#include "ScheduleText.h"
 #include "TimeText.h"
 
 #include <CLI/CLI.hpp>
@@ -55,6 +56,10 @@ void printJson(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         json.key("budgetResetsAt").time(a.budgetResetsAt);
         json.key("terminations").value(static_cast<std::uint64_t>(a.terminations));
         json.key("lastLaunch").time(a.lastLaunch).key("nextRefreshAt").time(a.nextRefreshAt);
+        json.key("schedules").beginArray();
+        for (const auto& schedule : a.schedules)
+            writeSchedule(json, schedule);
+        json.endArray();
         json.endObject();
     }
     json.endArray().key("problems").beginArray();
@@ -63,6 +68,15 @@ void printJson(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         json.key("message").value(p.message).key("fatal").value(p.fatal).endObject();
     }
     json.endArray().endObject();
+}
+
+// "org.example.Backup.nightly every 1 d", one per schedule.
+std::string schedules(const bgtask::AppRecord& a)
+{
+    std::vector<std::string> items;
+    for (const auto& s : a.schedules)
+        items.push_back(s.identifier + " " + scheduleSummary(s));
+    return joined(items);
 }
 
 std::string nextRefresh(const bgtask::AppRecord& a, bgtask::TimePoint now)
@@ -83,10 +97,10 @@ void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
             rows.push_back({a.app, std::to_string(a.pending), std::to_string(a.running), describePolicy(a.policy),
                             describeBudget(a, ctx.now), a.lastLaunch ? relativeTime(*a.lastLaunch, ctx.now) : "never",
                             nextRefresh(a, ctx.now), joined(a.kinds), joined(a.entitlements),
-                            joined(a.identifiers)});
+                            joined(a.identifiers), schedules(a)});
         printTable(ctx.out,
                    {"APP", "PENDING", "RUNNING", "POLICY", "BUDGET", "LAST LAUNCH", "NEXT REFRESH", "KINDS",
-                    "ENTITLEMENTS", "IDENTIFIERS"},
+                    "ENTITLEMENTS", "IDENTIFIERS", "SCHEDULES"},
                    rows);
     }
     if (problems.empty())
@@ -121,7 +135,9 @@ void addAppsCommand(CLI::App& app, Command& selected)
                 "POLICY: Background App Refresh and continued processing for the app (see `bgtaskctl\n"
                 "policy`). BUDGET: background time charged today (runs plus a penalty per termination)\n"
                 "against the daily limit, and when it resets. LAST LAUNCH: newest scheduled launch.\n"
-                "NEXT REFRESH: when refresh spacing lets its next app-refresh task launch.");
+                "NEXT REFRESH: when refresh spacing lets its next app-refresh task launch.\n"
+                "SCHEDULES: the [Schedule] groups of its manifest and the periodic or retried requests\n"
+                "it submitted; bgtaskd keeps one request of each (see `bgtaskctl list`).");
     sub->callback([&selected] { selected = apps; });
 }
 

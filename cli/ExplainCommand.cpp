@@ -3,6 +3,7 @@
 // unblock it), how its task is doing, or how its last run ended.
 #include "Commands.h"
 #include "Output.h"
+#include "ScheduleText.h"
 #include "TimeText.h"
 
 #include <CLI/CLI.hpp>
@@ -75,6 +76,8 @@ void printHuman(Context& ctx, const std::string& app, const std::string& identif
         if (!e.expireReason.empty())
             ctx.out << "expiring: " << e.expireReason << "\n";
     }
+    if (e.schedule)
+        ctx.out << scheduleExplanation(*e.schedule, ctx.now);
 }
 
 void printJson(Context& ctx, const std::string& app, const std::string& identifier, const bgtask::Explanation& e)
@@ -104,6 +107,10 @@ void printJson(Context& ctx, const std::string& app, const std::string& identifi
             json.key("stallDeadline").time(e.stallDeadline);
         }
     }
+    if (e.schedule) {
+        json.key("schedule");
+        writeSchedule(json, *e.schedule);
+    }
     json.endObject();
 }
 
@@ -118,7 +125,9 @@ void addExplainCommand(CLI::App& app, Command& selected)
     sub->footer("For a pending request: each unmet condition, since when bgtaskd has seen it and what\n"
                 "would unblock it, and when it would run. For a running task: its deadline, and for\n"
                 "continued processing its progress and when it counts as stalled. Otherwise:\n"
-                "how its last run ended. Exit status 3 when the app has none of these.");
+                "how its last run ended. For a schedule's request or task: its interval, when its next\n"
+                "run may start and after which success or failure. Exit status 3 when the app has\n"
+                "none of these.");
     sub->callback([target, &selected] {
         selected = [target](Context& ctx) {
             const auto e = ctx.manager.explain(target->first, target->second);

@@ -2,6 +2,7 @@
 // bgtaskctl list: every pending request with the reason it is waiting, and every running task.
 #include "Commands.h"
 #include "Output.h"
+#include "ScheduleText.h"
 #include "TimeText.h"
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,21 @@ bool matches(const ListOptions& options, const Record& record)
 std::string relativeOr(const std::optional<bgtask::TimePoint>& time, bgtask::TimePoint now, const char* none)
 {
     return time ? relativeTime(*time, now) : none;
+}
+
+// The schedules bgtaskd keeps a request of, after the requests and tasks (only when there are any).
+void printSchedules(Context& ctx, const std::vector<bgtask::ScheduleRecord>& schedules)
+{
+    if (schedules.empty())
+        return;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& s : schedules)
+        rows.push_back({s.app, s.identifier, s.kind, scheduleSummary(s), s.source,
+                        relativeOr(s.lastSuccess, ctx.now, "never"), std::to_string(s.failures),
+                        s.running ? "running" : relativeOr(s.nextRunNotBefore, ctx.now, "-")});
+    ctx.out << "\nSchedules:\n";
+    printTable(ctx.out, {"APP", "IDENTIFIER", "KIND", "SCHEDULE", "SOURCE", "LAST SUCCESS", "FAILURES", "NEXT RUN"},
+               rows);
 }
 
 void printHuman(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
@@ -64,7 +80,8 @@ void printHuman(Context& ctx, const std::vector<bgtask::RequestRecord>& requests
 }
 
 void printJson(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
-               const std::vector<bgtask::RunningTaskRecord>& running)
+               const std::vector<bgtask::RunningTaskRecord>& running,
+               const std::vector<bgtask::ScheduleRecord>& schedules)
 {
     JsonWriter json(ctx.out);
     json.beginObject().key("requests").beginArray();
@@ -79,6 +96,10 @@ void printJson(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
         else
             json.key("earliestBeginDate").time(r.earliestBeginDate);
         json.endObject();
+        if (r.schedule) {
+            json.key("schedule");
+            writeSchedule(json, *r.schedule);
+        }
         json.endObject();
     }
     json.endArray().key("running").beginArray();
@@ -91,6 +112,9 @@ void printJson(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
         json.key("expireReason").value(t.expireReason);
         json.endObject();
     }
+    json.endArray().key("schedules").beginArray();
+    for (const auto& s : schedules)
+        writeSchedule(json, s);
     json.endArray().endObject();
 }
 
@@ -104,10 +128,16 @@ void run(const ListOptions& options, Context& ctx)
     for (auto& t : ctx.manager.listRunningTasks())
         if (matches(options, t))
             running.push_back(std::move(t));
-    if (ctx.json)
-        printJson(ctx, requests, running);
-    else
+    std::vector<bgtask::ScheduleRecord> schedules;
+    for (auto& s : ctx.manager.listSchedules())
+        if (matches(options, s))
+            schedules.push_back(std::move(s));
+    if (ctx.json) {
+        printJson(ctx, requests, running, schedules);
+    } else {
         printHuman(ctx, requests, running);
+        printSchedules(ctx, schedules);
+    }
 }
 
 } // namespace
@@ -115,7 +145,7 @@ void run(const ListOptions& options, Context& ctx)
 void addListCommand(CLI::App& app, Command& selected)
 {
     auto options = std::make_shared<ListOptions>();
-    auto* sub = app.add_subcommand("list", "Show pending requests (and why each is waiting) and running tasks");
+    auto* sub = app.add_subcommand("list", "Show pending requests (and why each is waiting), running tasks and schedules");
     sub->add_option("--app", options->app, "Only this app (its app id, e.g. org.example.Feeds)");
     sub->add_option("--kind", options->kind, "Only this kind")
         ->check(CLI::IsMember({"app-refresh", "processing", "health-research", "continued-processing"}));

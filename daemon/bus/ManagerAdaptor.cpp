@@ -3,6 +3,7 @@
 
 #include "OptionCodec.h"
 #include "Reply.h"
+#include "ScheduleCodec.h"
 
 #include <bgtask-api/Names.h>
 #include <bgtask-api/OptionKeys.h>
@@ -72,6 +73,11 @@ std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListApps()
             out.push_back(encodeAppView(app));
         return out;
     });
+}
+
+std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListSchedules()
+{
+    return translated("ListSchedules", [&] { return encodeSchedules(service_.schedules()); });
 }
 
 ManagerAdaptor::Dict ManagerAdaptor::GetPolicy(const std::string& app)

@@ -34,6 +34,7 @@ private:
     void Expire(const std::string& app, const std::string& identifier) override;
     Dict Explain(const std::string& app, const std::string& identifier) override;
     std::vector<Dict> ListApps() override;
+    std::vector<Dict> ListSchedules() override;
     Dict GetPolicy(const std::string& app) override;
     void SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled) override;
     std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> GetManifestProblems() override;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "OptionCodec.h"
 
+#include "ScheduleCodec.h"
+
 #include <bgtask-api/Names.h>
 #include <bgtask-api/OptionKeys.h>
 
@@ -45,6 +47,12 @@ const std::map<std::string, Decoder>& optionDecoders()
          [](auto& o, const auto& e) { o.requiredResources = get<std::vector<std::string>>(e); }},
         {key::kNetworkType, [](auto& o, const auto& e) { o.networkType = core::parseNetworkType(get<std::string>(e)); }},
         {key::kRequiresBatteryNotLow, [](auto& o, const auto& e) { o.requiresBatteryNotLow = get<bool>(e); }},
+        // Durations in microseconds; core::checkScheduleOptions() judges their bounds.
+        {key::kRepeatInterval, [](auto& o, const auto& e) { o.repeatInterval = core::Duration{get<std::int64_t>(e)}; }},
+        {key::kFlex, [](auto& o, const auto& e) { o.flex = core::Duration{get<std::int64_t>(e)}; }},
+        {key::kRandomizedDelay, [](auto& o, const auto& e) { o.randomizedDelay = core::Duration{get<std::int64_t>(e)}; }},
+        {key::kBackoffDelay, [](auto& o, const auto& e) { o.backoffDelay = core::Duration{get<std::int64_t>(e)}; }},
+        {key::kMaxBackoffDelay, [](auto& o, const auto& e) { o.maxBackoffDelay = core::Duration{get<std::int64_t>(e)}; }},
     };
     return decoders;
 }
@@ -91,6 +99,12 @@ Dict encodeOptions(const core::RequestOptions& o)
         d[key::kNetworkType] = std::string(toString(*o.networkType));
     if (o.requiresBatteryNotLow)
         d[key::kRequiresBatteryNotLow] = *o.requiresBatteryNotLow;
+    const std::pair<const char*, const std::optional<core::Duration>*> spans[] = {
+        {key::kRepeatInterval, &o.repeatInterval}, {key::kFlex, &o.flex}, {key::kRandomizedDelay, &o.randomizedDelay},
+        {key::kBackoffDelay, &o.backoffDelay}, {key::kMaxBackoffDelay, &o.maxBackoffDelay}};
+    for (const auto& [name, span] : spans)
+        if (*span)
+            d[name] = usec(**span);
     return d;
 }
 
@@ -125,13 +139,16 @@ std::string taskObjectPath(std::int64_t runId)
 Dict encodeRequestView(const service::RequestView& view)
 {
     const auto& r = view.request;
-    return {{key::kApp, r.app},
-            {key::kIdentifier, r.identifier},
-            {key::kKind, std::string(toString(r.kind))},
-            {key::kSubmittedAt, core::toUsec(r.submittedAt)},
-            {key::kEarliestBeginDate, usec(r.options.earliestBeginDate)},
-            {key::kOptions, encodeOptions(r.options)},
-            {key::kWaiting, view.readiness.reason}};
+    Dict d{{key::kApp, r.app},
+           {key::kIdentifier, r.identifier},
+           {key::kKind, std::string(toString(r.kind))},
+           {key::kSubmittedAt, core::toUsec(r.submittedAt)},
+           {key::kEarliestBeginDate, usec(r.options.earliestBeginDate)},
+           {key::kOptions, encodeOptions(r.options)},
+           {key::kWaiting, view.readiness.reason}};
+    if (view.schedule)
+        d[key::kSchedule] = encodeSchedule(*view.schedule);
+    return d;
 }
 
 Dict encodeActiveRun(const service::ActiveRun& run)
@@ -165,6 +182,14 @@ Dict encodeRunRecord(const core::RunRecord& r)
 }
 
 Dict encodeExplanation(const service::Explanation& e)
+{
+    auto d = encodeExplanationState(e);
+    if (e.schedule)
+        d[key::kSchedule] = encodeSchedule(*e.schedule);
+    return d;
+}
+
+Dict encodeExplanationState(const service::Explanation& e)
 {
     if (e.pending) {
         const auto& view = *e.pending;
@@ -227,7 +252,8 @@ Dict encodeAppView(const service::AppView& app)
             {"BudgetResetsAt", core::toUsec(app.budgetResetsAt)},
             {"Terminations", static_cast<std::uint32_t>(app.usage.terminations)},
             {"LastLaunch", usec(app.usage.lastLaunch)},
-            {"NextRefreshAt", usec(app.nextRefreshAt)}};
+            {"NextRefreshAt", usec(app.nextRefreshAt)},
+            {key::kSchedules, encodeSchedules(app.schedules)}};
 }
 
 Dict encodePolicyView(const service::PolicyView& policy)

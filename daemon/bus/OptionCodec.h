@@ -29,6 +29,8 @@ Dict encodeRunRecord(const core::RunRecord& record);
 
 // Manager1.Explain and Manager1.ListApps records.
 Dict encodeExplanation(const service::Explanation& explanation);
+// The explanation's state part, without its Schedule.
+Dict encodeExplanationState(const service::Explanation& explanation);
 Dict encodeAppView(const service::AppView& app);
 Dict encodePolicyView(const service::PolicyView& policy);
 

@@ -174,6 +174,44 @@ int bgtask_scheduler_submit_async(const bgtask_request* request, bgtask_completi
     });
 }
 
+namespace {
+
+bgtask::Backoff backoffOf(std::int64_t initialUsec, std::int64_t maxUsec)
+{
+    bgtask::Backoff backoff;
+    if (initialUsec != 0)
+        backoff.initialDelay = std::chrono::microseconds(initialUsec);
+    if (maxUsec != 0)
+        backoff.maxDelay = std::chrono::microseconds(maxUsec);
+    return backoff;
+}
+
+} // namespace
+
+int bgtask_scheduler_schedule_periodic(const bgtask_request* request, int64_t interval_usec, int64_t flex_usec,
+                                       int64_t backoff_usec, int64_t max_backoff_usec, bgtask_error** error)
+{
+    return guarded(error, [&] {
+        if (request == nullptr)
+            throw bgtask::capi::invalid("request");
+        Scheduler::shared().schedulePeriodic(request->request, std::chrono::microseconds(interval_usec),
+                                             std::chrono::microseconds(flex_usec),
+                                             backoffOf(backoff_usec, max_backoff_usec));
+        return 0;
+    });
+}
+
+int bgtask_scheduler_submit_with_retry(const bgtask_request* request, int64_t backoff_usec, int64_t max_backoff_usec,
+                                       bgtask_error** error)
+{
+    return guarded(error, [&] {
+        if (request == nullptr)
+            throw bgtask::capi::invalid("request");
+        Scheduler::shared().submitWithRetry(request->request, backoffOf(backoff_usec, max_backoff_usec));
+        return 0;
+    });
+}
+
 int bgtask_scheduler_cancel(const char* identifier, bgtask_error** error)
 {
     return guarded(error, [&] {

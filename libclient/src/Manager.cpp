@@ -123,6 +123,13 @@ Explanation Manager::explain(const std::string& app, const std::string& identifi
     return detail::decodeExplanation(detail::translatingErrors([&] { return proxy.Explain(app, identifier); }));
 }
 
+std::vector<ScheduleRecord> Manager::listSchedules()
+{
+    auto& proxy = impl_->proxy();
+    const auto wire = detail::translatingErrors([&] { return proxy.ListSchedules(); });
+    return decodeAll<ScheduleRecord>(wire, detail::decodeScheduleRecord);
+}
+
 std::vector<AppRecord> Manager::listApps()
 {
     auto& proxy = impl_->proxy();

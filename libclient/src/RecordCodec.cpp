@@ -38,7 +38,35 @@ SettingPolicy decodeSetting(const VariantMap& policy, const std::string& prefix)
     return s;
 }
 
+std::optional<ScheduleRecord> scheduleIn(const VariantMap& record)
+{
+    if (auto schedule = lookup<VariantMap>(record, key::kSchedule))
+        return decodeScheduleRecord(*schedule);
+    return std::nullopt;
+}
+
 } // namespace
+
+ScheduleRecord decodeScheduleRecord(const VariantMap& record)
+{
+    ScheduleRecord s;
+    s.app = text(record, key::kApp);
+    s.identifier = text(record, key::kIdentifier);
+    s.kind = text(record, key::kKind);
+    s.source = text(record, key::kSource);
+    s.interval = micros(record, key::kInterval);
+    s.flex = micros(record, key::kFlex);
+    s.randomizedDelay = micros(record, key::kRandomizedDelay);
+    s.backoffDelay = micros(record, key::kBackoffDelay);
+    s.maxBackoffDelay = micros(record, key::kMaxBackoffDelay);
+    s.periodStart = time(record, key::kPeriodStart);
+    s.lastSuccess = time(record, key::kLastSuccess);
+    s.lastRunEnd = time(record, key::kLastRunEnd);
+    s.failures = lookupOr<std::uint32_t>(record, key::kFailures, 0);
+    s.nextRunNotBefore = time(record, key::kNextRunNotBefore);
+    s.running = lookupOr(record, key::kRunning, false);
+    return s;
+}
 
 RequestRecord decodeRequestRecord(const VariantMap& record)
 {
@@ -50,6 +78,7 @@ RequestRecord decodeRequestRecord(const VariantMap& record)
     r.earliestBeginDate = time(record, key::kEarliestBeginDate);
     r.request = decodeRequest(r.kind, r.identifier, lookupOr<VariantMap>(record, key::kOptions, {}));
     r.waiting = text(record, key::kWaiting);
+    r.schedule = scheduleIn(record);
     return r;
 }
 
@@ -140,6 +169,7 @@ Explanation decodeExplanation(const VariantMap& record)
     e.outcome = text(record, key::kOutcome);
     e.reason = text(record, key::kReason);
     e.endedAt = time(record, key::kEndedAt);
+    e.schedule = scheduleIn(record);
     return e;
 }
 
@@ -164,6 +194,8 @@ AppRecord decodeAppRecord(const VariantMap& record)
     a.terminations = lookupOr<std::uint32_t>(record, "Terminations", 0);
     a.lastLaunch = time(record, "LastLaunch");
     a.nextRefreshAt = time(record, "NextRefreshAt");
+    for (const auto& schedule : lookupOr<std::vector<VariantMap>>(record, key::kSchedules, {}))
+        a.schedules.push_back(decodeScheduleRecord(schedule));
     return a;
 }
 

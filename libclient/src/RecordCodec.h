@@ -10,6 +10,7 @@
 namespace bgtask::detail {
 
 RequestRecord decodeRequestRecord(const VariantMap& record);
+ScheduleRecord decodeScheduleRecord(const VariantMap& record);
 RunningTaskRecord decodeRunningTaskRecord(const VariantMap& record);
 HistoryRecord decodeHistoryRecord(const VariantMap& record);
 VariantMap encodeHistoryFilter(const HistoryFilter& filter);

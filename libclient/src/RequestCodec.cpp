@@ -148,4 +148,19 @@ std::optional<TaskRequest> decodeRequest(std::string_view kind, std::string iden
     return std::nullopt;
 }
 
+VariantMap encodeRetry(const Backoff& backoff)
+{
+    return {{key::kBackoffDelay, sdbus::Variant(static_cast<std::int64_t>(backoff.initialDelay.count()))},
+            {key::kMaxBackoffDelay, sdbus::Variant(static_cast<std::int64_t>(backoff.maxDelay.count()))}};
+}
+
+VariantMap encodePeriodic(std::chrono::microseconds interval, std::chrono::microseconds flex, const Backoff& backoff)
+{
+    auto options = encodeRetry(backoff);
+    options[key::kRepeatInterval] = sdbus::Variant(static_cast<std::int64_t>(interval.count()));
+    if (flex.count() != 0)
+        options[key::kFlex] = sdbus::Variant(static_cast<std::int64_t>(flex.count()));
+    return options;
+}
+
 } // namespace bgtask::detail

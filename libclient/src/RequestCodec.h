@@ -8,6 +8,7 @@
 
 #include <bgtask/TaskRequest.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ struct WireRequest {
 };
 
 WireRequest encodeRequest(const TaskRequest& request);
+// The Submit options of periodic work (RepeatInterval, Flex when not 0, BackoffDelay,
+// MaxBackoffDelay) and of retried work (BackoffDelay, MaxBackoffDelay).
+VariantMap encodePeriodic(std::chrono::microseconds interval, std::chrono::microseconds flex, const Backoff& backoff);
+VariantMap encodeRetry(const Backoff& backoff);
 // nullopt for a kind this library does not know.
 std::optional<TaskRequest> decodeRequest(std::string_view kind, std::string identifier, const VariantMap& options);
 

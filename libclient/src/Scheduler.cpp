@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "bgtask/Scheduler.h"
 
+#include "RequestCodec.h"
 #include "SchedulerCore.h"
 
 #include <bgtask/SdbusConnection.h>
@@ -71,6 +72,17 @@ void Scheduler::submit(const TaskRequest& request) { core_->submit(request); }
 void Scheduler::submit(const TaskRequest& request, Completion completion)
 {
     core_->submit(request, std::move(completion));
+}
+
+void Scheduler::schedulePeriodic(const TaskRequest& request, std::chrono::microseconds interval,
+                                 std::chrono::microseconds flex, const Backoff& backoff)
+{
+    core_->submit(request, detail::encodePeriodic(interval, flex, backoff));
+}
+
+void Scheduler::submitWithRetry(const TaskRequest& request, const Backoff& backoff)
+{
+    core_->submit(request, detail::encodeRetry(backoff));
 }
 
 void Scheduler::cancel(const std::string& identifier) { core_->cancel(identifier); }

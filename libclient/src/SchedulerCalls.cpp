@@ -118,6 +118,15 @@ void SchedulerCore::submit(const TaskRequest& request)
     call([&] { schedulerProxy_->Submit(wire.kind, wire.identifier, wire.options); });
 }
 
+void SchedulerCore::submit(const TaskRequest& request, const VariantMap& moreOptions)
+{
+    ensureReady();
+    auto wire = encodeRequest(request);
+    for (const auto& [name, value] : moreOptions)
+        wire.options[name] = value;
+    call([&] { schedulerProxy_->Submit(wire.kind, wire.identifier, wire.options); });
+}
+
 void SchedulerCore::submit(const TaskRequest& request, Completion completion)
 {
     ensureReady();

@@ -67,6 +67,8 @@ public:
 
     void submit(const TaskRequest& request);
     void submit(const TaskRequest& request, Completion completion);
+    // submit() with more options (the periodic and retry keys of RequestCodec.h).
+    void submit(const TaskRequest& request, const VariantMap& moreOptions);
     void cancel(const std::string& identifier);
     void cancel(const std::string& identifier, Completion completion);
     void cancelAll();

@@ -16,6 +16,12 @@ inline constexpr const char* kStrategy = "Strategy";
 inline constexpr const char* kRequiredResources = "RequiredResources";
 inline constexpr const char* kNetworkType = "NetworkType";
 inline constexpr const char* kRequiresBatteryNotLow = "RequiresBatteryNotLow";
+// Periodic work and retries: durations in microseconds (x)
+inline constexpr const char* kRepeatInterval = "RepeatInterval";
+inline constexpr const char* kFlex = "Flex";
+inline constexpr const char* kRandomizedDelay = "RandomizedDelay";
+inline constexpr const char* kBackoffDelay = "BackoffDelay";
+inline constexpr const char* kMaxBackoffDelay = "MaxBackoffDelay";
 
 // Manager1 records and filters
 inline constexpr const char* kApp = "App";
@@ -37,5 +43,18 @@ inline constexpr const char* kOutcome = "Outcome";
 inline constexpr const char* kReason = "Reason";
 inline constexpr const char* kSince = "Since";
 inline constexpr const char* kLimit = "Limit";
+
+// Manager1 schedule records (ListSchedules; Schedule in ListRequests and Explain; Schedules in
+// ListApps), with Kind, App, Identifier and the five durations above
+inline constexpr const char* kSchedule = "Schedule";
+inline constexpr const char* kSchedules = "Schedules";
+inline constexpr const char* kSource = "Source";
+inline constexpr const char* kInterval = "Interval";
+inline constexpr const char* kPeriodStart = "PeriodStart";
+inline constexpr const char* kLastSuccess = "LastSuccess";
+inline constexpr const char* kLastRunEnd = "LastRunEnd";
+inline constexpr const char* kFailures = "Failures";
+inline constexpr const char* kNextRunNotBefore = "NextRunNotBefore";
+inline constexpr const char* kRunning = "Running";
 
 } // namespace bgtask::api::key

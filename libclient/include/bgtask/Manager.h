@@ -25,6 +25,27 @@ enum class Bus {
     System,   // the system's bgtaskd, for system services
 };
 
+// A schedule bgtaskd keeps one pending request of (ListSchedules): a [Schedule] group of an app's
+// manifest, or a periodic or retried request an app submitted (Scheduler::schedulePeriodic(),
+// Scheduler::submitWithRetry()).
+struct ScheduleRecord {
+    std::string app;
+    std::string identifier;
+    std::string kind;
+    std::string source;  // "manifest" or "app" (newer daemons may add values)
+    std::chrono::microseconds interval{0};  // 0: not periodic, retried until a run succeeds
+    std::chrono::microseconds flex{0};
+    std::chrono::microseconds randomizedDelay{0};
+    std::chrono::microseconds backoffDelay{0};     // the first retry's delay
+    std::chrono::microseconds maxBackoffDelay{0};  // the longest retry delay
+    std::optional<TimePoint> periodStart;  // the interval counts from here (last success or cancel)
+    std::optional<TimePoint> lastSuccess;  // end of the last successful run
+    std::optional<TimePoint> lastRunEnd;   // end of the last run
+    std::uint32_t failures = 0;            // unsuccessful runs since the last success
+    std::optional<TimePoint> nextRunNotBefore;  // its pending request's earliest date; unset while it runs
+    bool running = false;                       // its task is launching, running or expiring
+};
+
 // A pending request (ListRequests). Kinds and states stay strings: the daemon may add values.
 struct RequestRecord {
     std::string app;
@@ -36,6 +57,8 @@ struct RequestRecord {
     std::optional<TaskRequest> request;
     // Why it has not run yet, in one line; empty when it is due now.
     std::string waiting;
+    // Set for the request of a schedule.
+    std::optional<ScheduleRecord> schedule;
 };
 
 // A task that is launching, running or expiring (ListRunningTasks).
@@ -131,6 +154,8 @@ struct Explanation {
     std::string outcome;  // as in HistoryRecord
     std::string reason;
     std::optional<TimePoint> endedAt;
+    // pending, launching, running, expiring: set for a schedule's request or task
+    std::optional<ScheduleRecord> schedule;
 };
 
 // One of the user's switches over background work (Manager1.SetPolicy).
@@ -175,6 +200,7 @@ struct AppRecord {
     std::optional<TimePoint> lastLaunch;  // newest launch of a scheduled kind; unset: never
     // The earliest time refresh spacing permits its next app-refresh launch; unset: now.
     std::optional<TimePoint> nextRefreshAt;
+    std::vector<ScheduleRecord> schedules;  // its schedules, by identifier
 };
 
 // Something wrong in a manifest (GetManifestProblems).
@@ -215,6 +241,8 @@ public:
     // Every call throws SchedulerError; NoScheduler when bgtaskd cannot be reached.
     std::vector<RequestRecord> listRequests();
     std::vector<RunningTaskRecord> listRunningTasks();
+    // Every schedule, by app and identifier.
+    std::vector<ScheduleRecord> listSchedules();
     // Newest first.
     std::vector<HistoryRecord> history(const HistoryFilter& filter = {});
     // Launches a pending request now, ignoring its conditions; NotFound when there is none.

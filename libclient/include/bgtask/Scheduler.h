@@ -24,6 +24,7 @@
 #include <bgtask/Task.h>
 #include <bgtask/TaskRequest.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -121,6 +122,24 @@ public:
     // completion with the outcome on the thread that runs the bus connection. Errors the library
     // finds before anything is sent (no application id, no bus) are thrown here instead.
     void submit(const TaskRequest& request, Completion completion);
+
+    // Periodic work (WorkManager's PeriodicWorkRequest): submits the request, and bgtaskd submits it
+    // again after each run by itself, so exactly one stays pending even when the app never runs
+    // again. The next run is due `interval` (1 min to 366 days) after the end of the last
+    // successful run, or up to `flex` (0 to less than interval) earlier, when its conditions
+    // allow; a run that did not succeed is retried with `backoff` instead. A request whose
+    // interval passed while the machine was off is due at once. The request's earliestBeginDate
+    // delays the first run only. Calling it again at every start of the app is the intended use:
+    // the schedule keeps its clock (last success, failures). cancel() ends it; submit() of the
+    // identifier without repetition replaces it. App refresh, processing and health research only
+    // (InvalidArgument "option-not-applicable" for continued processing, "out-of-range" for an
+    // interval, flex or backoff out of bounds); otherwise throws what submit() throws.
+    void schedulePeriodic(const TaskRequest& request, std::chrono::microseconds interval,
+                          std::chrono::microseconds flex = {}, const Backoff& backoff = {});
+    // Work retried until it succeeds (WorkManager's Result.retry()): submits the request; after a
+    // run that did not succeed, bgtaskd submits it again with `backoff`; after a successful one it
+    // is done. Scheduled kinds only; throws what schedulePeriodic() throws.
+    void submitWithRetry(const TaskRequest& request, const Backoff& backoff = {});
 
     // Removes the app's pending request with this identifier; unknown identifiers are no error.
     void cancel(const std::string& identifier);

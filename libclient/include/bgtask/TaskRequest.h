@@ -109,6 +109,20 @@ struct ContinuedProcessingTaskRequest {
 // are in TaskKind order.
 using TaskRequest = std::variant<AppRefreshTaskRequest, ProcessingTaskRequest, HealthResearchTaskRequest,
                                  ContinuedProcessingTaskRequest>;
+// How the scheduler retries work whose run did not succeed (it failed, expired, was terminated or
+// could not be launched), after WorkManager's exponential BackoffPolicy: retry n (the n-th
+// unsuccessful run since the last success) is due between half and all of
+// min(initialDelay * 2^(n-1), maxDelay) after that run ended: 15-30 s, 30-60 s, 1-2 min, … up
+// to 2.5-5 h with the defaults. bgtaskd keeps the count, so it survives restarts of the app and of
+// the scheduler; a successful run resets it. Used by Scheduler::schedulePeriodic() and
+// Scheduler::submitWithRetry().
+struct Backoff {
+    std::chrono::microseconds initialDelay = std::chrono::seconds(30);  // 10 s to 366 days
+    std::chrono::microseconds maxDelay = std::chrono::hours(5);         // initialDelay to 366 days
+
+    bool operator==(const Backoff&) const = default;
+};
+
 // What pendingTaskRequests() returns: copies; changing one means submitting it again.
 using PendingTaskRequest = TaskRequest;
 

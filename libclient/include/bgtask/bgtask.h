@@ -178,6 +178,17 @@ BGTASK_EXPORT int bgtask_scheduler_submit(const bgtask_request *request, bgtask_
  * be sent (completion is not called). */
 BGTASK_EXPORT int bgtask_scheduler_submit_async(const bgtask_request *request, bgtask_completion completion,
                                                 void *user_data, bgtask_error **error);
+/* Periodic work (Scheduler::schedulePeriodic): submits the request, and bgtaskd submits it again
+ * after each run, interval_usec (1 min to 366 days) after the last successful run, up to flex_usec
+ * (0 to less than the interval) earlier; an unsuccessful run is retried after a backoff that
+ * starts at backoff_usec and doubles up to max_backoff_usec (0 for either: the defaults, 30 s and
+ * 5 h; see bgtask::Backoff). 0 on success. */
+BGTASK_EXPORT int bgtask_scheduler_schedule_periodic(const bgtask_request *request, int64_t interval_usec,
+                                                     int64_t flex_usec, int64_t backoff_usec,
+                                                     int64_t max_backoff_usec, bgtask_error **error);
+/* Work retried until a run succeeds (Scheduler::submitWithRetry), with the backoff as above. */
+BGTASK_EXPORT int bgtask_scheduler_submit_with_retry(const bgtask_request *request, int64_t backoff_usec,
+                                                     int64_t max_backoff_usec, bgtask_error **error);
 /* Removes the app's pending request with this identifier (unknown ones are no error). */
 BGTASK_EXPORT int bgtask_scheduler_cancel(const char *identifier, bgtask_error **error);
 BGTASK_EXPORT int bgtask_scheduler_cancel_async(const char *identifier, bgtask_completion completion,
