@@ -277,9 +277,10 @@ class DaemonTestCase(unittest.TestCase):
         return cmd + list(extra)
 
     def install_activatable_testapp(self, app_id, identifiers, behavior="complete", kinds=("app-refresh",),
-                                    extra=()):
-        """Manifest + D-Bus service file: bgtaskd can start this app by activation."""
-        self.install_manifest(app_id, identifiers, kinds)
+                                    extra=(), manifest_extra=""):
+        """Manifest (with manifest_extra appended, e.g. [Schedule] groups) + D-Bus service file:
+        bgtaskd can start this app by activation."""
+        self.install_manifest(app_id, identifiers, kinds, extra=manifest_extra)
         cmd = self.app_command(app_id, behavior, identifiers, extra)
         # Atomically: dbus-daemon re-reads its service directory on inotify and must never
         # see a half-written file.
