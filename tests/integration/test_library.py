@@ -289,6 +289,78 @@ class LibraryTest(LibraryTestCase):
         self.assertEqual(self.finished_run(REFRESH)["Outcome"], "completed")
         self.assertEqual([r["identifier"] for r in app.ok("pending")["requests"]], [REFRESH])
 
+    # ---- periodic work and retries ---------------------------------------------------------
+
+    def schedule_of(self, identifier):
+        return next((s for s in self.manager().ListSchedules() if s["Identifier"] == identifier), None)
+
+    def pending_of(self, identifier):
+        return [r for r in self.list_requests() if r["Identifier"] == identifier]
+
+    def test_periodic_work_is_submitted_again_after_its_run_though_the_app_does_not(self):
+        app = self.app()
+        app.ok("register", REFRESH, "complete")
+        app.ok("schedule-periodic", "app-refresh", REFRESH, "in=3600", "interval=7200", "flex=600",
+               "backoff=20", "max-backoff=600")
+        [first] = self.pending_of(REFRESH)
+        self.assertEqual(int(first["Options"]["RepeatInterval"]), 7200 * 10**6)
+        self.run_now(APP, REFRESH)
+        run = self.finished_run(REFRESH)
+        self.assertEqual(run["Outcome"], "completed")
+        [request] = eventually(lambda: self.pending_of(REFRESH))
+        self.assertEqual(int(request["EarliestBeginDate"]), int(run["EndedAt"]) + (7200 - 600) * 10**6)
+        schedule = request["Schedule"]
+        self.assertEqual((str(schedule["Source"]), int(schedule["Flex"]), int(schedule["BackoffDelay"]),
+                          int(schedule["MaxBackoffDelay"])), ("app", 600 * 10**6, 20 * 10**6, 600 * 10**6))
+        self.assertEqual([r["identifier"] for r in app.ok("pending")["requests"]], [REFRESH])
+        # Declaring it again at the next start keeps its clock; cancel ends it.
+        app.ok("schedule-periodic", "app-refresh", REFRESH, "interval=7200", "flex=600")
+        self.assertEqual(int(self.pending_of(REFRESH)[0]["EarliestBeginDate"]), int(request["EarliestBeginDate"]))
+        app.ok("cancel", REFRESH)
+        self.assertEqual(self.pending_of(REFRESH), [])
+        self.assertIsNone(self.schedule_of(REFRESH))
+
+    def test_periodic_work_backs_off_after_a_failed_run(self):
+        app = self.app()
+        app.ok("register", f"{APP}.job1", "fail")
+        app.ok("schedule-periodic", "processing", f"{APP}.job1", "in=3600", "interval=86400", "backoff=20")
+        self.run_now(APP, f"{APP}.job1")
+        run = self.finished_run(f"{APP}.job1")
+        self.assertEqual(run["Outcome"], "failed")
+        [request] = eventually(lambda: self.pending_of(f"{APP}.job1"))
+        delay = int(request["EarliestBeginDate"]) - int(run["EndedAt"])
+        self.assertTrue(10 * 10**6 <= delay <= 20 * 10**6, delay)
+        self.assertEqual(int(request["Schedule"]["Failures"]), 1)
+        self.assertEqual(int(request["Schedule"]["MaxBackoffDelay"]), 5 * 3600 * 10**6)   # the default
+
+    def test_work_submitted_with_retry_is_retried_after_a_failure_and_done_after_a_success(self):
+        app = self.app()
+        app.ok("register", f"{APP}.job2", "fail")
+        app.ok("register", f"{APP}.job3", "complete")
+        for ident in (f"{APP}.job2", f"{APP}.job3"):
+            app.ok("submit-retry", "processing", ident, "in=3600", "backoff=30", "max-backoff=60")
+            self.run_now(APP, ident)
+        failed = self.finished_run(f"{APP}.job2")
+        [retry] = eventually(lambda: self.pending_of(f"{APP}.job2"))
+        delay = int(retry["EarliestBeginDate"]) - int(failed["EndedAt"])
+        self.assertTrue(15 * 10**6 <= delay <= 30 * 10**6, delay)
+        self.assertEqual(int(retry["Schedule"]["Interval"]), 0)
+        self.assertEqual(self.finished_run(f"{APP}.job3")["Outcome"], "completed")
+        eventually(lambda: self.schedule_of(f"{APP}.job3") is None)
+        self.assertEqual(self.pending_of(f"{APP}.job3"), [])
+
+    def test_periodic_work_out_of_bounds_is_refused(self):
+        app = self.app()
+        self.assertError(app.send("schedule-periodic", "app-refresh", REFRESH, "interval=30"),
+                         "InvalidArgument", "out-of-range")
+        self.assertError(app.send("schedule-periodic", "app-refresh", REFRESH, "interval=600", "flex=600"),
+                         "InvalidArgument", "out-of-range")
+        self.assertError(app.send("submit-retry", "app-refresh", REFRESH, "backoff=5"), "InvalidArgument",
+                         "out-of-range")
+        self.assertError(app.send("schedule-periodic", "continued-processing", f"{EXPORT}.1", "title=Export",
+                                  "interval=600"), "InvalidArgument", "option-not-applicable")
+        self.assertEqual(self.pending_of(REFRESH), [])
+
     def test_failures_in_the_app_complete_the_task_as_failed_or_expired(self):
         app = self.app()
         app.ok("register", REFRESH, self.failing_handler)

@@ -52,6 +52,8 @@ def load(path):
         "bgtask_scheduler_launch_finished": (None, []),
         "bgtask_scheduler_submit": (c_int, [c_void_p, ERR]),
         "bgtask_scheduler_submit_async": (c_int, [c_void_p, COMPLETION, c_void_p, ERR]),
+        "bgtask_scheduler_schedule_periodic": (c_int, [c_void_p, c_int64, c_int64, c_int64, c_int64, ERR]),
+        "bgtask_scheduler_submit_with_retry": (c_int, [c_void_p, c_int64, c_int64, ERR]),
         "bgtask_scheduler_cancel": (c_int, [c_char_p, ERR]),
         "bgtask_scheduler_cancel_async": (c_int, [c_char_p, COMPLETION, c_void_p, ERR]),
         "bgtask_scheduler_cancel_all": (c_int, [ERR]),
@@ -320,6 +322,19 @@ class App:
                 else:
                     cb = self.completion("submit-done", identifier=w[2])
                     self.check(lib.bgtask_scheduler_submit_async(r, cb, None, byref(err)), err)
+            finally:
+                lib.bgtask_request_free(r)
+        elif cmd in ("schedule-periodic", "submit-retry"):
+            r = self.request(w)
+            opts = dict(x.split("=", 1) for x in w[3:] if "=" in x)
+            usec = lambda key: int(float(opts.get(key, "0")) * 1_000_000)   # noqa: E731
+            try:
+                if cmd == "schedule-periodic":
+                    self.check(lib.bgtask_scheduler_schedule_periodic(
+                        r, usec("interval"), usec("flex"), usec("backoff"), usec("max-backoff"), byref(err)), err)
+                else:
+                    self.check(lib.bgtask_scheduler_submit_with_retry(
+                        r, usec("backoff"), usec("max-backoff"), byref(err)), err)
             finally:
                 lib.bgtask_request_free(r)
         elif cmd == "cancel":

@@ -210,6 +210,20 @@ private:
             s.submit(parseRequest(w), [this, id](std::optional<bgtask::SchedulerError> e) {
                 out_.event(errorFields(Json().set("event", "submit-done").set("identifier", id), e));
             });
+        } else if (cmd == "schedule-periodic" || cmd == "submit-retry") {
+            // Seconds; 0 or absent: the library's defaults (as the C API's 0).
+            const auto usec = [&](const char* key) {
+                return std::chrono::microseconds(static_cast<std::int64_t>(std::stod(w.option(key).value_or("0")) * 1e6));
+            };
+            bgtask::Backoff backoff;
+            if (usec("backoff").count() != 0)
+                backoff.initialDelay = usec("backoff");
+            if (usec("max-backoff").count() != 0)
+                backoff.maxDelay = usec("max-backoff");
+            if (cmd == "schedule-periodic")
+                s.schedulePeriodic(parseRequest(w), usec("interval"), usec("flex"), backoff);
+            else
+                s.submitWithRetry(parseRequest(w), backoff);
         } else if (cmd == "cancel") {
             s.cancel(w.at(1));
         } else if (cmd == "cancel-async") {
