@@ -15,6 +15,14 @@ The contract, in the order that matters:
                                              exits 3 s after the last task, or after 30 s idle
   bgtask-example-backup.py --submit-in SECS  submit the backup for SECS from now (on external
                                              power) and exit
+  bgtask-example-backup.py --every SECS [--flex SECS]
+                                             submit the backup as periodic work (on external
+                                             power), then serve: bgtaskd runs it every SECS (at
+                                             least 60), up to --flex SECS early, and submits it
+                                             again after each run by itself; a backup that fails
+                                             or is stopped is retried after 5-10 min, doubling
+                                             up to 6 h (RepeatInterval, Flex, BackoffDelay,
+                                             MaxBackoffDelay). Running it again keeps the clock.
 Backs up $XDG_DATA_HOME/org.example.Backup/files into $XDG_CACHE_HOME/org.example.Backup/.
 """
 import argparse
@@ -136,9 +144,30 @@ def submit(app, seconds):
     return True
 
 
+def submit_periodic(app, every, flex):
+    usec = 1_000_000
+    options = dbus.Dictionary({
+        "RequiresExternalPower": True,
+        "RepeatInterval": dbus.Int64(every * usec),
+        "BackoffDelay": dbus.Int64(10 * 60 * usec),
+        "MaxBackoffDelay": dbus.Int64(6 * 3600 * usec),
+    }, signature="sv")
+    if flex:
+        options["Flex"] = dbus.Int64(flex * usec)
+    try:
+        app.scheduler().Submit("processing", BACKUP_ID, options)
+    except dbus.exceptions.DBusException as e:
+        log(f"Failed to submit: {e.get_dbus_name()}: {e.get_dbus_message()}")
+        return False
+    print(f"Scheduled {BACKUP_ID} (processing) every {every} s, on external power.")
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submit-in", type=int, metavar="SECONDS")
+    parser.add_argument("--every", type=int, metavar="SECONDS")
+    parser.add_argument("--flex", type=int, default=0, metavar="SECONDS")
     args = parser.parse_args()
 
     DBusGMainLoop(set_as_default=True)
@@ -159,6 +188,8 @@ def main():
                             arg0=BGTASKD)
     if args.submit_in is not None:
         return 0 if submit(app, args.submit_in) else 1   # bgtaskd activates us when it is time
+    if args.every is not None and not submit_periodic(app, args.every, args.flex):
+        return 1   # else serve: the first run is due at once, in this process
 
     loop = GLib.MainLoop()
 

@@ -111,6 +111,18 @@ class ExamplesTest(LibraryTestCase):
         with tarfile.open(archives[0]) as archive:
             self.assertEqual(sorted(archive.getnames()), ["a.txt", "notes/b.txt", "notes/c.txt"])
 
+    def test_the_python_example_schedules_periodic_work_that_bgtaskd_keeps_submitting(self):
+        out = self.run_example(PYTHON, BACKUP, "--every", "86400", "--flex", "3600")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        # Due at once (nothing has run yet): the example serves it, then exits when idle.
+        run = eventually(lambda: [r for r in self.history(App="org.example.Backup")
+                                  if r["Outcome"] == "completed"], 15)[0]
+        [request] = eventually(lambda: self.list_requests(), 5)
+        self.assertEqual(int(request["EarliestBeginDate"]), int(run["EndedAt"]) + (86400 - 3600) * 1_000_000)
+        self.assertEqual((int(request["Schedule"]["Interval"]), int(request["Schedule"]["BackoffDelay"])),
+                         (86400 * 1_000_000, 600 * 1_000_000))
+        self.assertTrue(request["Options"]["RequiresExternalPower"])
+
 
 if __name__ == "__main__":
     unittest.main()
