@@ -9,7 +9,7 @@ import subprocess
 import unittest
 import xml.dom.minidom
 
-from bgtaskd_testlib import BUS_NAME, eventually
+from bgtaskd_testlib import BUS_NAME
 from sysbus_testlib import SystemBusTestCase
 
 POLKIT_DTD = "/usr/share/polkit-1/policyconfig-1.dtd"
