@@ -78,41 +78,58 @@ core::TaskRequest ScheduleKeeper::requestFor(const std::string& app, const core:
     return request;
 }
 
+std::optional<core::TaskRequest> ScheduleKeeper::keepDeclared(const std::string& app,
+                                                              const core::ManifestSchedule& schedule,
+                                                              const core::TaskRequest* current, bool running,
+                                                              core::TimePoint now)
+{
+    Key key{app, schedule.identifier};
+    const auto it = records_.find(key);
+    if (it == records_.end() || it->second.source != core::ScheduleSource::Manifest) {
+        auto record = it == records_.end() ? core::ScheduleRecord{app, schedule.identifier, {}, {}} : it->second;
+        record.source = core::ScheduleSource::Manifest;
+        put(std::move(record));
+    }
+    if (running)
+        return std::nullopt;   // the run's end submits the next one
+    auto wanted = requestFor(app, schedule, records_.at(key).state, now);
+    if (current && sameRequest(*current, wanted))
+        return std::nullopt;
+    log()->info("Schedule {} of {}: {} request, due {}", key.second, key.first,
+                current ? "changed; replacing its" : "submitting its", when(*wanted.options.earliestBeginDate, now));
+    return wanted;
+}
+
 ScheduleChanges ScheduleKeeper::reconcile(std::span<const core::TaskRequest> pending, const IsRunning& running,
                                           core::TimePoint now)
 {
-    ScheduleChanges changes;
-    const auto pendingOf = [&](const Key& key) -> const core::TaskRequest* {
-        const auto it = std::ranges::find_if(pending, [&](const auto& r) { return r.app == key.first && r.identifier == key.second; });
-        return it == pending.end() ? nullptr : &*it;
-    };
     std::set<Key> declared;
-    for (const auto& manifest : manifests_.all()) {
-        for (const auto& schedule : manifest.schedules) {
-            Key key{manifest.id, schedule.identifier};
-            declared.insert(key);
-            auto record = records_.contains(key) ? records_.at(key) : core::ScheduleRecord{key.first, key.second, {}, {}};
-            if (record.source != core::ScheduleSource::Manifest || !records_.contains(key)) {
-                record.source = core::ScheduleSource::Manifest;
-                put(record);
-            }
-            if (running(key.first, key.second))
-                continue;   // the run's end submits the next one
-            auto wanted = requestFor(key.first, schedule, record.state, now);
-            const auto* current = pendingOf(key);
-            if (current && sameRequest(*current, wanted))
-                continue;
-            log()->info("Schedule {} of {}: {} request, due {}", key.second, key.first,
-                        current ? "changed; replacing its" : "submitting its", when(*wanted.options.earliestBeginDate, now));
-            changes.submit.push_back(std::move(wanted));
-        }
+    for (const auto& manifest : manifests_.all())
+        for (const auto& schedule : manifest.schedules)
+            declared.emplace(manifest.id, schedule.identifier);
+    // Only the pending requests of schedules matter: those with schedule options, those of a
+    // known schedule and those of an identifier a manifest schedules.
+    std::map<Key, const core::TaskRequest*> index;
+    for (const auto& r : pending) {
+        Key key{r.app, r.identifier};
+        if (core::scheduleOf(r.options) || records_.contains(key) || declared.contains(key))
+            index.emplace(std::move(key), &r);
     }
+    const auto pendingOf = [&](const Key& key) -> const core::TaskRequest* {
+        const auto it = index.find(key);
+        return it == index.end() ? nullptr : it->second;
+    };
+    ScheduleChanges changes;
+    for (const auto& manifest : manifests_.all())
+        for (const auto& schedule : manifest.schedules) {
+            const Key key{manifest.id, schedule.identifier};
+            if (auto request = keepDeclared(key.first, schedule, pendingOf(key), running(key.first, key.second), now))
+                changes.submit.push_back(std::move(*request));
+        }
     std::vector<Key> gone;
     for (const auto& [key, record] : records_) {
-        const bool orphanedManifest = record.source == core::ScheduleSource::Manifest && !declared.contains(key);
-        const bool orphanedApp = record.source == core::ScheduleSource::App && !pendingOf(key) &&
-                                 !running(key.first, key.second);
-        if (orphanedManifest || orphanedApp)
+        const bool manifest = record.source == core::ScheduleSource::Manifest;
+        if (manifest ? !declared.contains(key) : !pendingOf(key) && !running(key.first, key.second))
             gone.push_back(key);
     }
     for (const auto& key : gone) {

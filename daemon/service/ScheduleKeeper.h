@@ -102,6 +102,10 @@ private:
     // The request of a manifest schedule, due when its state says.
     core::TaskRequest requestFor(const std::string& app, const core::ManifestSchedule& schedule,
                                  const core::ScheduleState& state, core::TimePoint now);
+    // Reconciling one manifest schedule: its state row, and the request to submit when it has
+    // none pending (or one the manifest changed) and no run.
+    std::optional<core::TaskRequest> keepDeclared(const std::string& app, const core::ManifestSchedule& schedule,
+                                                  const core::TaskRequest* current, bool running, core::TimePoint now);
     void put(core::ScheduleRecord record);
     void forget(const Key& key);
 
