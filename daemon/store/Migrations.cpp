@@ -76,9 +76,21 @@ CREATE TABLE policy (
 ) STRICT;
 )sql";
 
+// What a run that ran in a systemd unit used, from the unit's accounting, and why it ended
+// abnormally as systemd saw it (its Result: "oom-kill", "signal", …). NULL: not measured (an app
+// process), or the manager did not have the figure. The budget charges cpu_nsec where it is set.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE runs ADD COLUMN cpu_nsec INTEGER NULL;
+ALTER TABLE runs ADD COLUMN memory_peak_bytes INTEGER NULL;
+ALTER TABLE runs ADD COLUMN io_read_bytes INTEGER NULL;
+ALTER TABLE runs ADD COLUMN io_write_bytes INTEGER NULL;
+ALTER TABLE runs ADD COLUMN end_cause TEXT NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
+    {3, kVersion3},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -74,6 +74,8 @@ public:
     // state is Running; deadline and simulated as recorded.
     std::vector<core::RunningTask> loadUnfinishedRuns();
     std::vector<core::RunRecord> history(const HistoryFilter& filter);
+    // What a finished run used (accounting from its launch target) and its end cause.
+    void recordUsage(std::int64_t runId, const core::RunUsage& usage);
 
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.

@@ -317,10 +317,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     CHECK(history[0] == core::RunRecord{2, "org.example.news", "org.example.news.refresh",
                                         core::TaskKind::AppRefresh, t0 + 10min,
                                         t0 + 10min + 31s, core::Outcome::Expired,
-                                        "time limit reached", true});
+                                        "time limit reached", true, {}});
     CHECK(history[1] == core::RunRecord{1, "org.example.health", "org.example.health.study",
                                         core::TaskKind::HealthResearch, t0 + 8min, t0 + 9min,
-                                        core::Outcome::Completed, "", false});
+                                        core::Outcome::Completed, "", false, {}});
 
     // Ids continue after the fixture's, which had already used request ids up to 4.
     CHECK(store.upsertRequest(news) == 5);
@@ -341,7 +341,15 @@ Strings rowsOf(const std::filesystem::path& file, const std::string& table)
 
 } // namespace
 
-TEST_CASE("A version-1 database with data opens as version 2 with every row intact and no policy")
+// A run row as it reads after migration 3: its accounting columns are NULL (not measured).
+static Strings withoutAccounting(Strings rows)
+{
+    for (auto& row : rows)
+        row += "|NULL|NULL|NULL|NULL|NULL";
+    return rows;
+}
+
+TEST_CASE("A version-1 database with data opens at the latest version with every row intact and no policy")
 {
     TempDir dir;
     const auto file = dir / "bgtaskd.db";
@@ -354,12 +362,13 @@ TEST_CASE("A version-1 database with data opens as version 2 with every row inta
 
     {
         Store store(file);
-        CHECK(store.schemaVersion() == 2);
+        CHECK(store.schemaVersion() == Store::latestSchemaVersion());
         CHECK(store.loadUserPolicy().empty());
     }
-    CHECK(queryColumn(file, "PRAGMA user_version") == Strings{"2"});
+    CHECK(queryColumn(file, "PRAGMA user_version") ==
+          Strings{std::to_string(Store::latestSchemaVersion())});
     CHECK(rowsOf(file, "requests") == requests);
-    CHECK(rowsOf(file, "runs") == runs);
+    CHECK(rowsOf(file, "runs") == withoutAccounting(runs));
     CHECK(rowsOf(file, "sqlite_sequence") == sequences);
     CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"0"});
     CHECK(queryColumn(file, "SELECT name FROM sqlite_schema"
@@ -374,8 +383,8 @@ TEST_CASE("The version-2 fixture opens and its policy switches and usage read ba
     executeSql(file, readTestData("schema-v2.sql"));
     const Strings runs = rowsOf(file, "runs");
     Store store(file);
-    CHECK(store.schemaVersion() == 2);
-    CHECK(rowsOf(file, "runs") == runs);
+    CHECK(store.schemaVersion() == Store::latestSchemaVersion());
+    CHECK(rowsOf(file, "runs") == withoutAccounting(runs));
 
     const auto policy = store.loadUserPolicy();
     CHECK(policy.size() == 3);
@@ -391,6 +400,46 @@ TEST_CASE("The version-2 fixture opens and its policy switches and usage read ba
           core::AppUsage{60s, 1, t0 + 1400s, t0 + 1400s});
     CHECK(usage.at("org.example.health") ==
           core::AppUsage{60s, 0, t0 + 8min, std::nullopt});
+}
+
+TEST_CASE("The version-3 fixture's unit run reads back with its accounting and is charged its CPU time")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v3.sql"));
+    Store store(file);
+    const auto history = store.history({"org.example.aptdaily", std::nullopt, std::nullopt});
+    REQUIRE(history.size() == 1);
+    CHECK(history[0].outcome == core::Outcome::Failed);
+    CHECK(history[0].reason == "oom-kill");
+    CHECK(history[0].usage == core::RunUsage{2'500'000'000, 104'857'600, 4096, std::nullopt, "oom-kill"});
+    // Other runs have no accounting.
+    const auto news = store.history({"org.example.news", std::nullopt, std::nullopt});
+    REQUIRE_FALSE(news.empty());
+    CHECK(news[0].usage == core::RunUsage{});
+
+    // It ran 60 s of wall time but used 2.5 s of CPU: the budget charges the CPU time.
+    const auto usage = store.loadUsage(core::fromUsec(1'767'225'600'000'000));
+    CHECK(usage.at("org.example.aptdaily").runTime == 2500ms);
+    CHECK(usage.at("org.example.news").runTime == 60s);
+}
+
+TEST_CASE("A run's accounting is recorded once it has finished and reads back in the history")
+{
+    TempDir dir;
+    Store store(dir / "bgtaskd.db");
+    core::RunningTask run;
+    run.request.app = "org.example.unit";
+    run.request.identifier = "org.example.unit.job";
+    run.request.kind = core::TaskKind::Processing;
+    run.startedAt = core::fromUsec(1'000'000);
+    run.runId = store.startRun(run);
+    store.finishRun(run.runId, core::Outcome::Failed, "signal", core::fromUsec(9'000'000));
+    const core::RunUsage usage{123, std::nullopt, 7, 8, "signal"};
+    store.recordUsage(run.runId, usage);
+    const auto history = store.history({});
+    REQUIRE(history.size() == 1);
+    CHECK(history[0].usage == usage);
 }
 
 TEST_CASE("A version-2 file stamped with a version this build does not know is refused untouched")
