@@ -25,6 +25,8 @@ struct Manifest {
     std::set<TaskKind> kinds;
     std::set<Entitlement> entitlements;
     std::optional<std::string> exec;          // command used when bus activation is unavailable
+    std::optional<std::string> unit;          // a systemd unit that is the task (Unit=); then
+                                              // the bus name only says who may submit
     std::string sourceFile;                   // where it was read from, for messages
 
     // True when the identifier is listed exactly, or (for continued processing only) matches a

@@ -2,6 +2,7 @@
 #include "ManifestParser.h"
 
 #include "KeyFile.h"
+#include "UnitOutcome.h"
 
 #include <algorithm>
 #include <map>
@@ -15,7 +16,8 @@ constexpr std::string_view kApplicationGroup = "Application";
 constexpr std::string_view kFileSuffix = ".conf";
 constexpr std::string_view kWildcardSuffix = ".*";
 constexpr std::string_view kKnownKeys[] = {"Id",    "BusName",      "PermittedIdentifiers",
-                                           "Kinds", "Entitlements", "Exec"};
+                                           "Kinds", "Entitlements", "Exec",
+                                           "Unit"};
 
 // KeyFile reads the lines; this class decides what the groups and [Application] keys mean, in
 // a step after reading so that the order of keys in the file does not matter
@@ -39,6 +41,7 @@ private:
     void readIdentifiers();
     void readIdentifier(const std::string& item, int line);
     void readExec();
+    void readUnit();
 
     void error(int line, std::string message) { errors_.push_back({line, std::move(message)}); }
     void warning(int line, std::string message) { warnings_.push_back({line, std::move(message)}); }
@@ -64,6 +67,7 @@ ManifestParseResult Parser::run(std::string_view text)
     readEntitlements();
     readIdentifiers();
     readExec();
+    readUnit();
 
     ManifestParseResult result;
     if (errors_.empty()) {
@@ -263,4 +267,31 @@ ManifestParseResult parseManifest(std::string_view text, std::string_view fileNa
     return Parser(fileName).run(text);
 }
 
+} // namespace bgtask::core
+
+namespace bgtask::core {
+namespace {
+
+// A manifest names one way to run its tasks: a unit excludes Exec, and continued processing
+// (which runs in the process that asked for it) cannot run in a unit.
+void Parser::readUnit()
+{
+    const auto it = entries_.find("Unit");
+    if (it == entries_.end())
+        return;
+    const auto& value = it->second.value;
+    const int line = it->second.line;
+    if (!isValidUnitName(value)) {
+        error(line, "Unit '" + value + "' is not the name of a systemd unit that can be started "
+                    "(like apt-daily.service)");
+        return;
+    }
+    if (entries_.contains("Exec"))
+        error(line, "Unit and Exec are exclusive: a manifest names one way to run its tasks");
+    if (manifest_.kinds.contains(TaskKind::ContinuedProcessing))
+        error(line, "Unit cannot run continued-processing tasks: they run in the app that asks for them");
+    manifest_.unit = value;
+}
+
+} // namespace
 } // namespace bgtask::core

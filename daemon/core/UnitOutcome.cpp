@@ -8,9 +8,9 @@
 namespace bgtask::core {
 namespace {
 
-constexpr std::array<std::string_view, 11> kUnitTypes = {
-    "service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path",
-    "slice", "scope"};
+// The unit types StartUnit can start (devices and scopes cannot be).
+constexpr std::array<std::string_view, 9> kUnitTypes = {
+    "service", "socket", "target", "mount", "automount", "swap", "timer", "path", "slice"};
 
 bool isEnded(std::string_view activeState)
 {

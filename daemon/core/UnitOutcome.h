@@ -43,7 +43,8 @@ struct UnitVerdict {
 //    or "failed" for a failed unit without one.
 std::optional<UnitVerdict> unitVerdict(const UnitFacts& facts);
 
-// True for a name systemd accepts as a unit to start: "<prefix>.<type>" with a known type,
+// True for a name systemd accepts as a unit to start: "<prefix>.<type>" with a type StartUnit
+// can start (not .device or .scope),
 // at most 255 bytes, of [A-Za-z0-9:_.\-@] (and "\" escapes), not a template without instance.
 bool isValidUnitName(std::string_view name);
 
