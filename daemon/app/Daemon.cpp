@@ -15,6 +15,7 @@
 #include "launch/HandlerClient.h"
 #include "launch/Notifier.h"
 #include "launch/ProcessTerminator.h"
+#include "launch/UnitTarget.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
 #include "service/TaskService.h"
@@ -54,6 +55,7 @@ struct Daemon::Parts {
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
     std::unique_ptr<launch::ProcessTerminator> terminator;
+    std::unique_ptr<launch::UnitTarget> units;
     std::unique_ptr<launch::BusAppTarget> busApps;
     std::unique_ptr<launch::Notifier> notifier;   // session bus only: the user's desktop
     std::unique_ptr<DaemonEffects> effects;
@@ -99,6 +101,7 @@ Daemon::~Daemon()
         parts_->scheduler.reset();
         parts_->service.reset();
         parts_->busApps.reset();
+        parts_->units.reset();
         parts_->notifier.reset();
         parts_->terminator.reset();
         parts_->handlerClient.reset();
@@ -185,7 +188,12 @@ int Daemon::run()
                                                p.config.adminGlobal, p.config.adminApps};
     p.service = std::make_unique<service::TaskService>(*p.store, *p.manifests, serviceConfig, *p.effects,
                                                        [&p] { p.flush->schedule(); });
-    // Launch targets, asked in this order; apps on the bus are the fallback.
+    // Launch targets, asked in this order; apps on the bus are the fallback. Units are started
+    // by the service manager of the daemon's own bus: the system manager for --system, the
+    // user manager (on the session bus) for a per-user instance.
+    p.units = std::make_unique<launch::UnitTarget>(*p.connection, p.service->launchContext(),
+                                                   p.config.limits.launchWindow, defer);
+    p.service->addLaunchTarget(*p.units);
     p.busApps = std::make_unique<launch::BusAppTarget>(p.service->launchContext(), *p.activator,
                                                        *p.handlerClient, *p.terminator);
     p.service->addLaunchTarget(*p.busApps);
