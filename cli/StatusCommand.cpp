@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // bgtaskctl status: the daemon (version, uptime, counts) and the machine as the daemon sees it,
-// each field with the source that reported it, or "unknown".
+// each field with the source that reported it, or "unknown". The counts are other services'
+// business on the system bus: without org.bgtaskd.observe they are left out, the rest is shown.
 #include "Commands.h"
 #include "Output.h"
 #include "TimeText.h"
+
+#include <bgtask/SchedulerError.h>
 
 #include <CLI/CLI.hpp>
 
@@ -52,13 +55,35 @@ std::string sourceOf(const bgtask::SystemStatus& s, const char* key)
     return it == s.sources.end() ? "" : it->second;
 }
 
+// Pending requests and running tasks, or nothing when the caller may not see them.
+struct Counts {
+    std::size_t pending = 0;
+    std::size_t running = 0;
+};
+
+std::optional<Counts> counts(Context& ctx)
+{
+    try {
+        return Counts{ctx.manager.listRequests().size(), ctx.manager.listRunningTasks().size()};
+    } catch (const bgtask::SchedulerError& e) {
+        if (e.code() != bgtask::SchedulerError::Code::AccessDenied)
+            throw;
+        return std::nullopt;
+    }
+}
+
 void printJson(Context& ctx, const std::string& version, const std::optional<bgtask::TimePoint>& startedAt,
-               std::size_t pending, std::size_t running, const bgtask::SystemStatus& s)
+               const std::optional<Counts>& counts, const bgtask::SystemStatus& s)
 {
     JsonWriter json(ctx.out);
     json.beginObject().key("version").value(version).key("startedAt").time(startedAt);
-    json.key("pending").value(static_cast<std::uint64_t>(pending));
-    json.key("running").value(static_cast<std::uint64_t>(running));
+    if (counts) {
+        json.key("pending").value(static_cast<std::uint64_t>(counts->pending));
+        json.key("running").value(static_cast<std::uint64_t>(counts->running));
+    } else {
+        json.key("pending").null();
+        json.key("running").null();
+    }
     json.key("system");
     writeSystemState(json, s);
     json.key("sources").beginObject();
@@ -74,17 +99,21 @@ void status(Context& ctx)
 {
     const auto version = ctx.manager.version();
     const auto startedAt = ctx.manager.startedAt();
-    const auto pending = ctx.manager.listRequests().size();
-    const auto running = ctx.manager.listRunningTasks().size();
+    const auto count = counts(ctx);
     const auto state = ctx.manager.systemState();
     if (ctx.json) {
-        printJson(ctx, version, startedAt, pending, running, state);
+        printJson(ctx, version, startedAt, count, state);
         return;
     }
     ctx.out << "bgtaskd " << version;
     if (startedAt)
         ctx.out << ", up since " << relativeTime(*startedAt, ctx.now);
-    ctx.out << "\n" << pending << " pending request(s), " << running << " running task(s)\n\nSystem state:\n";
+    if (count)
+        ctx.out << "\n" << count->pending << " pending request(s), " << count->running << " running task(s)\n";
+    else
+        ctx.out << "\nPending requests and running tasks: not shown (seeing other services' needs the polkit "
+                   "action org.bgtaskd.observe)\n";
+    ctx.out << "\nSystem state:\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : fields(state)) {
         const auto source = sourceOf(state, f.key);

@@ -7,6 +7,8 @@
 #include "EventLoop.h"
 
 #include "bus/ManagerAdaptor.h"
+#include "bus/PolkitAuthorizer.h"
+#include "bus/SessionAuthorizer.h"
 #include "bus/NameWatcher.h"
 #include "bus/SchedulerAdaptor.h"
 #include "bus/TaskObjects.h"
@@ -37,6 +39,9 @@
 namespace bgtask::app {
 namespace {
 auto log() { static auto l = service::logger("daemon"); return l; }
+// How long polkit may take to answer, an authentication dialog included; as long as a caller
+// waits by default (sd-bus, GDBus), since an answer after that reaches nobody.
+constexpr auto kPolkitTimeout = std::chrono::seconds(25);
 } // namespace
 
 struct Daemon::Parts {
@@ -60,6 +65,7 @@ struct Daemon::Parts {
     std::unique_ptr<launch::Notifier> notifier;   // session bus only: the user's desktop
     std::unique_ptr<DaemonEffects> effects;
     std::unique_ptr<bus::SchedulerAdaptor> scheduler;
+    std::unique_ptr<bus::Authorizer> authorizer;   // who may use Manager1
     std::unique_ptr<bus::ManagerAdaptor> manager;
     std::unique_ptr<bus::TaskObjects> tasks;
     std::unique_ptr<bus::NameWatcher> names;
@@ -98,6 +104,7 @@ Daemon::~Daemon()
         parts_->names.reset();
         parts_->tasks.reset();
         parts_->manager.reset();
+        parts_->authorizer.reset();
         parts_->scheduler.reset();
         parts_->service.reset();
         parts_->busApps.reset();
@@ -201,7 +208,15 @@ int Daemon::run()
 
     // 3. Adaptors, name ownership, then the well-known name.
     p.scheduler = std::make_unique<bus::SchedulerAdaptor>(*p.connection, *p.service);
-    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, BGTASKD_VERSION, startedAt);
+    if (options_.systemBus)
+        p.authorizer = std::make_unique<bus::PolkitAuthorizer>(
+            *p.connection,
+            [&p](const std::string& caller, const std::string& app) { return p.service->actsFor(caller, app); },
+            kPolkitTimeout);
+    else
+        p.authorizer = std::make_unique<bus::SessionAuthorizer>();
+    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, BGTASKD_VERSION,
+                                                      startedAt);
     p.tasks = std::make_unique<bus::TaskObjects>(*p.connection, *p.service, defer);
     p.effects->bind(*p.tasks, *p.manager);
     if (!options_.systemBus) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ManagerAdaptor.h"
 
+#include "Authorized.h"
 #include "OptionCodec.h"
 #include "Reply.h"
 
@@ -10,8 +11,8 @@
 namespace bgtask::bus {
 
 ManagerAdaptor::ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
-                               std::string version, core::TimePoint startedAt)
-    : AdaptorInterfaces(connection, api::kObjectPath), service_(service),
+                               Authorizer& authorizer, std::string version, core::TimePoint startedAt)
+    : AdaptorInterfaces(connection, api::kObjectPath), service_(service), authorizer_(authorizer),
       version_(std::move(version)), startedAt_(startedAt)
 {
     registerAdaptor();
@@ -19,84 +20,115 @@ ManagerAdaptor::ManagerAdaptor(sdbus::IConnection& connection, service::TaskServ
 
 ManagerAdaptor::~ManagerAdaptor() { unregisterAdaptor(); }
 
-std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListRequests()
+AccessRequest ManagerAdaptor::access(Access access, const std::string& app) const
 {
-    return translated("ListRequests", [&] {
+    return {getObject().getCurrentlyProcessedMessage()->getSender(), access, app};
+}
+
+void ManagerAdaptor::ListRequests(sdbus::Result<std::vector<Dict>>&& result)
+{
+    authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "ListRequests", [this] {
         std::vector<Dict> out;
         for (const auto& view : service_.listRequests())
             out.push_back(encodeRequestView(view));
         return out;
-    });
+    }));
 }
 
-std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListRunningTasks()
+void ManagerAdaptor::ListRunningTasks(sdbus::Result<std::vector<Dict>>&& result)
 {
-    return translated("ListRunningTasks", [&] {
+    authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "ListRunningTasks", [this] {
         std::vector<Dict> out;
         for (const auto& [id, run] : service_.running())
             out.push_back(encodeActiveRun(run));
         return out;
-    });
+    }));
 }
 
-std::vector<ManagerAdaptor::Dict> ManagerAdaptor::GetHistory(const Dict& filter)
+void ManagerAdaptor::GetHistory(sdbus::Result<std::vector<Dict>>&& result, Dict filter)
 {
-    return translated("GetHistory", [&] {
-        std::vector<Dict> out;
-        for (const auto& record : service_.history(decodeHistoryFilter(filter)))
-            out.push_back(encodeRunRecord(record));
-        return out;
-    });
+    store::HistoryFilter decoded;
+    try {
+        decoded = decodeHistoryFilter(filter);
+    } catch (const core::Error& e) {
+        result.returnError(toDbusError(e));
+        return;
+    }
+    authorizer_.check(access(Access::Observe, decoded.app.value_or("")),
+                      answerIfAllowed(std::move(result), "GetHistory", [this, decoded] {
+                          std::vector<Dict> out;
+                          for (const auto& record : service_.history(decoded))
+                              out.push_back(encodeRunRecord(record));
+                          return out;
+                      }));
 }
 
 void ManagerAdaptor::RunNow(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
-    service_.runNow(app, identifier, replyWhenDone(std::move(result)));
+    authorizer_.check(access(Access::Manage, app),
+                      continueIfAllowed(replyWhenDone(std::move(result)),
+                                        [this, app, identifier](const service::CommitQueue::Done& done) {
+                                            service_.runNow(app, identifier, done);
+                                        }));
 }
 
-void ManagerAdaptor::Expire(const std::string& app, const std::string& identifier)
+void ManagerAdaptor::Expire(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
-    translated("Expire", [&] { service_.expireNow(app, identifier); });
+    authorizer_.check(access(Access::Manage, app), answerIfAllowed(std::move(result), "Expire", [this, app, identifier] {
+        service_.expireNow(app, identifier);
+    }));
 }
 
-ManagerAdaptor::Dict ManagerAdaptor::Explain(const std::string& app, const std::string& identifier)
+void ManagerAdaptor::Explain(sdbus::Result<Dict>&& result, std::string app, std::string identifier)
 {
-    return translated("Explain", [&] { return encodeExplanation(service_.explain(app, identifier)); });
+    authorizer_.check(access(Access::Observe, app), answerIfAllowed(std::move(result), "Explain", [this, app, identifier] {
+        return encodeExplanation(service_.explain(app, identifier));
+    }));
 }
 
-std::vector<ManagerAdaptor::Dict> ManagerAdaptor::ListApps()
+void ManagerAdaptor::ListApps(sdbus::Result<std::vector<Dict>>&& result)
 {
-    return translated("ListApps", [&] {
+    authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "ListApps", [this] {
         std::vector<Dict> out;
         for (const auto& app : service_.apps())
             out.push_back(encodeAppView(app));
         return out;
-    });
+    }));
 }
 
-ManagerAdaptor::Dict ManagerAdaptor::GetPolicy(const std::string& app)
+void ManagerAdaptor::GetPolicy(sdbus::Result<Dict>&& result, std::string app)
 {
-    return translated("GetPolicy", [&] { return encodePolicyView(service_.policyOf(app)); });
+    authorizer_.check(access(Access::Observe, app), answerIfAllowed(std::move(result), "GetPolicy", [this, app] {
+        return encodePolicyView(service_.policyOf(app));
+    }));
 }
 
 void ManagerAdaptor::SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled)
 {
-    service_.setPolicy(app, setting, enabled, replyWhenDone(std::move(result)));
+    authorizer_.check(access(Access::Manage, app),
+                      continueIfAllowed(replyWhenDone(std::move(result)),
+                                        [this, app, setting, enabled](const service::CommitQueue::Done& done) {
+                                            service_.setPolicy(app, setting, enabled, done);
+                                        }));
 }
 
-std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> ManagerAdaptor::GetManifestProblems()
+void ManagerAdaptor::GetManifestProblems(sdbus::Result<Problems>&& result)
 {
-    return translated("GetManifestProblems", [&] {
-        std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> out;
+    authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "GetManifestProblems", [this] {
+        Problems out;
         for (const auto& issue : service_.manifests().issues())
             out.emplace_back(issue.file, static_cast<int32_t>(issue.line), issue.message, issue.fatal);
         return out;
-    });
+    }));
 }
 
 void ManagerAdaptor::Cancel(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
-    service_.cancelFor(app, identifier, replyWhenDone(std::move(result)));
+    authorizer_.check(access(Access::Manage, app),
+                      continueIfAllowed(replyWhenDone(std::move(result)),
+                                        [this, app, identifier](const service::CommitQueue::Done& done) {
+                                            service_.cancelFor(app, identifier, done);
+                                        }));
 }
 
 void ManagerAdaptor::setSystemState(const core::SystemState& state,

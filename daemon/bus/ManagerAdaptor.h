@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// org.bgtaskd.Manager1 at /org/bgtaskd: the tools' view (bgtaskctl). Decode, call, encode;
-// also emits TaskChanged for the service.
+// org.bgtaskd.Manager1 at /org/bgtaskd: the tools' view (bgtaskctl). Ask the authorizer,
+// decode, call, encode; also emits TaskChanged for the service. Borrows the service and the
+// authorizer.
 #pragma once
+
+#include "Authorizer.h"
 
 #include "core/SystemState.h"
 #include "service/Effects.h"
@@ -13,7 +16,7 @@ namespace bgtask::bus {
 
 class ManagerAdaptor final : public sdbus::AdaptorInterfaces<org::bgtaskd::Manager1_adaptor> {
 public:
-    ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
+    ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service, Authorizer& authorizer,
                    std::string version, core::TimePoint startedAt);
     ~ManagerAdaptor();
 
@@ -26,22 +29,27 @@ public:
 
 private:
     using Dict = std::map<std::string, sdbus::Variant>;
-    std::vector<Dict> ListRequests() override;
-    std::vector<Dict> ListRunningTasks() override;
-    std::vector<Dict> GetHistory(const Dict& filter) override;
+    using Problems = std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>>;
+    void ListRequests(sdbus::Result<std::vector<Dict>>&& result) override;
+    void ListRunningTasks(sdbus::Result<std::vector<Dict>>&& result) override;
+    void GetHistory(sdbus::Result<std::vector<Dict>>&& result, Dict filter) override;
     void RunNow(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void Cancel(sdbus::Result<>&& result, std::string app, std::string identifier) override;
-    void Expire(const std::string& app, const std::string& identifier) override;
-    Dict Explain(const std::string& app, const std::string& identifier) override;
-    std::vector<Dict> ListApps() override;
-    Dict GetPolicy(const std::string& app) override;
+    void Expire(sdbus::Result<>&& result, std::string app, std::string identifier) override;
+    void Explain(sdbus::Result<Dict>&& result, std::string app, std::string identifier) override;
+    void ListApps(sdbus::Result<std::vector<Dict>>&& result) override;
+    void GetPolicy(sdbus::Result<Dict>&& result, std::string app) override;
     void SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled) override;
-    std::vector<sdbus::Struct<std::string, int32_t, std::string, bool>> GetManifestProblems() override;
+    void GetManifestProblems(sdbus::Result<Problems>&& result) override;
     std::string Version() override { return version_; }
     int64_t StartedAt() override { return core::toUsec(startedAt_); }
     Dict SystemState() override;
 
+    // The caller of the call being handled, asking for access (to one app, or "" for all).
+    AccessRequest access(Access access, const std::string& app = {}) const;
+
     service::TaskService& service_;
+    Authorizer& authorizer_;
     std::string version_;
     core::TimePoint startedAt_;
     core::SystemState state_;

@@ -122,6 +122,8 @@ public:
     void notificationCancelled(const std::string& app, const std::string& identifier);
 
     // Manager1
+    // Whether the caller (a unique name) owns the bus name of the app with this id: it is that app.
+    bool actsFor(const std::string& caller, const std::string& app) const;
     std::vector<RequestView> listRequests() const;
     // Why a request has not run, how a running task stands, or how its last run ended.
     // Throws NotFound ("no-such-request") when the app has none of the three.

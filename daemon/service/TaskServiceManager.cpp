@@ -42,6 +42,12 @@ std::string remedyFor(const std::string& condition)
 
 } // namespace
 
+bool TaskService::actsFor(const std::string& caller, const std::string& app) const
+{
+    const auto apps = appsOf(caller);
+    return std::any_of(apps.begin(), apps.end(), [&](const core::Manifest* m) { return m->id == app; });
+}
+
 std::vector<RequestView> TaskService::listRequests() const
 {
     return evaluateAll(effects_.now());

@@ -1,118 +1,79 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""bgtaskd --system on a private system bus that uses the installed bus policy
-(systemd/org.bgtaskd.conf): every user may schedule and read, only root may change what
-Manager1 changes (policy, simulated launch and expiration, cancel on an app's behalf)."""
+"""bgtaskd --system under its installed bus policy (dbus-1/system.d/org.bgtaskd.conf, installed
+by cmake --install) on a bus that denies method calls by default, as Debian's does: a system
+service running as another user is activated, launched and completes; the policy opens exactly
+what bgtaskd and its callers need and nothing else."""
 import os
-import shutil
-import signal
 import subprocess
-import tempfile
 import unittest
 
 import dbus
 
-from bgtaskd_testlib import BGTASKD, BUS_NAME, MANAGER, OBJECT_PATH, PYTHON, eventually
+from bgtaskd_testlib import PYTHON, SCHEDULER, TESTAPP, eventually
+from sysbus_testlib import AS_NOBODY, BUS_DENIED, SystemBusTestCase
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-POLICY = os.path.join(HERE, "..", "..", "systemd", "org.bgtaskd.conf")
 APP = "org.example.Backup"
-
-# What a peer that is not root tries; prints the D-Bus error name or "ok" per call.
-AS_NOBODY = r"""
-import sys, dbus
-bus = dbus.bus.BusConnection(sys.argv[1])
-manager = dbus.Interface(bus.get_object("org.bgtaskd", "/org/bgtaskd"), "org.bgtaskd.Manager1")
-for name, call in (("ListApps", lambda: manager.ListApps()),
-                   ("GetPolicy", lambda: manager.GetPolicy("")),
-                   ("SetPolicy", lambda: manager.SetPolicy("", "refresh", False)),
-                   ("RunNow", lambda: manager.RunNow("org.example.Backup", "org.example.Backup.nightly")),
-                   ("Expire", lambda: manager.Expire("org.example.Backup", "org.example.Backup.nightly")),
-                   ("Cancel", lambda: manager.Cancel("org.example.Backup", "org.example.Backup.nightly"))):
-    try:
-        call()
-        print(name, "ok")
-    except dbus.exceptions.DBusException as e:
-        print(name, e.get_dbus_name())
-"""
+NIGHTLY = f"{APP}.nightly"
+HANDLER = "org.bgtaskd.Handler1"
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root to run a peer as nobody")
-class SystemBusPolicyTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="bgtaskd-sysbus-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        os.chmod(self.tmp, 0o755)   # nobody must reach the socket
-        conf = os.path.join(self.tmp, "system.conf")
-        with open(conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path={self.tmp}/system.sock</listen><auth>EXTERNAL</auth>
-<policy context="default">
-  <allow user="*"/><deny own="*"/><deny send_type="method_call"/>
-  <allow send_type="signal"/>
-  <allow send_requested_reply="true" send_type="method_return"/>
-  <allow send_requested_reply="true" send_type="error"/>
-  <allow receive_type="method_call"/><allow receive_type="method_return"/>
-  <allow receive_type="error"/><allow receive_type="signal"/>
-  <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-  <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-</policy>
-<policy user="root"><allow own_prefix="org.example"/></policy>
-<include>{os.path.abspath(POLICY)}</include>
-</busconfig>
-""")
-        out = subprocess.run(["dbus-daemon", f"--config-file={conf}", "--fork", "--print-address=1",
-                              "--print-pid=2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
-        self.address = out.stdout.strip()
-        pid = int(out.stderr.strip().splitlines()[-1])
-        self.addCleanup(os.kill, pid, signal.SIGTERM)
-        data = os.path.join(self.tmp, "data")
-        os.makedirs(os.path.join(data, "bgtaskd", "apps"))
-        with open(os.path.join(data, "bgtaskd", "apps", f"{APP}.conf"), "w") as f:
-            f.write(f"[Application]\nId={APP}\nPermittedIdentifiers={APP}.nightly;\nKinds=processing;\n")
-        config = os.path.join(self.tmp, "bgtaskd.conf")
-        open(config, "w").close()
-        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
-        self.log = open(os.path.join(self.tmp, "bgtaskd.log"), "w")
-        self.addCleanup(self.log.close)
-        self.daemon = subprocess.Popen([BGTASKD, "--system", "-v", f"--state-dir={self.tmp}/state",
-                                        f"--config={config}", f"--data-dir={data}"],
-                                       stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        self.addCleanup(self.stop_daemon)
-        self.bus = dbus.bus.BusConnection(self.address)
-        self.addCleanup(self.bus.close)
-        eventually(lambda: self.bus.name_has_owner(BUS_NAME) or self.daemon.poll() is not None, 20)
-        self.assertIsNone(self.daemon.poll(), "bgtaskd --system exited")
+class InstalledPolicyTest(SystemBusTestCase):
+    def write_app_policies(self):
+        self.allow_own(APP, "nobody")
 
-    def stop_daemon(self):
-        if self.daemon.poll() is None:
-            self.daemon.terminate()
-            self.daemon.wait(20)
+    def install_apps(self):
+        self.install_activatable_testapp(APP, [NIGHTLY], behavior="complete", user="nobody")
 
-    def test_an_app_schedules_on_the_system_bus(self):
-        app = dbus.bus.BusConnection(self.address)
-        self.addCleanup(app.close)
-        app.request_name(APP, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
-        scheduler = dbus.Interface(app.get_object(BUS_NAME, OBJECT_PATH), "org.bgtaskd.Scheduler1")
-        scheduler.Submit("processing", f"{APP}.nightly",
-                         dbus.Dictionary({"EarliestBeginDate": dbus.Int64(2**52)}, signature="sv"))
-        manager = dbus.Interface(self.bus.get_object(BUS_NAME, OBJECT_PATH), MANAGER)
-        [request] = manager.ListRequests()
-        self.assertEqual((str(request["App"]), str(request["Identifier"])), (APP, f"{APP}.nightly"))
+    def test_a_service_running_as_another_user_is_activated_launched_and_completes(self):
+        self.submit_as_nobody(APP, "app-refresh", NIGHTLY)
+        [run] = eventually(lambda: self.history(APP), 20)
+        self.assertEqual((run["Identifier"], run["Outcome"]), (NIGHTLY, "completed"), run)
+        [launch] = self.app_events(APP, "launch")
+        self.assertEqual((launch["uid"], launch["identifier"]), (65534, NIGHTLY))
+        self.assertEqual(len(self.app_events(APP, "completed")), 1, self.app_events(APP))
 
-    def test_only_root_changes_what_manager1_changes(self):
-        out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                              PYTHON, "-c", AS_NOBODY, self.address],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
-        self.assertEqual(out.returncode, 0, out.stderr)
-        answers = dict(line.split(" ", 1) for line in out.stdout.splitlines())
-        denied = "org.freedesktop.DBus.Error.AccessDenied"
-        self.assertEqual(answers, {"ListApps": "ok", "GetPolicy": "ok", "SetPolicy": denied,
-                                   "RunNow": denied, "Expire": denied, "Cancel": denied})
-        # Root may: the same call from this (root) process is answered by bgtaskd itself.
-        manager = dbus.Interface(self.bus.get_object(BUS_NAME, OBJECT_PATH), MANAGER)
-        manager.SetPolicy("", "refresh", False)
-        self.assertEqual(str(manager.GetPolicy("")["Refresh"]), "denied")
+    def test_nobody_may_use_scheduler1_and_reach_manager1_but_not_own_org_bgtaskd(self):
+        # Scheduler1 reaches bgtaskd, which answers for itself (this caller owns no app's name).
+        [refresh] = self.call_as_nobody((SCHEDULER, "GetBackgroundRefreshStatus"))
+        self.assertTrue(refresh.get("error", "").startswith("org.bgtaskd.Error."), refresh)
+        # Manager1 reaches bgtaskd too: polkit decides there, not the bus policy.
+        [listed] = self.call_as_nobody(("ListRequests",))
+        self.assertDenied(listed, "not-authorized")
+        [version] = self.call_as_nobody(("org.freedesktop.DBus.Properties", "Get", "org.bgtaskd.Manager1", "Version"))
+        self.assertIn("ok", version)
+        # Only root may own org.bgtaskd: another user cannot stand in for the scheduler.
+        out = subprocess.run(AS_NOBODY + [PYTHON, "-c", "import dbus; dbus.SystemBus().request_name('org.bgtaskd')"],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        self.assertIn(BUS_DENIED, out.stderr)
+
+    def test_root_may_call_handler1_on_apps_and_nothing_else_of_theirs(self):
+        self.start_app_by_hand()
+        owner = self.bus.get_name_owner(APP)
+        # bgtaskd's rule: Handler1 at /org/bgtaskd/Handler; the app itself answers (no such task).
+        handler = self.bus.get_object(owner, "/org/bgtaskd/Handler", introspect=False)
+        handler.Expire(dbus.ObjectPath("/org/bgtaskd/task/1"), "simulated", dbus_interface=HANDLER,
+                       signature="os")
+        self.assertEqual(self.app_events(APP, "expire")[-1]["task"], "/org/bgtaskd/task/1")
+        # Not the app's other interfaces, nor Handler1 on another object.
+        control = self.bus.get_object(owner, "/Test", introspect=False)
+        for call in (lambda: control.Submit("app-refresh", NIGHTLY, dbus.Dictionary({}, signature="sv"),
+                                            dbus_interface="org.bgtaskd.Test", signature="ssa{sv}"),
+                     lambda: control.Expire(dbus.ObjectPath("/org/bgtaskd/task/1"), "simulated",
+                                            dbus_interface=HANDLER, signature="os")):
+            with self.assertRaises(dbus.exceptions.DBusException) as denied:
+                call()
+            self.assertEqual(denied.exception.get_dbus_name(), BUS_DENIED)
+        self.assertEqual(len(self.app_events(APP, "expire")), 1)
+
+    def start_app_by_hand(self):
+        events = os.path.join(self.events_dir, f"{APP}.jsonl")
+        proc = subprocess.Popen(AS_NOBODY + [PYTHON, TESTAPP, "--system", "--app-id", APP, "--behavior", "serve",
+                                             "--identifier", NIGHTLY, "--events", events, "--idle-exit", "0"],
+                                env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.wait, 10)
+        self.addCleanup(proc.terminate)
+        eventually(lambda: self.app_events(APP, "ready") and self.name_has_owner(APP), 10)
+        return proc
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ case "$type" in
 esac
 shift
 T=$(mktemp -d "${TMPDIR:-/tmp}/bgtaskd-$type-bus.XXXXXX")
+chmod 755 "$T"   # tests also connect as another user (nobody)
 cleanup() {
     if [ -s "$T/pid" ]; then kill -TERM "-$(cat "$T/pid")" 2>/dev/null || true; fi
     rm -rf "$T"

@@ -98,7 +98,8 @@ class App(dbus.service.Object):
 
     def record(self, event, **fields):
         with open(self.args.events, "a") as f:
-            f.write(json.dumps({"event": event, "time": time.time(), "pid": os.getpid(), **fields}) + "\n")
+            f.write(json.dumps({"event": event, "time": time.time(), "pid": os.getpid(), "uid": os.getuid(),
+                                **fields}) + "\n")
 
     def complete(self, task, success):
         try:
@@ -187,10 +188,11 @@ def main():
     p.add_argument("--progress", default="1/4,2/4,3/4,4/4", help="steps of the progress behavior")
     p.add_argument("--progress-interval", type=float, default=0.3)
     p.add_argument("--idle-exit", type=float, default=3.0, help="exit after this long without tasks (0: never)")
+    p.add_argument("--system", action="store_true", help="use the system bus (a system service)")
     args = p.parse_args()
 
     DBusGMainLoop(set_as_default=True)
-    bus = dbus.SessionBus()
+    bus = dbus.SystemBus() if args.system else dbus.SessionBus()
     app = App(bus, args)   # the handler object exists before the name is taken
     Control(bus)
 
