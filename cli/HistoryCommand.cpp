@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// bgtaskctl history: finished runs, newest first, with their outcome and reason.
+// bgtaskctl history: finished runs, newest first, with their outcome and reason, and for runs
+// in a systemd unit what the unit used (CPU time, peak memory, IO).
 #include "Commands.h"
 #include "Output.h"
 #include "TimeText.h"
@@ -7,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <cstdio>
+#include <iterator>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -29,6 +32,41 @@ std::string outcomeText(const bgtask::HistoryRecord& r)
     return text;
 }
 
+// "512 B", "4.0 KiB", "1.5 GiB": binary units, as systemd prints memory.
+std::string byteSize(std::uint64_t bytes)
+{
+    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024)
+        return std::to_string(bytes) + " B";
+    auto value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
+    return text;
+}
+
+std::string orDash(const std::optional<std::uint64_t>& bytes)
+{
+    return bytes ? byteSize(*bytes) : "-";
+}
+
+std::string cpuText(const bgtask::HistoryRecord& r)
+{
+    return r.cpuTime ? duration(std::chrono::duration_cast<std::chrono::microseconds>(*r.cpuTime)) : "-";
+}
+
+// "4.0 KiB/1.2 MiB" (read/write), "-" when neither is known.
+std::string ioText(const bgtask::HistoryRecord& r)
+{
+    if (!r.ioReadBytes && !r.ioWriteBytes)
+        return "-";
+    return orDash(r.ioReadBytes) + "/" + orDash(r.ioWriteBytes);
+}
+
 void printHuman(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
 {
     if (runs.empty()) {
@@ -41,9 +79,11 @@ void printHuman(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
         const std::string took = r.startedAt && r.endedAt
             ? duration(std::chrono::duration_cast<std::chrono::microseconds>(*r.endedAt - *r.startedAt))
             : "-";
-        rows.push_back({std::to_string(r.run), r.app, r.identifier, r.kind, started, took, outcomeText(r)});
+        rows.push_back({std::to_string(r.run), r.app, r.identifier, r.kind, started, took, cpuText(r),
+                        orDash(r.memoryPeakBytes), ioText(r), outcomeText(r)});
     }
-    printTable(ctx.out, {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "OUTCOME"}, rows);
+    printTable(ctx.out, {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "CPU", "PEAK MEM", "IO R/W", "OUTCOME"},
+               rows);
 }
 
 void printJson(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
@@ -55,6 +95,16 @@ void printJson(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
         json.key("run").value(r.run).key("app").value(r.app).key("identifier").value(r.identifier);
         json.key("kind").value(r.kind).key("startedAt").time(r.startedAt).key("endedAt").time(r.endedAt);
         json.key("outcome").value(r.outcome).key("reason").value(r.reason).key("simulated").value(r.simulated);
+        const auto optional = [&json](const char* name, const std::optional<std::uint64_t>& value) {
+            json.key(name);
+            value ? json.value(*value) : json.null();
+        };
+        optional("cpuNsec", r.cpuTime ? std::optional(static_cast<std::uint64_t>(r.cpuTime->count())) : std::nullopt);
+        optional("memoryPeakBytes", r.memoryPeakBytes);
+        optional("ioReadBytes", r.ioReadBytes);
+        optional("ioWriteBytes", r.ioWriteBytes);
+        json.key("endCause");
+        r.endCause.empty() ? json.null() : json.value(r.endCause);
         json.endObject();
     }
     json.endArray().endObject();

@@ -13,9 +13,11 @@
 #include "bus/SchedulerAdaptor.h"
 #include "bus/TaskObjects.h"
 #include "launch/Activator.h"
+#include "launch/BusAppTarget.h"
 #include "launch/HandlerClient.h"
 #include "launch/Notifier.h"
 #include "launch/ProcessTerminator.h"
+#include "launch/UnitTarget.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
 #include "service/TaskService.h"
@@ -58,6 +60,8 @@ struct Daemon::Parts {
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
     std::unique_ptr<launch::ProcessTerminator> terminator;
+    std::unique_ptr<launch::UnitTarget> units;
+    std::unique_ptr<launch::BusAppTarget> busApps;
     std::unique_ptr<launch::Notifier> notifier;   // session bus only: the user's desktop
     std::unique_ptr<DaemonEffects> effects;
     std::unique_ptr<bus::SchedulerAdaptor> scheduler;
@@ -103,6 +107,8 @@ Daemon::~Daemon()
         parts_->authorizer.reset();
         parts_->scheduler.reset();
         parts_->service.reset();
+        parts_->busApps.reset();
+        parts_->units.reset();
         parts_->notifier.reset();
         parts_->terminator.reset();
         parts_->handlerClient.reset();
@@ -184,11 +190,20 @@ int Daemon::run()
     p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow);
     p.handlerClient = std::make_unique<launch::HandlerClient>(*p.connection, p.config.limits.launchWindow, defer);
     p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
-    p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer, *p.activator, *p.handlerClient, *p.terminator);
+    p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer);
     const service::ServiceConfig serviceConfig{p.config.limits, p.config.fairness, p.config.budgetResetTime,
                                                p.config.adminGlobal, p.config.adminApps, {}};
     p.service = std::make_unique<service::TaskService>(*p.store, *p.manifests, serviceConfig, *p.effects,
                                                        [&p] { p.flush->schedule(); });
+    // Launch targets, asked in this order; apps on the bus are the fallback. Units are started
+    // by the service manager of the daemon's own bus: the system manager for --system, the
+    // user manager (on the session bus) for a per-user instance.
+    p.units = std::make_unique<launch::UnitTarget>(*p.connection, p.service->launchContext(),
+                                                   p.config.limits.launchWindow, defer);
+    p.service->addLaunchTarget(*p.units);
+    p.busApps = std::make_unique<launch::BusAppTarget>(p.service->launchContext(), *p.activator,
+                                                       *p.handlerClient, *p.terminator);
+    p.service->addLaunchTarget(*p.busApps);
     p.service->start();
 
     // 3. Adaptors, name ownership, then the well-known name.

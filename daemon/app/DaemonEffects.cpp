@@ -5,9 +5,7 @@
 
 namespace bgtask::app {
 
-DaemonEffects::DaemonEffects(Deferred& plan, WallTimer& timer, launch::Activator& activator,
-                             launch::HandlerClient& handlers, launch::ProcessTerminator& terminator)
-    : plan_(plan), timer_(timer), activator_(activator), handlers_(handlers), terminator_(terminator)
+DaemonEffects::DaemonEffects(Deferred& plan, WallTimer& timer) : plan_(plan), timer_(timer)
 {
 }
 
@@ -20,28 +18,6 @@ void DaemonEffects::bind(bus::TaskObjects& tasks, bus::ManagerAdaptor& manager)
 core::TimePoint DaemonEffects::now()
 {
     return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
-}
-
-void DaemonEffects::activate(const core::Manifest& app, std::function<void(service::ActivationResult)> done)
-{
-    activator_.activate(app, std::move(done));
-}
-
-void DaemonEffects::callLaunch(const std::string& connection, const core::RunningTask& run,
-                               std::function<void(std::optional<std::string>)> done)
-{
-    handlers_.launch(connection, run, std::move(done));
-}
-
-void DaemonEffects::callExpire(const std::string& connection, const core::RunningTask& run,
-                               const std::string& reason, std::function<void(std::optional<std::string>)> done)
-{
-    handlers_.expire(connection, run, reason, std::move(done));
-}
-
-void DaemonEffects::terminateConnectionProcess(const std::string& connection)
-{
-    terminator_.terminate(connection);
 }
 
 void DaemonEffects::publishTask(const core::RunningTask& run)

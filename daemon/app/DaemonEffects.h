@@ -1,24 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The real implementation of service::Effects: the system clock, the event loop's deferred call
-// and wall timer, and the launch and bus pieces. Borrows all of them; the bus-side pieces are
-// bound after construction because they need the service that needs these effects.
+// and wall timer, and the bus pieces. Borrows all of them; the bus-side pieces are bound after
+// construction because they need the service that needs these effects.
 #pragma once
 
 #include "EventLoop.h"
 
 #include "bus/ManagerAdaptor.h"
 #include "bus/TaskObjects.h"
-#include "launch/Activator.h"
-#include "launch/HandlerClient.h"
-#include "launch/ProcessTerminator.h"
 #include "service/Effects.h"
 
 namespace bgtask::app {
 
 class DaemonEffects final : public service::Effects {
 public:
-    DaemonEffects(Deferred& plan, WallTimer& timer, launch::Activator& activator,
-                  launch::HandlerClient& handlers, launch::ProcessTerminator& terminator);
+    DaemonEffects(Deferred& plan, WallTimer& timer);
 
     // Notifications go where the composition root says (nowhere without a session bus).
     struct Notifications {
@@ -32,12 +28,6 @@ public:
     core::TimePoint now() override;
     void requestPlan() override { plan_.schedule(); }
     void armWakeup(std::optional<core::TimePoint> at) override { timer_.arm(at); }
-    void activate(const core::Manifest& app, std::function<void(service::ActivationResult)> done) override;
-    void callLaunch(const std::string& connection, const core::RunningTask& run,
-                    std::function<void(std::optional<std::string>)> done) override;
-    void callExpire(const std::string& connection, const core::RunningTask& run, const std::string& reason,
-                    std::function<void(std::optional<std::string>)> done) override;
-    void terminateConnectionProcess(const std::string& connection) override;
     void publishTask(const core::RunningTask& run) override;
     void withdrawTask(std::int64_t runId) override;
     void emitTaskChanged(const service::TaskEvent& event) override;
@@ -49,9 +39,6 @@ public:
 private:
     Deferred& plan_;
     WallTimer& timer_;
-    launch::Activator& activator_;
-    launch::HandlerClient& handlers_;
-    launch::ProcessTerminator& terminator_;
     bus::TaskObjects* tasks_ = nullptr;
     bus::ManagerAdaptor* manager_ = nullptr;
     Notifications notifications_;

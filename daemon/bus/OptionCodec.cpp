@@ -170,7 +170,7 @@ Dict encodeActiveRun(const service::ActiveRun& run)
 
 Dict encodeRunRecord(const core::RunRecord& r)
 {
-    return {{key::kRun, static_cast<std::uint64_t>(r.runId)},
+    Dict d{{key::kRun, static_cast<std::uint64_t>(r.runId)},
             {key::kApp, r.app},
             {key::kIdentifier, r.identifier},
             {key::kKind, std::string(toString(r.kind))},
@@ -179,6 +179,18 @@ Dict encodeRunRecord(const core::RunRecord& r)
             {key::kOutcome, std::string(r.outcome ? toString(*r.outcome) : "running")},
             {key::kReason, r.reason},
             {key::kSimulated, r.simulated}};
+    // Accounting keys only where the run's launch target measured them (a unit).
+    const auto counter = [&d](const char* name, const std::optional<std::int64_t>& value) {
+        if (value)
+            d[name] = static_cast<std::uint64_t>(*value);
+    };
+    counter(key::kCpuUsageNSec, r.usage.cpuNsec);
+    counter(key::kMemoryPeak, r.usage.memoryPeakBytes);
+    counter(key::kIoReadBytes, r.usage.ioReadBytes);
+    counter(key::kIoWriteBytes, r.usage.ioWriteBytes);
+    if (!r.usage.endCause.empty())
+        d[key::kEndCause] = r.usage.endCause;
+    return d;
 }
 
 Dict encodeExplanation(const service::Explanation& e)

@@ -3,6 +3,7 @@
 
 #include "KeyFile.h"
 #include "ScheduleGroup.h"
+#include "UnitOutcome.h"
 
 #include <algorithm>
 #include <map>
@@ -16,7 +17,8 @@ constexpr std::string_view kApplicationGroup = "Application";
 constexpr std::string_view kFileSuffix = ".conf";
 constexpr std::string_view kWildcardSuffix = ".*";
 constexpr std::string_view kKnownKeys[] = {"Id",    "BusName",      "PermittedIdentifiers",
-                                           "Kinds", "Entitlements", "Exec"};
+                                           "Kinds", "Entitlements", "Exec",
+                                           "Unit"};
 
 // KeyFile reads the lines; this class decides what the groups and [Application] keys mean, in
 // a step after reading so that the order of keys in the file does not matter
@@ -40,6 +42,7 @@ private:
     void readIdentifiers();
     void readIdentifier(const std::string& item, int line);
     void readExec();
+    void readUnit();
     // [Schedule <identifier>] groups (ScheduleGroup.h): read before Kinds and
     // PermittedIdentifiers, which a manifest with schedules may leave out; checked against the
     // finished manifest at the end.
@@ -72,6 +75,7 @@ ManifestParseResult Parser::run(std::string_view text)
     readEntitlements();
     readIdentifiers();
     readExec();
+    readUnit();
     checkSchedules();
 
     ManifestParseResult result;
@@ -318,4 +322,31 @@ ManifestParseResult parseManifest(std::string_view text, std::string_view fileNa
     return Parser(fileName).run(text);
 }
 
+} // namespace bgtask::core
+
+namespace bgtask::core {
+namespace {
+
+// A manifest names one way to run its tasks: a unit excludes Exec, and continued processing
+// (which runs in the process that asked for it) cannot run in a unit.
+void Parser::readUnit()
+{
+    const auto it = entries_.find("Unit");
+    if (it == entries_.end())
+        return;
+    const auto& value = it->second.value;
+    const int line = it->second.line;
+    if (!isValidUnitName(value)) {
+        error(line, "Unit '" + value + "' is not the name of a systemd unit that can be started "
+                    "(like apt-daily.service)");
+        return;
+    }
+    if (entries_.contains("Exec"))
+        error(line, "Unit and Exec are exclusive: a manifest names one way to run its tasks");
+    if (manifest_.kinds.contains(TaskKind::ContinuedProcessing))
+        error(line, "Unit cannot run continued-processing tasks: they run in the app that asks for them");
+    manifest_.unit = value;
+}
+
+} // namespace
 } // namespace bgtask::core

@@ -3,6 +3,7 @@
 // RunningTask is the live view the planner reasons about; RunRecord is a line of history.
 #pragma once
 
+#include "RunUsage.h"
 #include "TaskRequest.h"
 #include "Time.h"
 
@@ -60,6 +61,7 @@ struct RunRecord {
     std::optional<Outcome> outcome;          // nullopt while running
     std::string reason;
     bool simulated = false;
+    RunUsage usage;                          // what the run used, where it was measured
 
     bool operator==(const RunRecord&) const = default;
 };

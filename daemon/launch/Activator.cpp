@@ -19,7 +19,7 @@ auto log() { static auto l = service::logger("launch"); return l; }
 
 constexpr std::uint32_t kStartReplySuccess = 1;   // DBUS_START_REPLY_SUCCESS
 
-service::ActivationResult viaExec(const core::Manifest& app, const std::string& why)
+ActivationResult viaExec(const core::Manifest& app, const std::string& why)
 {
     if (!app.exec)
         return {false, false, "activation-failed: " + why + " (and the manifest has no Exec)"};
@@ -41,7 +41,7 @@ Activator::Activator(sdbus::IConnection& connection, core::Duration timeout)
 }
 
 void Activator::activate(const core::Manifest& app,
-                         std::function<void(service::ActivationResult)> done)
+                         std::function<void(ActivationResult)> done)
 {
     bus_->callMethodAsync("StartServiceByName")
         .onInterface("org.freedesktop.DBus")

@@ -6,7 +6,6 @@
 
 #include "core/Manifest.h"
 #include "core/Time.h"
-#include "service/Effects.h"
 
 #include <sdbus-c++/IProxy.h>
 
@@ -17,11 +16,17 @@
 
 namespace bgtask::launch {
 
+struct ActivationResult {
+    bool ok = false;
+    bool startedByUs = false;   // the app was not running and was started for this activation
+    std::string error;          // "sub-reason: text" when !ok
+};
+
 class Activator {
 public:
     Activator(sdbus::IConnection& connection, core::Duration timeout);
 
-    void activate(const core::Manifest& app, std::function<void(service::ActivationResult)> done);
+    void activate(const core::Manifest& app, std::function<void(ActivationResult)> done);
 
     // Splits an Exec line on whitespace (no shell, no quoting) and spawns it with setsid.
     // Returns the pid, or throws core::Error(…, "exec-failed").

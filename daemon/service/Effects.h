@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Everything the service layer asks of the outside world: the clock, the event loop, D-Bus
-// activation, calls into apps, task objects, signals and processes. The daemon's composition
-// root implements it with sd-event and sdbus-c++; unit tests can implement it with fakes.
+// Everything the service layer asks of the outside world: the clock, the event loop, task
+// objects, signals and notifications. Starting and stopping tasks is the launch targets' part
+// (LaunchTarget.h). The daemon's composition root implements it with sd-event and sdbus-c++;
+// unit tests can implement it with fakes.
 #pragma once
 
 #include "core/Manifest.h"
@@ -9,18 +10,11 @@
 #include "core/Run.h"
 #include "core/Time.h"
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace bgtask::service {
-
-struct ActivationResult {
-    bool ok = false;
-    bool startedByUs = false;   // the app was not running and was started for this activation
-    std::string error;          // "sub-reason: text" when !ok
-};
 
 struct TaskEvent {
     std::string app;
@@ -66,19 +60,6 @@ public:
     virtual void requestPlan() = 0;
     // Arm the one scheduling timer (nullopt: disarm).
     virtual void armWakeup(std::optional<core::TimePoint> at) = 0;
-
-    // Bring the app up: bus activation of its bus name, else its Exec command.
-    virtual void activate(const core::Manifest& app, std::function<void(ActivationResult)> done) = 0;
-    // Handler1.Launch on the connection; done(error) with nullopt on success.
-    virtual void callLaunch(const std::string& connection, const core::RunningTask& run,
-                            std::function<void(std::optional<std::string>)> done) = 0;
-    // Handler1.Expire; done(error) with nullopt when the app accepted it, else the error's
-    // "name: message" (an app without an expiration handler answers with an error).
-    virtual void callExpire(const std::string& connection, const core::RunningTask& run,
-                            const std::string& reason,
-                            std::function<void(std::optional<std::string>)> done) = 0;
-    // Terminate the process behind a connection (SIGTERM, then SIGKILL if it lingers).
-    virtual void terminateConnectionProcess(const std::string& connection) = 0;
 
     // Export / remove the org.bgtaskd.Task1 object of a run.
     virtual void publishTask(const core::RunningTask& run) = 0;

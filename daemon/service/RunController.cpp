@@ -5,21 +5,11 @@
 
 #include <algorithm>
 
-#include <bgtask-api/ErrorCode.h>
 
 namespace bgtask::service {
 namespace {
 
 auto log() { static auto l = logger("runs"); return l; }
-
-// An app says it has no expiration handler by answering Expire with an error: libbgtask's
-// NotFound "no-expiration-handler", or a bus error for a handler object without the method.
-bool isNoExpirationHandler(const std::string& error)
-{
-    return error.starts_with(std::string(api::errorName(api::ErrorCode::NotFound)) + ": no-expiration-handler") ||
-           error.starts_with("org.freedesktop.DBus.Error.UnknownMethod") ||
-           error.starts_with("org.freedesktop.DBus.Error.UnknownInterface");
-}
 
 // "2 s", "1.5 s": a duration as a person would write it, to the millisecond.
 std::string seconds(core::Duration d)
@@ -37,11 +27,19 @@ std::string seconds(core::Duration d)
 } // namespace
 
 RunController::RunController(store::Store& store, CommitQueue& commits,
-                             const ManifestRegistry& manifests, HandlerRegistry& handlers,
-                             const NameOwnership& names, const core::Limits& limits, Effects& effects)
-    : store_(store), commits_(commits), manifests_(manifests), handlers_(handlers), names_(names),
-      limits_(limits), effects_(effects)
+                             const ManifestRegistry& manifests, const core::Limits& limits,
+                             Effects& effects)
+    : store_(store), commits_(commits), manifests_(manifests), limits_(limits), effects_(effects)
 {
+}
+
+LaunchTarget* RunController::targetFor(const std::string& app) const
+{
+    const auto* manifest = manifests_.byId(app);
+    for (auto* target : targets_)
+        if (target->serves(manifest))
+            return target;
+    return targets_.empty() ? nullptr : targets_.back();
 }
 
 void RunController::launch(const std::vector<core::TaskRequest>& requests, bool simulated)
@@ -74,107 +72,39 @@ void RunController::launch(const std::vector<core::TaskRequest>& requests, bool 
         log()->info("Run {}: launching {} {} of {}{}", id, toString(run.task.request.kind),
                     run.task.request.identifier, run.task.request.app, simulated ? " (simulated)" : "");
         emit(run, "launching");
-        proceed(run);
-    }
-}
-
-void RunController::proceed(ActiveRun& run)
-{
-    const auto& request = run.task.request;
-    if (auto connection = handlers_.find(request.app, request.identifier)) {
-        deliver(run, *connection);
-        return;
-    }
-    if (request.kind == core::TaskKind::ContinuedProcessing) {
-        // Continued processing runs in the process that asked for it; it is never activated.
-        finish(run.task.runId, core::Outcome::LaunchFailed,
-               "not-registered: no connection of the app has registered " + request.identifier);
-        return;
-    }
-    const auto* manifest = manifests_.byId(request.app);
-    if (!manifest) {
-        finish(run.task.runId, core::Outcome::LaunchFailed,
-               "no-manifest: app " + request.app + " has no manifest any more");
-        return;
-    }
-    activateFor(*manifest);
-}
-
-void RunController::activateFor(const core::Manifest& app)
-{
-    if (!activating_.insert(app.id).second)
-        return;   // one activation serves every run of the app that waits for it
-    log()->info("Activating {} ({})", app.id, app.busName);
-    effects_.activate(app, [this, appId = app.id, busName = app.busName](ActivationResult result) {
-        activating_.erase(appId);
-        if (!result.ok) {
-            log()->warn("Failed to activate {}: {}", appId, result.error);
-            std::vector<std::int64_t> failed;
-            for (auto& [id, run] : runs_)
-                if (run.task.request.app == appId && !run.delivered)
-                    failed.push_back(id);
-            for (auto id : failed)
-                finish(id, core::Outcome::LaunchFailed, result.error);
-            return;
+        run.target = targetFor(run.task.request.app);
+        if (!run.target) {
+            finish(id, core::Outcome::LaunchFailed, "no-launch-target: bgtaskd has no way to run tasks");
+            continue;
         }
-        if (result.startedByUs) {
-            if (auto owner = names_.ownerOf(busName))
-                launchedConnections_.insert(*owner);
-            else
-                awaitingLaunchedOwner_.insert(busName);
-        }
-        log()->debug("{} is up; waiting for it to register", appId);
-    });
+        log()->debug("Run {}: started through the {} target", id, run.target->name());
+        run.target->start(run);
+    }
 }
 
 void RunController::registered(const std::string& connection, const std::string& app,
                                const std::vector<std::string>& identifiers)
 {
-    std::vector<std::int64_t> ready;
-    for (auto& [id, run] : runs_)
-        if (!run.delivered && run.task.request.app == app &&
-            std::find(identifiers.begin(), identifiers.end(), run.task.request.identifier) !=
-                identifiers.end())
-            ready.push_back(id);
-    for (auto id : ready)
-        if (auto it = runs_.find(id); it != runs_.end())
-            deliver(it->second, connection);
+    for (auto* target : targets_)
+        target->registered(connection, app, identifiers);
 }
 
 void RunController::busNameOwnerChanged(const std::string& busName, const std::string& newOwner)
 {
-    if (!newOwner.empty()) {
-        if (awaitingLaunchedOwner_.erase(busName))
-            launchedConnections_.insert(newOwner);
-        return;
-    }
-    // The process that held the name went away before registering (an app that submitted and
-    // quit while its request became due): start the app again for the runs still waiting, once
-    // per run, so that an app that dies at start-up is not restarted in a loop until the
-    // launch window ends.
-    for (const auto& app : manifests_.all()) {
-        if (app.busName != busName)
-            continue;
-        bool waiting = false;
-        for (auto& [id, run] : runs_) {
-            if (run.task.request.app != app.id || run.delivered || run.reactivated ||
-                run.task.request.kind == core::TaskKind::ContinuedProcessing)
-                continue;
-            run.reactivated = true;
-            waiting = true;
-        }
-        if (waiting) {
-            log()->info("{} left the bus before registering; activating it again", app.id);
-            activateFor(app);
-        }
-    }
+    for (auto* target : targets_)
+        target->busNameOwnerChanged(busName, newOwner);
 }
 
-void RunController::deliver(ActiveRun& run, const std::string& connection)
+const ActiveRun* RunController::delivered(std::int64_t runId, const std::string& connection,
+                                          bool launchedByDaemon)
 {
+    auto it = runs_.find(runId);
+    if (it == runs_.end())
+        return nullptr;
+    auto& run = it->second;
     run.connection = connection;
     run.delivered = true;
-    run.launchedByDaemon = launchedConnections_.contains(connection);
+    run.launchedByDaemon = launchedByDaemon;
     if (auto limit = limits_.timeLimit(run.task.request.kind))
         run.task.deadline = effects_.now() + *limit;
     if (run.task.request.kind == core::TaskKind::ContinuedProcessing) {
@@ -187,21 +117,40 @@ void RunController::deliver(ActiveRun& run, const std::string& connection)
     effects_.publishTask(run.task);
     if (hooks_.delivered)
         hooks_.delivered(run);
-    const auto id = run.task.runId;
-    effects_.callLaunch(connection, run.task, [this, id](std::optional<std::string> error) {
-        auto it = runs_.find(id);
-        if (it == runs_.end() || it->second.task.state != core::RunState::Launching)
-            return;
-        if (error) {
-            finish(id, core::Outcome::LaunchFailed, "launch-refused: " + *error);
-            return;
-        }
-        it->second.task.state = core::RunState::Running;
-        log()->info("Run {}: running in {}{}", id, it->second.connection,
-                    it->second.launchedByDaemon ? " (started by bgtaskd)" : "");
-        emit(it->second, "running");
-        effects_.requestPlan();
-    });
+    return &run;
+}
+
+void RunController::running(std::int64_t runId)
+{
+    auto it = runs_.find(runId);
+    if (it == runs_.end() || it->second.task.state != core::RunState::Launching)
+        return;
+    it->second.task.state = core::RunState::Running;
+    log()->info("Run {}: running{}{}{}", runId, it->second.connection.empty() ? "" : " in ",
+                it->second.connection, it->second.launchedByDaemon ? " (started by bgtaskd)" : "");
+    emit(it->second, "running");
+    effects_.requestPlan();
+}
+
+void RunController::ended(std::int64_t runId, core::Outcome outcome, std::string reason,
+                          core::RunUsage usage)
+{
+    finish(runId, outcome, std::move(reason), {}, std::move(usage));
+}
+
+void RunController::stopDelegated(std::int64_t runId)
+{
+    auto it = runs_.find(runId);
+    if (it == runs_.end() || it->second.task.state != core::RunState::Expiring)
+        return;
+    it->second.task.graceEnd.reset();
+    effects_.requestPlan();
+}
+
+const ActiveRun* RunController::find(std::int64_t runId) const
+{
+    auto it = runs_.find(runId);
+    return it == runs_.end() ? nullptr : &it->second;
 }
 
 void RunController::complete(const std::string& caller, std::int64_t runId, bool success,
@@ -240,22 +189,8 @@ void RunController::expire(std::int64_t runId, const std::string& reason)
     run.task.expireReason = reason;
     run.task.graceEnd = effects_.now() + limits_.gracePeriod;
     log()->info("Run {}: expiring ({}), grace {}", runId, reason, seconds(limits_.gracePeriod));
-    effects_.callExpire(run.connection, run.task, reason, [this, runId](std::optional<std::string> error) {
-        if (!error)
-            return;
-        if (!isNoExpirationHandler(*error)) {
-            // The grace period still runs: the app may yet complete, or is terminated.
-            log()->warn("Failed to deliver Expire for run {}: {}, ignoring", runId, *error);
-            return;
-        }
-        auto expiring = runs_.find(runId);
-        if (expiring == runs_.end() || expiring->second.task.state != core::RunState::Expiring)
-            return;
-        // Apple: a task without an expiration handler is marked completed-unsuccessful at
-        // expiry; the app learnt why from Expire's reason.
-        finish(runId, core::Outcome::Failed, "no-expiration-handler: " + expiring->second.task.expireReason);
-    });
     emit(run, "expiring", reason);
+    run.target->expire(run, reason);   // may end the run at once
     effects_.requestPlan();
 }
 
@@ -276,21 +211,13 @@ void RunController::terminate(std::int64_t runId)
     auto it = runs_.find(runId);
     if (it == runs_.end())
         return;
-    const auto& run = it->second;
-    std::string reason = run.task.expireReason;
-    if (run.launchedByDaemon) {
-        log()->warn("Run {}: no SetTaskCompleted within the grace period; terminating {}", runId,
-                    run.connection);
-        effects_.terminateConnectionProcess(run.connection);
-    } else {
-        reason += "; process not started by bgtaskd, left running";
-    }
-    finish(runId, core::Outcome::Terminated, reason);
+    it->second.target->stop(it->second);
 }
 
 void RunController::connectionClosed(const std::string& connection)
 {
-    launchedConnections_.erase(connection);
+    for (auto* target : targets_)
+        target->connectionClosed(connection);
     std::vector<std::int64_t> gone;
     for (const auto& [id, run] : runs_)
         if (run.connection == connection)
@@ -309,18 +236,24 @@ void RunController::connectionClosed(const std::string& connection)
 }
 
 void RunController::finish(std::int64_t runId, core::Outcome outcome, std::string reason,
-                           CommitQueue::Done done)
+                           CommitQueue::Done done, core::RunUsage usage)
 {
     auto node = runs_.extract(runId);
     if (node.empty())
         return;
     auto& run = node.mapped();
+    if (run.target)
+        run.target->forget(runId);
     const auto now = effects_.now();
     log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
                 reason.empty() ? "" : ": ", reason);
     // The task object goes only after the outcome is committed and SetTaskCompleted answered:
     // sd-bus checks a reply against the vtable of the object that received the call.
-    commits_.enqueue([runId, outcome, reason, now](store::Store& s) { s.finishRun(runId, outcome, reason, now); },
+    commits_.enqueue([runId, outcome, reason, now, usage](store::Store& s) {
+                         s.finishRun(runId, outcome, reason, now);
+                         if (usage != core::RunUsage{})
+                             s.recordUsage(runId, usage);
+                     },
                      [this, runId, delivered = run.delivered, done = std::move(done)](const core::Error* e) {
                          if (done)
                              done(e);
@@ -329,7 +262,7 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
                      });
     emit(run, "ended", reason, outcome);
     if (hooks_.ended)
-        hooks_.ended(run, outcome, now);
+        hooks_.ended(run, outcome, now, usage);
     effects_.requestPlan();
 }
 
@@ -343,7 +276,8 @@ void RunController::interruptAll(const std::string& reason)
     const auto pending = store_.loadRequests();
     for (auto& [id, run] : runs_) {
         if (run.delivered)
-            effects_.callExpire(run.connection, run.task, reason, {});
+            run.target->expire(run, reason);
+        run.target->forget(id);
         const bool exists = std::any_of(pending.begin(), pending.end(), [&](const auto& r) {
             return r.app == run.task.request.app && r.identifier == run.task.request.identifier;
         });

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The life of every run, from the consumed request to its recorded outcome: activation of the
-// app, waiting for it to register, Launch, time limit, Expire, grace, termination, and the app's
-// connection going away. Owns the active runs; borrows the store, manifests, handler registry
-// and the effects port.
+// The life of every run, from the consumed request to its recorded outcome: the durable start,
+// the time limit, expiration and its grace period, the task's connection going away, and the
+// outcome in the history. How a task is started, told to expire and stopped is its launch
+// target's business (LaunchTarget.h); this class only hands runs to the target that serves
+// the app and hears back through RunReports, which it implements. Owns the active runs;
+// borrows the store, manifests, the targets and the effects port.
 #pragma once
 
 #include "CommitQueue.h"
 #include "Effects.h"
-#include "HandlerRegistry.h"
+#include "LaunchTarget.h"
 #include "ManifestRegistry.h"
-#include "NameOwnership.h"
 
 #include "core/Limits.h"
 #include "core/Run.h"
 
 #include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -29,20 +29,24 @@ struct ActiveRun {
     bool launchedByDaemon = false;  // the process behind connection was started by bgtaskd
     bool reactivated = false;       // activated again after the app left before registering
     TaskProgress progress;          // continued processing: what Task1 shows
+    LaunchTarget* target = nullptr; // the target that runs it
 };
 
 // What the owner of the runs hears about them (budgets, notifications).
 struct RunHooks {
     std::function<void(const ActiveRun&)> delivered;        // Launch was called
     std::function<void(const ActiveRun&)> progressed;       // progress or titles changed
-    std::function<void(const ActiveRun&, core::Outcome, core::TimePoint)> ended;
+    std::function<void(const ActiveRun&, core::Outcome, core::TimePoint, const core::RunUsage&)> ended;
 };
 
-class RunController {
+class RunController final : public RunReports {
 public:
     RunController(store::Store& store, CommitQueue& commits, const ManifestRegistry& manifests,
-                  HandlerRegistry& handlers, const NameOwnership& names, const core::Limits& limits,
-                  Effects& effects);
+                  const core::Limits& limits, Effects& effects);
+
+    // Targets are asked in the order added; the last one added is the fallback (see
+    // LaunchTarget::serves). Borrowed: they outlive the runs.
+    void addTarget(LaunchTarget& target) { targets_.push_back(&target); }
 
     // Consumes the requests (one durable transaction) and starts their runs.
     void launch(const std::vector<core::TaskRequest>& requests, bool simulated);
@@ -64,7 +68,17 @@ public:
                      const std::string& subtitle);
     void setHooks(RunHooks hooks) { hooks_ = std::move(hooks); }
     void launchTimedOut(std::int64_t runId);
+    // The grace period is over: the run's target ends it by force or takes the stop over.
     void terminate(std::int64_t runId);
+
+    // RunReports
+    const ActiveRun* delivered(std::int64_t runId, const std::string& connection,
+                               bool launchedByDaemon) override;
+    void running(std::int64_t runId) override;
+    void ended(std::int64_t runId, core::Outcome outcome, std::string reason,
+               core::RunUsage usage) override;
+    void stopDelegated(std::int64_t runId) override;
+    const ActiveRun* find(std::int64_t runId) const override;
 
     // Ends every active run as interrupted and puts its request back (daemon shutdown).
     void interruptAll(const std::string& reason);
@@ -78,28 +92,22 @@ public:
                                    bool requestExists);
 
 private:
-    void proceed(ActiveRun& run);
+    LaunchTarget* targetFor(const std::string& app) const;
     ActiveRun& ownedContinuedRun(const std::string& caller, std::int64_t runId);
-    void activateFor(const core::Manifest& app);
-    void deliver(ActiveRun& run, const std::string& connection);
     void finish(std::int64_t runId, core::Outcome outcome, std::string reason,
-                CommitQueue::Done done = {});
+                CommitQueue::Done done = {}, core::RunUsage usage = {});
     void emit(const ActiveRun& run, std::string_view event, std::string reason = {},
               std::optional<core::Outcome> outcome = std::nullopt);
 
     store::Store& store_;
     CommitQueue& commits_;
     const ManifestRegistry& manifests_;
-    HandlerRegistry& handlers_;
-    const NameOwnership& names_;
     const core::Limits& limits_;
     Effects& effects_;
     RunHooks hooks_;
 
+    std::vector<LaunchTarget*> targets_;
     std::map<std::int64_t, ActiveRun> runs_;
-    std::set<std::string> activating_;           // app ids with an activation in flight
-    std::set<std::string> awaitingLaunchedOwner_;// bus names we started whose owner is not seen yet
-    std::set<std::string> launchedConnections_;  // connections of processes bgtaskd started
 };
 
 } // namespace bgtask::service

@@ -30,14 +30,16 @@ TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, const
     : store_(store), manifests_(manifests), limits_(config.limits),
       usage_(store, config.fairness, config.budgetResetTime), effects_(effects),
       commits_(store, std::move(scheduleFlush), [this] { reloadBook(); }),
-      runs_(store, commits_, manifests, handlers_, names_, limits_, effects),
+      runs_(store, commits_, manifests, limits_, effects),
       schedules_(store, commits_, manifests, config.scheduleSeeds ? config.scheduleSeeds : randomSeeds())
 {
     policyTable_.adminGlobal = config.adminGlobal;
     policyTable_.admin = config.adminApps;
     runs_.setHooks({[this](const ActiveRun& run) { onRunDelivered(run); },
                     [this](const ActiveRun& run) { refreshNotification(run.task.request.app, run.task.request.identifier); },
-                    [this](const ActiveRun& run, core::Outcome outcome, core::TimePoint at) { onRunEnded(run, outcome, at); }});
+                    [this](const ActiveRun& run, core::Outcome outcome, core::TimePoint at, const core::RunUsage& usage) {
+                        onRunEnded(run, outcome, at, usage);
+                    }});
 }
 
 void TaskService::start()

@@ -179,6 +179,11 @@ public:
     const ManifestRegistry& manifests() const { return manifests_; }
     const core::Limits& limits() const { return limits_; }
 
+    // Launch targets: what they may borrow, and adding one (in the order they are asked; the
+    // last is the fallback). Targets are borrowed and must outlive shutdown().
+    LaunchContext launchContext() { return {runs_, manifests_, handlers_, names_}; }
+    void addLaunchTarget(LaunchTarget& target) { runs_.addTarget(target); }
+
 private:
     // The app among those the caller owns that permits the identifier (for any kind when kind
     // is nullopt). Throws AccessDenied when the caller owns no app's bus name.
@@ -196,7 +201,8 @@ private:
     // Continued processing: the notification of (app, identifier) as it now stands.
     void refreshNotification(const std::string& app, const std::string& identifier);
     void onRunDelivered(const ActiveRun& run);
-    void onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at);
+    void onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at,
+                    const core::RunUsage& usage);
     void connectionGone(const std::string& connection);
     // policyOf() without the check that the app exists.
     PolicyView policyView(const std::string& app) const;

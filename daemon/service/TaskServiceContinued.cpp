@@ -73,9 +73,10 @@ void TaskService::onRunDelivered(const ActiveRun& run)
         refreshNotification(run.task.request.app, run.task.request.identifier);
 }
 
-void TaskService::onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at)
+void TaskService::onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at,
+                             const core::RunUsage& usage)
 {
-    usage_.ended(run.task, outcome, at);
+    usage_.ended(run.task, outcome, at, usage.cpuNsec);
     unmet_.invalidateAll();
     const auto& request = run.task.request;
     if (request.kind == core::TaskKind::ContinuedProcessing)

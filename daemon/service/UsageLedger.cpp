@@ -84,12 +84,13 @@ void UsageLedger::launched(const core::TaskRequest& request, bool simulated, cor
         usage.lastRefreshLaunch = now;
 }
 
-void UsageLedger::ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt)
+void UsageLedger::ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt,
+                        std::optional<std::int64_t> cpuNsec)
 {
     if (!charged(run, outcome) || run.startedAt < dayStart_)
         return;
     auto& usage = scheduling_.usage[run.request.app];
-    usage.runTime += endedAt - run.startedAt;
+    usage.runTime += core::budgetCharge(run.startedAt, endedAt, cpuNsec);
     if (outcome == core::Outcome::Terminated)
         ++usage.terminations;
 }

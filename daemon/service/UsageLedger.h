@@ -6,6 +6,7 @@
 
 #include "core/Fairness.h"
 #include "core/Run.h"
+#include "core/RunUsage.h"
 #include "store/Store.h"
 
 #include <chrono>
@@ -24,7 +25,9 @@ public:
     bool rollOver(core::TimePoint now);
 
     void launched(const core::TaskRequest& request, bool simulated, core::TimePoint now);
-    void ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt);
+    // cpuNsec: the CPU time the run used where its target measured it (core::budgetCharge).
+    void ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt,
+               std::optional<std::int64_t> cpuNsec = std::nullopt);
 
     const core::Scheduling& scheduling() const { return scheduling_; }
     const core::AppUsage* usageOf(std::string_view app) const;

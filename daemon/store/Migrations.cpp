@@ -76,13 +76,24 @@ CREATE TABLE policy (
 ) STRICT;
 )sql";
 
+// What a run that ran in a systemd unit used, from the unit's accounting, and why it ended
+// abnormally as systemd saw it (its Result: "oom-kill", "signal", …). NULL: not measured (an app
+// process), or the manager did not have the figure. The budget charges cpu_nsec where it is set.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE runs ADD COLUMN cpu_nsec INTEGER NULL;
+ALTER TABLE runs ADD COLUMN memory_peak_bytes INTEGER NULL;
+ALTER TABLE runs ADD COLUMN io_read_bytes INTEGER NULL;
+ALTER TABLE runs ADD COLUMN io_write_bytes INTEGER NULL;
+ALTER TABLE runs ADD COLUMN end_cause TEXT NULL;
+)sql";
+
 // Periodic work and retries: the five schedule options of requests (and of the runs that
 // consumed them, so that a request put back after a crash is still periodic), microseconds or
 // NULL when unset; and each schedule's state, kept by the daemon: where it was declared
 // ('manifest': the app's manifest; 'app': a request the app submitted), when its interval
 // began counting (the last success, or a skip), its last success, the end of its last run and
 // the unsuccessful runs since the last success, which the backoff grows with.
-constexpr std::string_view kVersion3 = R"sql(
+constexpr std::string_view kVersion4 = R"sql(
 ALTER TABLE requests ADD COLUMN repeat_interval INTEGER NULL;
 ALTER TABLE requests ADD COLUMN flex INTEGER NULL;
 ALTER TABLE requests ADD COLUMN randomized_delay INTEGER NULL;
@@ -110,6 +121,7 @@ constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
+    {4, kVersion4},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -24,7 +24,7 @@ void bindOptions(Statement& stmt, int first, const core::RequestOptions& options
 // core::Error(Internal, "store-failed") for a value this build does not know.
 core::RequestOptions readOptions(const Statement& stmt, int first);
 
-// The periodic and retry options (schema v3), five more columns both tables have, after their
+// The periodic and retry options (schema v4), five more columns both tables have, after their
 // older columns: repeat_interval, flex, randomized_delay, backoff_delay, max_backoff_delay, each
 // microseconds or NULL when unset.
 inline constexpr int kScheduleColumnCount = 5;

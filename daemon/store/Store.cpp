@@ -35,6 +35,9 @@ constexpr std::string_view kInsertRun =
     " ?20, ?21, ?22)";
 constexpr std::string_view kFinishRun =
     "UPDATE runs SET ended_at = ?2, outcome = ?3, reason = ?4 WHERE id = ?1 AND outcome IS NULL";
+constexpr std::string_view kRecordUsage =
+    "UPDATE runs SET cpu_nsec = ?2, memory_peak_bytes = ?3, io_read_bytes = ?4, io_write_bytes = ?5,"
+    " end_cause = nullif(?6, '') WHERE id = ?1";
 
 // Columns 0-4, then the options from column 5 on (see OptionColumns.h), then the schedule
 // options.
@@ -51,7 +54,7 @@ constexpr std::string_view kSelectUnfinishedRuns =
     " battery_not_low, started_at, deadline, simulated, repeat_interval, flex, randomized_delay,"
     " backoff_delay, max_backoff_delay FROM runs WHERE outcome IS NULL"
     " ORDER BY started_at, id";   // the order of the runs_unfinished index: no table scan
-// Schedules (schema v3).
+// Schedules (schema v4).
 constexpr std::string_view kSelectSchedules =
     "SELECT app, identifier, source, period_start, last_success, last_end, failures FROM schedules"
     " ORDER BY app, identifier";
@@ -77,7 +80,8 @@ constexpr std::string_view kDeleteEmptyPolicy =
 // skip scan of runs_by_app (one seek per app), and each subquery is a range of runs_by_app for
 // that app (the last launches walk it backwards and stop at the first match; the day's sums
 // read only the rows started since ?1). ?2 is the continued-processing kind, ?3 app-refresh,
-// ?4/?5 the outcomes that are not charged, ?6 terminated. A negative run time (the wall clock
+// ?4/?5 the outcomes that are not charged, ?6 terminated. A run's charge is core::budgetCharge:
+// its CPU time where measured, else its run time, where a negative run time (the wall clock
 // was set back while the task ran) counts as zero rather than refunding the app.
 constexpr std::string_view kSelectUsage = R"sql(
 WITH RECURSIVE apps(app) AS (
@@ -91,7 +95,7 @@ SELECT a.app,
      ORDER BY r.started_at DESC LIMIT 1),
     (SELECT r.started_at FROM runs r WHERE r.app = a.app AND r.simulated = 0 AND r.kind = ?3
      ORDER BY r.started_at DESC LIMIT 1),
-    (SELECT coalesce(sum(max(r.ended_at - r.started_at, 0)), 0) FROM runs r
+    (SELECT coalesce(sum(coalesce(r.cpu_nsec / 1000, max(r.ended_at - r.started_at, 0))), 0) FROM runs r
      WHERE r.app = a.app AND r.started_at >= ?1 AND r.ended_at IS NOT NULL
        AND r.outcome IS NOT NULL AND r.outcome NOT IN (?4, ?5)
        AND r.simulated = 0 AND r.kind <> ?2),
@@ -163,7 +167,8 @@ void bindRequest(Statement& stmt, const core::TaskRequest& request)
 std::string historySql(const HistoryFilter& filter)
 {
     std::string sql = "SELECT id, app, identifier, kind, started_at, ended_at, outcome, reason,"
-                      " simulated FROM runs WHERE outcome IS NOT NULL";
+                      " simulated, cpu_nsec, memory_peak_bytes, io_read_bytes, io_write_bytes,"
+                      " end_cause FROM runs WHERE outcome IS NOT NULL";
     if (filter.app)
         sql += " AND app = ?1";
     if (filter.identifier)
@@ -189,6 +194,14 @@ core::RunRecord readRunRecord(const Statement& stmt)
         fail("unknown outcome '" + outcome + "' in the database");
     record.reason = stmt.textAt(7);
     record.simulated = stmt.boolAt(8);
+    const auto optionalAt = [&stmt](int column) {
+        return stmt.isNull(column) ? std::nullopt : std::optional(stmt.int64At(column));
+    };
+    record.usage.cpuNsec = optionalAt(9);
+    record.usage.memoryPeakBytes = optionalAt(10);
+    record.usage.ioReadBytes = optionalAt(11);
+    record.usage.ioWriteBytes = optionalAt(12);
+    record.usage.endCause = stmt.isNull(13) ? "" : stmt.textAt(13);
     return record;
 }
 
@@ -339,6 +352,18 @@ void Store::finishRun(std::int64_t runId, core::Outcome outcome, std::string_vie
     if (db_->changes() == 0)
         throw core::Error(core::ErrorCode::NotFound, "no-such-run",
                           "run " + std::to_string(runId) + " is unknown or already finished");
+}
+
+void Store::recordUsage(std::int64_t runId, const core::RunUsage& usage)
+{
+    db_->cached(kRecordUsage)
+        .bind(1, runId)
+        .bind(2, usage.cpuNsec)
+        .bind(3, usage.memoryPeakBytes)
+        .bind(4, usage.ioReadBytes)
+        .bind(5, usage.ioWriteBytes)
+        .bind(6, usage.endCause)
+        .run();
 }
 
 std::vector<core::RunningTask> Store::loadUnfinishedRuns()

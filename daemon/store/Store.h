@@ -75,6 +75,8 @@ public:
     // state is Running; deadline and simulated as recorded.
     std::vector<core::RunningTask> loadUnfinishedRuns();
     std::vector<core::RunRecord> history(const HistoryFilter& filter);
+    // What a finished run used (accounting from its launch target) and its end cause.
+    void recordUsage(std::int64_t runId, const core::RunUsage& usage);
 
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.
@@ -83,7 +85,7 @@ public:
     // switches are both cleared is deleted.
     void setUserPolicy(std::string_view app, core::PolicySetting setting, std::optional<bool> enabled);
 
-    // Schedules (schema v3): every schedule's state, by app and identifier; insert or replace
+    // Schedules (schema v4): every schedule's state, by app and identifier; insert or replace
     // one; delete one (false when there was none).
     std::vector<core::ScheduleRecord> loadSchedules();
     void putSchedule(const core::ScheduleRecord& record);

@@ -111,6 +111,12 @@ HistoryRecord decodeHistoryRecord(const VariantMap& record)
     r.outcome = text(record, key::kOutcome);
     r.reason = text(record, key::kReason);
     r.simulated = lookupOr(record, key::kSimulated, false);
+    if (const auto cpu = lookup<std::uint64_t>(record, key::kCpuUsageNSec))
+        r.cpuTime = std::chrono::nanoseconds(static_cast<std::int64_t>(*cpu));
+    r.memoryPeakBytes = lookup<std::uint64_t>(record, key::kMemoryPeak);
+    r.ioReadBytes = lookup<std::uint64_t>(record, key::kIoReadBytes);
+    r.ioWriteBytes = lookup<std::uint64_t>(record, key::kIoWriteBytes);
+    r.endCause = text(record, key::kEndCause);
     return r;
 }
 

@@ -28,10 +28,6 @@ RECIPES = {
     "local.Backup": ("local.Backup.nightly", DAY, 4 * HOUR, 0, 10 * MIN, 6 * HOUR),
 }
 
-# Warnings a recipe may draw from this bgtaskd: none, except that a build without units as tasks
-# (Unit=) reads the key as unknown. Once Unit= is known, this set must be emptied.
-ALLOWED_WARNINGS = {"key Unit is not known and is ignored"}
-
 
 class RecipesTest(DaemonTestCase):
     def install_apps(self):
@@ -50,9 +46,7 @@ class RecipesTest(DaemonTestCase):
 
     def test_bgtaskd_loads_every_recipe_without_a_problem(self):
         doc = json.loads(self.ctl("--json", "apps").stdout)
-        problems = [p for p in doc["problems"] if p["message"] not in ALLOWED_WARNINGS]
-        self.assertEqual(problems, [])
-        self.assertFalse(any(p["fatal"] for p in doc["problems"]))
+        self.assertEqual(doc["problems"], [])
         self.assertEqual(sorted(a["app"] for a in doc["apps"]), sorted(RECIPES))
 
     def test_each_recipe_schedules_what_it_documents(self):

@@ -43,6 +43,12 @@ inline constexpr const char* kOutcome = "Outcome";
 inline constexpr const char* kReason = "Reason";
 inline constexpr const char* kSince = "Since";
 inline constexpr const char* kLimit = "Limit";
+// History of runs that ran in a systemd unit (present only where measured)
+inline constexpr const char* kCpuUsageNSec = "CPUUsageNSec";
+inline constexpr const char* kMemoryPeak = "MemoryPeak";
+inline constexpr const char* kIoReadBytes = "IOReadBytes";
+inline constexpr const char* kIoWriteBytes = "IOWriteBytes";
+inline constexpr const char* kEndCause = "EndCause";
 
 // Manager1 schedule records (ListSchedules; Schedule in ListRequests and Explain; Schedules in
 // ListApps), with Kind, App, Identifier and the five durations above

@@ -88,6 +88,14 @@ struct HistoryRecord {
     std::string outcome;
     std::string reason;
     bool simulated = false;
+    // Runs that ran in a systemd unit: what its accounting reported (nullopt: not measured, or
+    // the service manager lacks the figure) and why it ended abnormally as systemd saw it
+    // ("oom-kill", "signal", "core-dump", "timeout", "exit-code"; "" when it did not).
+    std::optional<std::chrono::nanoseconds> cpuTime;
+    std::optional<std::uint64_t> memoryPeakBytes;
+    std::optional<std::uint64_t> ioReadBytes;
+    std::optional<std::uint64_t> ioWriteBytes;
+    std::string endCause;
 };
 
 struct HistoryFilter {

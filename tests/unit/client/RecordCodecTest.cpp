@@ -114,3 +114,27 @@ TEST_CASE("A history filter sends only the keys that are set, with the documente
     CHECK(map.at("Limit").peekValueType() == "u");
     CHECK(map.at("Limit").get<std::uint32_t>() == 5);
 }
+
+TEST_CASE("A history record decodes a unit's accounting and end cause, and their absence")
+{
+    VariantMap record;
+    record["Run"] = sdbus::Variant(std::uint64_t{9});
+    const auto bare = decodeHistoryRecord(record);
+    CHECK_FALSE(bare.cpuTime.has_value());
+    CHECK_FALSE(bare.memoryPeakBytes.has_value());
+    CHECK_FALSE(bare.ioReadBytes.has_value());
+    CHECK_FALSE(bare.ioWriteBytes.has_value());
+    CHECK(bare.endCause.empty());
+
+    record["CPUUsageNSec"] = sdbus::Variant(std::uint64_t{2'500'000'000});
+    record["MemoryPeak"] = sdbus::Variant(std::uint64_t{1} << 30);
+    record["IOReadBytes"] = sdbus::Variant(std::uint64_t{4096});
+    record["IOWriteBytes"] = sdbus::Variant(std::string("wrong type"));
+    record["EndCause"] = sdbus::Variant(std::string("oom-kill"));
+    const auto r = decodeHistoryRecord(record);
+    CHECK(r.cpuTime == std::chrono::nanoseconds(2'500'000'000));
+    CHECK(r.memoryPeakBytes == (std::uint64_t{1} << 30));
+    CHECK(r.ioReadBytes == 4096u);
+    CHECK_FALSE(r.ioWriteBytes.has_value());   // a value of another type reads as unknown
+    CHECK(r.endCause == "oom-kill");
+}

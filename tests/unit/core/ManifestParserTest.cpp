@@ -287,3 +287,33 @@ TEST_CASE("A manifest permits exact identifiers for every kind and wildcards onl
     withoutContinued.kinds.erase(TaskKind::ContinuedProcessing);
     CHECK(withoutContinued.permitsAnyKind(identifier) == (exactOrWildcard == 1));
 }
+
+TEST_CASE("A manifest may name a systemd unit as the way to run its tasks")
+{
+    const auto result = parseManifest(std::string(kMinimal) + "Unit=apt-daily.service\n", kFileName);
+    INFO(describe(result));
+    REQUIRE(result.manifest.has_value());
+    CHECK(result.problems.empty());
+    CHECK(result.manifest->unit == std::optional<std::string>{"apt-daily.service"});
+    CHECK(result.manifest->busName == "org.example.Feeds");   // who may submit, never activated
+    CHECK_FALSE(parseManifest(kMinimal, kFileName).manifest->unit.has_value());
+}
+
+TEST_CASE("A bad Unit= rejects the manifest with the problem on its line")
+{
+    const auto [text, message] = GENERATE(table<std::string, std::string>({
+        {std::string(kMinimal) + "Unit=apt-daily\n", "not the name of a systemd unit"},
+        {std::string(kMinimal) + "Unit=\n", "not the name of a systemd unit"},
+        {std::string(kMinimal) + "Unit=backup@.service\n", "not the name of a systemd unit"},
+        {std::string(kMinimal) + "Unit=dev-sda.device\n", "not the name of a systemd unit"},
+        {std::string(kMinimal) + "Unit=a.service\nExec=/usr/bin/a\n", "Unit and Exec are exclusive"},
+        {"[Application]\nId=org.example.Feeds\nPermittedIdentifiers=org.example.Feeds.x\n"
+         "Kinds=continued-processing\nUnit=a.service\n", "continued-processing"},
+    }));
+    const auto result = parseManifest(text, kFileName);
+    INFO(describe(result));
+    CHECK_FALSE(result.manifest.has_value());
+    REQUIRE(result.problems.size() == 1);
+    CHECK(result.problems[0].line == 5);
+    CHECK(result.problems[0].message.find(message) != std::string::npos);
+}

@@ -317,10 +317,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     CHECK(history[0] == core::RunRecord{2, "org.example.news", "org.example.news.refresh",
                                         core::TaskKind::AppRefresh, t0 + 10min,
                                         t0 + 10min + 31s, core::Outcome::Expired,
-                                        "time limit reached", true});
+                                        "time limit reached", true, {}});
     CHECK(history[1] == core::RunRecord{1, "org.example.health", "org.example.health.study",
                                         core::TaskKind::HealthResearch, t0 + 8min, t0 + 9min,
-                                        core::Outcome::Completed, "", false});
+                                        core::Outcome::Completed, "", false, {}});
 
     // Ids continue after the fixture's, which had already used request ids up to 4.
     CHECK(store.upsertRequest(news) == 5);
@@ -405,6 +405,46 @@ TEST_CASE("The version-2 fixture opens and its policy switches and usage read ba
           core::AppUsage{60s, 1, t0 + 1400s, t0 + 1400s});
     CHECK(usage.at("org.example.health") ==
           core::AppUsage{60s, 0, t0 + 8min, std::nullopt});
+}
+
+TEST_CASE("The version-3 fixture's unit run reads back with its accounting and is charged its CPU time")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v3.sql"));
+    Store store(file);
+    const auto history = store.history({"org.example.aptdaily", std::nullopt, std::nullopt});
+    REQUIRE(history.size() == 1);
+    CHECK(history[0].outcome == core::Outcome::Failed);
+    CHECK(history[0].reason == "oom-kill");
+    CHECK(history[0].usage == core::RunUsage{2'500'000'000, 104'857'600, 4096, std::nullopt, "oom-kill"});
+    // Other runs have no accounting.
+    const auto news = store.history({"org.example.news", std::nullopt, std::nullopt});
+    REQUIRE_FALSE(news.empty());
+    CHECK(news[0].usage == core::RunUsage{});
+
+    // It ran 60 s of wall time but used 2.5 s of CPU: the budget charges the CPU time.
+    const auto usage = store.loadUsage(core::fromUsec(1'767'225'600'000'000));
+    CHECK(usage.at("org.example.aptdaily").runTime == 2500ms);
+    CHECK(usage.at("org.example.news").runTime == 60s);
+}
+
+TEST_CASE("A run's accounting is recorded once it has finished and reads back in the history")
+{
+    TempDir dir;
+    Store store(dir / "bgtaskd.db");
+    core::RunningTask run;
+    run.request.app = "org.example.unit";
+    run.request.identifier = "org.example.unit.job";
+    run.request.kind = core::TaskKind::Processing;
+    run.startedAt = core::fromUsec(1'000'000);
+    run.runId = store.startRun(run);
+    store.finishRun(run.runId, core::Outcome::Failed, "signal", core::fromUsec(9'000'000));
+    const core::RunUsage usage{123, std::nullopt, 7, 8, "signal"};
+    store.recordUsage(run.runId, usage);
+    const auto history = store.history({});
+    REQUIRE(history.size() == 1);
+    CHECK(history[0].usage == usage);
 }
 
 TEST_CASE("A version-2 file stamped with a version this build does not know is refused untouched")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Schema v3: the periodic and retry options of requests and runs, and the schedules' state,
+// Schema v4: the periodic and retry options of requests and runs, and the schedules' state,
 // written and read back through the Store, migrated from version 2 and read from the
-// version-3 fixture.
+// version-4 fixture.
 #include "CaptureError.h"
 #include "RawSqlite.h"
 #include "StringMakers.h"
@@ -116,7 +116,7 @@ TEST_CASE("A version-2 database opens with every request and run unscheduled and
     const auto file = dir / "bgtaskd.db";
     executeSql(file, readTestData("schema-v2.sql"));
     Store store(file);
-    CHECK(store.schemaVersion() >= 3);
+    CHECK(store.schemaVersion() >= 4);
     for (const auto& r : store.loadRequests())
         CHECK_FALSE(core::scheduleOf(r.options).has_value());
     for (const auto& run : store.loadUnfinishedRuns())
@@ -124,11 +124,11 @@ TEST_CASE("A version-2 database opens with every request and run unscheduled and
     CHECK(store.loadSchedules().empty());
 }
 
-TEST_CASE("The version-3 fixture's schedule options and schedules read back through the Store")
+TEST_CASE("The version-4 fixture's schedule options and schedules read back through the Store")
 {
     TempDir dir;
     const auto file = dir / "bgtaskd.db";
-    executeSql(file, readTestData("schema-v3.sql"));
+    executeSql(file, readTestData("schema-v4.sql"));
     Store store(file);
 
     const auto requests = store.loadRequests();

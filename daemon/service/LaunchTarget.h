@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The launch-target port: one way to run an app's tasks (a bus-activated app with Handler1, a
+// systemd unit, and later an Exec command in a transient unit or a spawned process). The run
+// controller owns the runs and their states; a target only starts, expires and stops what it is
+// given and reports back through RunReports. A target owns whatever it needs to follow its runs
+// (calls in flight, subscriptions, pidfds) and borrows what LaunchContext lends it. The service
+// never asks what kind of target a run has: adding a target is a new class in daemon/launch/
+// and one line in the composition root.
+#pragma once
+
+#include "core/Manifest.h"
+#include "core/Run.h"
+#include "core/RunUsage.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgtask::service {
+
+struct ActiveRun;
+class HandlerRegistry;
+class ManifestRegistry;
+class NameOwnership;
+
+// What a target tells the run controller about the runs it started. Every call names a run
+// by id and is ignored when that run has already ended, so a late reply needs no guard.
+class RunReports {
+public:
+    virtual ~RunReports() = default;
+
+    // The task is handed over: to `connection` (an app's bus connection, whose owner may then
+    // call SetTaskCompleted and report progress), or to "" when nothing on the bus answers for
+    // it (a unit). The time limit starts now. Returns the run as it now stands (its deadline
+    // set), or nullptr when it has ended.
+    virtual const ActiveRun* delivered(std::int64_t runId, const std::string& connection,
+                                       bool launchedByDaemon) = 0;
+    // The task runs (Handler1.Launch answered, the unit's start job queued).
+    virtual void running(std::int64_t runId) = 0;
+    // The run ended, with what the target measured about it (nothing, for an app process).
+    virtual void ended(std::int64_t runId, core::Outcome outcome, std::string reason,
+                       core::RunUsage usage = {}) = 0;
+    // After the grace period the target goes on stopping the task by its own means (systemd's
+    // TimeoutStopSec= for a unit) and will report ended(): the run stays expiring without a
+    // grace deadline.
+    virtual void stopDelegated(std::int64_t runId) = 0;
+    // The live run, or nullptr once it has ended.
+    virtual const ActiveRun* find(std::int64_t runId) const = 0;
+};
+
+// What every target may borrow from the service: the reports sink and the service's views of
+// manifests, registered handlers and bus-name owners.
+struct LaunchContext {
+    RunReports& reports;
+    const ManifestRegistry& manifests;
+    const HandlerRegistry& handlers;
+    const NameOwnership& names;
+};
+
+class LaunchTarget {
+public:
+    virtual ~LaunchTarget() = default;
+
+    // For logs: "bus-app", "unit", …
+    virtual std::string_view name() const = 0;
+    // Whether this target runs the tasks of this manifest. The service asks its targets in the
+    // order the composition root added them; the last one added also takes runs whose app
+    // has no manifest any more (app == nullptr) and must report them ended.
+    virtual bool serves(const core::Manifest* app) const = 0;
+
+    // Bring the task up; report delivered()/running() or ended(LaunchFailed, "sub-reason: …").
+    virtual void start(const ActiveRun& run) = 0;
+    // The run is now expiring for `reason`: ask the task to wrap up (Handler1.Expire, StopUnit).
+    // Also called at daemon shutdown with "daemon-shutdown", after which no report is heard.
+    virtual void expire(const ActiveRun& run, const std::string& reason) = 0;
+    // The grace period is over: end the task by force, or delegate (stopDelegated()).
+    virtual void stop(const ActiveRun& run) = 0;
+    // The run ended (whoever ended it): drop what the target kept about it.
+    virtual void forget(std::int64_t runId) = 0;
+
+    // Bus events, for targets whose tasks run in an app's own connection; others ignore them.
+    virtual void registered(const std::string& /*connection*/, const std::string& /*app*/,
+                            const std::vector<std::string>& /*identifiers*/) {}
+    virtual void busNameOwnerChanged(const std::string& /*busName*/, const std::string& /*newOwner*/) {}
+    virtual void connectionClosed(const std::string& /*connection*/) {}
+};
+
+} // namespace bgtask::service
