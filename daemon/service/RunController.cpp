@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "RunController.h"
 
+#include "core/Utf8.h"
 #include "Log.h"
 
 #include <algorithm>
@@ -244,6 +245,7 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
     auto& run = node.mapped();
     if (run.target)
         run.target->forget(runId);
+    reason = core::boundedText(reason, core::kMaxReasonBytes);
     const auto now = effects_.now();
     log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
                 reason.empty() ? "" : ": ", reason);
