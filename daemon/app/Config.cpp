@@ -37,6 +37,12 @@ std::size_t parseCount(const std::string& value)
     return n;
 }
 
+// 0 switches a rule off.
+std::size_t parseCountOrOff(const std::string& value)
+{
+    return value == "0" ? 0 : parseCount(value);
+}
+
 bool parseSwitch(const std::string& value)
 {
     if (value == "on" || value == "true" || value == "yes")
@@ -117,6 +123,8 @@ Config parseConfig(std::string_view text, const std::string& fileName)
         {"Fairness.RefreshSpacing", [&](const auto& v) { f.refreshSpacing = parseSeconds(v); }},
         {"Fairness.DailyBudget", [&](const auto& v) { f.dailyBudget = parseSeconds(v); }},
         {"Fairness.TerminationPenalty", [&](const auto& v) { f.terminationPenalty = parseSeconds(v); }},
+        {"Fairness.CatchUpLaunches", [&](const auto& v) { f.catchUp.launches = parseCountOrOff(v); }},
+        {"Fairness.CatchUpWindow", [&](const auto& v) { f.catchUp.window = parseSeconds(v); }},
         {"Fairness.BudgetResetTime", [&](const auto& v) { config.budgetResetTime = parseTimeOfDay(v); }},
     };
     for (const auto& entry : parsed.entries) {
