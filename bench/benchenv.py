@@ -91,6 +91,8 @@ class Daemon:
         self.bus = bus
         self.log_path = log_path
         self._log = open(log_path, "w")
+        if bus.has_owner(BGTASKD_NAME):   # else the measurements would go to the previous daemon
+            raise RuntimeError("org.bgtaskd is still owned by a previous bgtaskd")
         cmd = [binary, f"--state-dir={state_dir}", f"--data-dir={data_dir}", f"--config={config}"]
         self.spawned_ns = time.monotonic_ns()   # for the restart time: spawn to first answer
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,

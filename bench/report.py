@@ -221,9 +221,9 @@ def print_scale(args, scale):
     listed = f"{scale.pending:,} listed" if scale.pending is not None else f"error {scale.pending_error}"
     rows.append((f"ListRequests with {total:,} pending", "answer", f"{listed}; {alive}",
                  verdict(bool(scale.alive_after_list))))
-    print(f"  {'':<46}{'target':<22}{'measured':<20}result")
+    print(f"  {'':<56}{'target':<20}{'measured':<40}result")
     for label, target, measured, result in rows:
-        print(f"  {label:<46}{target:<22}{measured:<20}{result}")
+        print(f"  {label:<56}{target:<20}{measured:<40}{result}")
     for n, (requests, errors, seconds) in enumerate(scale.fill):
         print(f"  fill step {n + 1}: {requests:,} requests ({errors} errors) in {seconds:.1f} s = "
               f"{requests / seconds:,.0f} submits/s including process start-up")

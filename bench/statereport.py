@@ -113,7 +113,7 @@ def print_idle(args, idle):
     print(f"  context switches of the neighbours in the same window: "
           f"{', '.join(f'{k} {v}' for k, v in idle['others'].items())}")
     for bus, wakeups in idle["bystanders"].items():
-        row(f"wake-ups: unrelated client joins and leaves the {bus} bus", "0", str(wakeups), verdict(wakeups == 0))
+        row(f"wake-ups: a client joins and leaves the {bus} bus", "0", str(wakeups), verdict(wakeups == 0))
     if idle["strace"] is not None:
         print(f"  strace -f -tt of bgtaskd for {args.strace_seconds:g} s after the idle period "
               f"({len(idle['strace'])} lines):")
