@@ -28,7 +28,8 @@ std::int64_t parseSeconds(const std::string& value)
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != value.size() || seconds < 0 || seconds > 86400.0 * 365)
+    // Written so that NaN fails too: converting it to an integer is undefined (found by fuzz_config).
+    if (used != value.size() || !(seconds >= 0 && seconds <= 86400.0 * 365))
         throw std::invalid_argument("expected a number of seconds, got '" + value + "'");
     return static_cast<std::int64_t>(seconds * 1e6);
 }
@@ -40,6 +41,12 @@ std::int64_t parseCount(const std::string& value)
     if (ec != std::errc() || ptr != value.data() + value.size() || n == 0 || n > 100000)
         throw std::invalid_argument("expected a count between 1 and 100000, got '" + value + "'");
     return static_cast<std::int64_t>(n);
+}
+
+// 0 switches a rule off.
+std::int64_t parseCountOrOff(const std::string& value)
+{
+    return value == "0" ? 0 : parseCount(value);
 }
 
 bool parseSwitch(const std::string& value)
@@ -68,7 +75,7 @@ std::int64_t parseTimeOfDay(const std::string& value)
 // Which way a setting restricts apps, so that the user's file can tighten it but not lift it.
 enum class Strictness {
     Lower,          // a smaller value restricts more (time limits, quotas, concurrency)
-    LowerNonZero,   // the same, but 0 means no limit at all (DailyBudget)
+    LowerNonZero,   // the same, but 0 means no limit at all (DailyBudget, CatchUpLaunches)
     Higher,         // a larger value restricts more (spacing, penalty)
     Fixed,          // neither: the administrator's value stands
 };
@@ -99,6 +106,9 @@ const std::map<std::string, KeySpec>& keySpecs()
         {"Fairness.RefreshSpacing", {parseSeconds, [](Config& c, auto v) { c.fairness.refreshSpacing = usec(v); }, S::Higher}},
         {"Fairness.DailyBudget", {parseSeconds, [](Config& c, auto v) { c.fairness.dailyBudget = usec(v); }, S::LowerNonZero}},
         {"Fairness.TerminationPenalty", {parseSeconds, [](Config& c, auto v) { c.fairness.terminationPenalty = usec(v); }, S::Higher}},
+        {"Fairness.CatchUpLaunches", {parseCountOrOff, [](Config& c, auto v) { c.fairness.catchUp.launches = static_cast<std::size_t>(v); }, S::LowerNonZero}},
+        {"Fairness.CatchUpWindow", {parseSeconds, [](Config& c, auto v) { c.fairness.catchUp.window = usec(v); }, S::Higher}},
+        {"Fairness.NetworkCoalesceWindow", {parseSeconds, [](Config& c, auto v) { c.fairness.networkCoalesceWindow = usec(v); }, S::Fixed}},
         {"Fairness.BudgetResetTime", {parseTimeOfDay, [](Config& c, auto v) { c.budgetResetTime = std::chrono::minutes(v); }, S::Fixed}},
     };
     return specs;
@@ -152,16 +162,11 @@ std::int64_t parseEntry(const core::KeyFileEntry& entry, std::int64_t (*parse)(c
 
 std::int64_t parseSwitchValue(const std::string& value) { return parseSwitch(value) ? 1 : 0; }
 
-Layer readLayer(const fs::path& file)
+Layer parseLayer(std::string_view text, const std::string& fileName)
 {
     Layer layer;
-    std::ifstream in(file);
-    if (!in)
-        return layer;
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto parsed = core::parseKeyFile(text.str());
-    const auto where = [&](int line) { return file.string() + ":" + std::to_string(line); };
+    const auto parsed = core::parseKeyFile(text);
+    const auto where = [&](int line) { return fileName + ":" + std::to_string(line); };
     if (!parsed.errors.empty())
         throw std::runtime_error(where(parsed.errors.front().line) + ": " + parsed.errors.front().message);
     // Every group is read here, so a repeat anywhere is an error.
@@ -188,6 +193,16 @@ Layer readLayer(const fs::path& file)
         layer.values[it->first] = {parseEntry(entry, it->second.parse, at), at};
     }
     return layer;
+}
+
+Layer readLayer(const fs::path& file)
+{
+    std::ifstream in(file);
+    if (!in)
+        return {};
+    std::stringstream text;
+    text << in.rdbuf();
+    return parseLayer(text.str(), file.string());
 }
 
 // The administrator's switch that decides (app, setting): the app's own, else the every-app one.
@@ -271,6 +286,11 @@ LoadedConfig loadConfig(const ConfigFiles& files)
         mergeUser(merged, readLayer(files.user), out.ignored);
     out.config = apply(merged);
     return out;
+}
+
+Config parseConfig(std::string_view text, const std::string& fileName)
+{
+    return apply(parseLayer(text, fileName));
 }
 
 } // namespace bgtask::app

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bgtask::app {
@@ -44,5 +45,7 @@ struct LoadedConfig {
 
 // Throws std::runtime_error("<file>:<line>: …") on a malformed file or value, in any layer.
 LoadedConfig loadConfig(const ConfigFiles& files);
+// One file's text alone (no layers); fileName only names the file in messages.
+Config parseConfig(std::string_view text, const std::string& fileName);
 
 } // namespace bgtask::app

@@ -75,6 +75,8 @@ FairnessLimits FairnessLimits::unlimited()
     limits.refreshSpacing = Duration{0};
     limits.dailyBudget = Duration{0};
     limits.terminationPenalty = Duration{0};
+    limits.catchUp = CatchUpLimits{};
+    limits.networkCoalesceWindow = Duration{0};
     return limits;
 }
 

@@ -30,7 +30,8 @@ struct Readiness {
                                          // begin-date, refresh-spacing, daily-budget): the latest
     // Every blocker, in order: previous-run-active, the policy blocker (policyBlocker()),
     // earliest-begin-date, the conditions in the order of unmetConditions(), refresh-spacing,
-    // daily-budget, then concurrency-limit (scheduled kinds) or continued-queue (continued
+    // daily-budget, catch-up (scheduled kinds, past the catch-up quota), then concurrency-limit
+    // (scheduled kinds) or continued-queue (continued
     // processing). Empty when due.
     std::vector<Unmet> unmet;
 };
@@ -67,7 +68,19 @@ struct Plan {
     // (lostCondition(), e.g. "user-active") or, for continued processing, whose stall deadline
     // has passed ("stalled"); a run past its deadline is in `expire` instead.
     std::vector<std::pair<std::int64_t, std::string>> expireFor;
+    // Due requests of the scheduled kinds the catch-up governor held back (CatchUp.h); zero when
+    // not catching up or when the whole line fitted the quota.
+    std::size_t catchUpHeld = 0;
+    // The cause of a catch-up this plan began (governingCatchUp(): a burst), for the service to
+    // record before it launches; nullopt when none began.
+    std::optional<std::string> catchUpBegins;
+    // Request ids of the network requests of the scheduled kinds that launch together in this
+    // plan (NetworkCoalescing.h), when two or more do: one coalesce group in the history.
+    std::vector<std::int64_t> coalesced;
 };
+
+// ISO 8601 in UTC ("2026-11-28T10:00:00Z"), microseconds only when there are any.
+std::string formatUtc(TimePoint t);
 
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
           const SystemState& state, const GatingPolicy& policy, TimePoint now);
@@ -75,7 +88,10 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 // slots in submission order (FIFO). Due requests of the scheduled kinds take the free slots
 // round-robin between apps: apps in order of their last launch (never launched first, then
 // the oldest launch; ties by their oldest due request), one request per app per round, each
-// app's oldest first; an app launches at most one app-refresh per plan (while there is refresh
+// app's oldest first. While catching up (governingCatchUp(), CatchUp.h) only the first
+// catchUpQuota() requests of the catch-up line (oldest-overdue first) are offered to the slots;
+// the rest are counted in catchUpHeld and nextWakeup includes catchUpReopens(). An app
+// launches at most one app-refresh per plan (while there is refresh
 // spacing: Scheduling{} has none, so the old overloads keep their behaviour). A pass that launches
 // nothing because the slots are full needs no wakeup: every run's end re-plans. Refresh
 // spacing and daily budgets add their end times to nextWakeup. `launch` lists the scheduled

@@ -44,6 +44,8 @@ NO_FAIRNESS = {
     "MaxConcurrentTasks": "64",
     "RefreshSpacing": "0",
     "DailyBudget": "0",
+    "CatchUpLaunches": "0",
+    "NetworkCoalesceWindow": "0",
 }
 
 
