@@ -78,6 +78,8 @@ int main(int argc, char** argv)
                "                                          expire the running task now\n"
                "  bgtaskctl policy org.example.Feeds refresh off\n"
                "                                          switch Background App Refresh off for one app\n"
+               "  bgtaskctl lint debian/tmp/usr/share/bgtaskd/apps/*.conf\n"
+               "                                          check manifests before they are installed\n"
                "Exit status: 0 success, 1 failure, 2 bad usage, 3 not found, 4 not permitted,\n"
                "5 bgtaskd not reachable.");
 
@@ -92,6 +94,8 @@ int main(int argc, char** argv)
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
     addCancelCommand(app, selected);
+    OfflineCommand offline;
+    addLintCommand(app, offline);
     auto* help = app.add_subcommand("help", "Show this help, or with a verb that verb's help");
     std::string helpVerb;
     help->add_option("verb", helpVerb, "A verb (list, history, …)");
@@ -119,6 +123,12 @@ int main(int argc, char** argv)
         return kExitSuccess;
     }
 
+    if (offline) {
+        OfflineContext ctx{std::cout, std::cerr, json, system};
+        const int status = offline(ctx);
+        std::cout.flush();
+        return std::cout ? status : kExitFailure;
+    }
     try {
         bgtask::Manager manager(system ? bgtask::Bus::System : bgtask::Bus::Session);
         Context ctx{manager, std::cout, json, bgtask::Clock::now(), {!noLegend, full ? 0 : terminalWidth()}};
