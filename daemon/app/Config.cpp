@@ -22,7 +22,8 @@ core::Duration parseSeconds(const std::string& value)
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != value.size() || seconds < 0 || seconds > 86400.0 * 365)
+    // Written so that NaN fails too: converting it to an integer is undefined (found by fuzz_config).
+    if (used != value.size() || !(seconds >= 0 && seconds <= 86400.0 * 365))
         throw std::invalid_argument("expected a number of seconds, got '" + value + "'");
     return core::Duration(static_cast<std::int64_t>(seconds * 1e6));
 }
@@ -34,6 +35,12 @@ std::size_t parseCount(const std::string& value)
     if (ec != std::errc() || ptr != value.data() + value.size() || n == 0 || n > 100000)
         throw std::invalid_argument("expected a count between 1 and 100000, got '" + value + "'");
     return n;
+}
+
+// 0 switches a rule off.
+std::size_t parseCountOrOff(const std::string& value)
+{
+    return value == "0" ? 0 : parseCount(value);
 }
 
 bool parseSwitch(const std::string& value)
@@ -76,14 +83,19 @@ core::Switches* policyGroup(Config& config, const std::string& group)
 
 Config loadConfig(const std::filesystem::path& file)
 {
-    Config config;
     std::ifstream in(file);
     if (!in)
-        return config;
+        return Config{};
     std::stringstream text;
     text << in.rdbuf();
-    const auto parsed = core::parseKeyFile(text.str());
-    const auto where = [&](int line) { return file.string() + ":" + std::to_string(line) + ": "; };
+    return parseConfig(text.str(), file.string());
+}
+
+Config parseConfig(std::string_view text, const std::string& fileName)
+{
+    Config config;
+    const auto parsed = core::parseKeyFile(text);
+    const auto where = [&](int line) { return fileName + ":" + std::to_string(line) + ": "; };
     if (!parsed.errors.empty())
         throw std::runtime_error(where(parsed.errors.front().line) + parsed.errors.front().message);
     // Every group is read here, so a repeat anywhere is an error.
@@ -111,6 +123,8 @@ Config loadConfig(const std::filesystem::path& file)
         {"Fairness.RefreshSpacing", [&](const auto& v) { f.refreshSpacing = parseSeconds(v); }},
         {"Fairness.DailyBudget", [&](const auto& v) { f.dailyBudget = parseSeconds(v); }},
         {"Fairness.TerminationPenalty", [&](const auto& v) { f.terminationPenalty = parseSeconds(v); }},
+        {"Fairness.CatchUpLaunches", [&](const auto& v) { f.catchUp.launches = parseCountOrOff(v); }},
+        {"Fairness.CatchUpWindow", [&](const auto& v) { f.catchUp.window = parseSeconds(v); }},
         {"Fairness.BudgetResetTime", [&](const auto& v) { config.budgetResetTime = parseTimeOfDay(v); }},
     };
     for (const auto& entry : parsed.entries) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace bgtask::app {
 
@@ -27,5 +28,7 @@ struct Config {
 
 // Throws std::runtime_error("<file>:<line>: …") on a malformed file or value.
 Config loadConfig(const std::filesystem::path& file);
+// The same for text already read; fileName only names the file in messages.
+Config parseConfig(std::string_view text, const std::string& fileName);
 
 } // namespace bgtask::app

@@ -143,7 +143,7 @@ void Daemon::startStateSources()
             p.service->setSystemState(state);
             p.manager->setSystemState(state, dbusSourceNames(p.state->sources()), disabled);
         },
-        [&p] { p.service->requestPlan(); });
+        [&p] { p.service->resumed(); });
     p.manager->setSystemState(p.state->state(), {}, disabled);
     p.sources = std::make_unique<watch::SourceRegistry>(p.loop.raw(), systemBus, options_.disabledSources);
     p.sources->start(*p.state);

@@ -75,6 +75,7 @@ FairnessLimits FairnessLimits::unlimited()
     limits.refreshSpacing = Duration{0};
     limits.dailyBudget = Duration{0};
     limits.terminationPenalty = Duration{0};
+    limits.catchUp = CatchUpLimits{};
     return limits;
 }
 

@@ -5,6 +5,7 @@
 // service keeps the usage up to date and passes it in.
 #pragma once
 
+#include "CatchUp.h"
 #include "TaskRequest.h"
 #include "Time.h"
 
@@ -33,9 +34,11 @@ struct FairnessLimits {
     Duration dailyBudget = std::chrono::minutes(60);
     // Charged to the app's budget for every run that ended by termination.
     Duration terminationPenalty = std::chrono::minutes(5);
+    // The catch-up governor (CatchUp.h): launches per sliding window while catching up.
+    CatchUpLimits catchUp{4, std::chrono::seconds(60)};
 
     bool operator==(const FairnessLimits&) const = default;
-    // No cap, no spacing, no budget, no penalty: what the planner overloads without a
+    // No cap, no spacing, no budget, no penalty, no catch-up governor: what the planner overloads without a
     // Scheduling argument use.
     static FairnessLimits unlimited();
 };
@@ -57,6 +60,7 @@ struct Scheduling {
     FairnessLimits limits = FairnessLimits::unlimited();
     std::map<std::string, AppUsage, std::less<>> usage;   // by app id; absent: no use yet
     TimePoint budgetResetsAt{};                           // end of the current budget day
+    CatchUpState catchUp;                                 // the current catch-up, if any
 };
 
 // Stable blocker ids shown by explain.

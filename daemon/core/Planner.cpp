@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -173,6 +174,28 @@ Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const Runni
     return result;
 }
 
+// The requests of the scheduled kinds that wait for nothing but slots stand in the governor's
+// line while catching up; those past the quota wait for "catch-up" with their place in it.
+void addCatchUpBlockers(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
+                        const Scheduling& scheduling, TimePoint now)
+{
+    const auto& limits = scheduling.limits.catchUp;
+    std::vector<const TaskRequest*> line;
+    for (std::size_t i = 0; i < pending.size(); ++i)
+        if (isScheduledKind(pending[i].kind) && readiness[i].unmet.empty())
+            line.push_back(&pending[i]);
+    const auto catchUp = governingCatchUp(scheduling.catchUp, limits, line.size(), now);
+    const std::size_t quota = catchUpQuota(catchUp, limits, now);
+    if (line.size() <= quota)
+        return;
+    sortCatchUpLine(line);
+    for (std::size_t place = quota; place < line.size(); ++place) {
+        auto& r = readiness[static_cast<std::size_t>(line[place] - pending.data())];
+        r.unmet.push_back({kBlockerCatchUp, catchUpReason(place + 1, catchUp, limits)});
+        r.dueAt.reset();
+    }
+}
+
 // A continued-processing request's place in the queue counts only the earlier ones that wait
 // for nothing but a slot: one held by its gpu or its policy would not take a slot that freed,
 // so it does not stand in front. A request waiting for a slot has no known due time.
@@ -294,6 +317,29 @@ DueRequests collectDue(Plan& result, std::span<const TaskRequest> pending, std::
     return due;
 }
 
+// While catching up, only the head of the line (as long as the quota, and no longer than the
+// free slots, so that the line's order and not the rotation between apps decides) is offered
+// to the slots; the rest wait until the window makes room again.
+void governCatchUp(Plan& result, std::vector<const TaskRequest*>& due, const Scheduling& scheduling,
+                   std::size_t slots, TimePoint now)
+{
+    const auto& limits = scheduling.limits.catchUp;
+    const auto catchUp = governingCatchUp(scheduling.catchUp, limits, due.size(), now);
+    if (!scheduling.catchUp.active() && catchUp.active())
+        result.catchUpBegins = catchUp.cause;
+    const std::size_t quota = catchUpQuota(catchUp, limits, now);
+    if (quota == std::numeric_limits<std::size_t>::max())
+        return;
+    sortCatchUpLine(due);
+    if (due.size() > quota)
+        result.catchUpHeld = due.size() - quota;
+    due.resize(std::min({due.size(), quota, slots}));
+    if (result.catchUpHeld == 0)
+        return;
+    if (const auto reopens = catchUpReopens(catchUp, limits, now))
+        noteWakeup(result, *reopens, now);
+}
+
 // First come, first served: the user started each of these and waits for them in order. Ids
 // are unique per (app, identifier) in the store; should two slip through, only the older
 // launches, since launching both would run one identifier twice at once.
@@ -324,6 +370,7 @@ std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending, std::sp
     result.reserve(pending.size());
     for (const auto& request : pending)
         result.push_back(readinessBeforeSlots(request, running, state, gating, policy, scheduling, now));
+    addCatchUpBlockers(pending, result, scheduling, now);
     addSlotBlockers(pending, result, occupancyOf(running), scheduling.limits);
     for (auto& readiness : result) {
         readiness.due = readiness.unmet.empty();
@@ -360,6 +407,7 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
     const auto& limits = scheduling.limits;
     const std::size_t freeScheduled = freeSlots(occupancy.scheduled, limits.maxConcurrentTasks);
     auto due = collectDue(result, pending, running, state, gating, policy, scheduling, freeScheduled == 0, now);
+    governCatchUp(result, due.scheduled, scheduling, freeScheduled, now);
     for (const TaskRequest* request : takeSlotsInTurn(due.scheduled, scheduling, freeScheduled))
         result.launch.push_back(request->id);
     launchContinued(result, std::move(due.continued), freeSlots(occupancy.continued, limits.maxConcurrentContinued));

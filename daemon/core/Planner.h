@@ -31,8 +31,8 @@ struct Readiness {
                                          // daily-budget): the latest
     // Every blocker, in order: previous-run-active, the policy blocker (policyBlocker()),
     // earliest-begin-date, app-unreachable (until its retry: Reachability.h), the conditions in
-    // the order of unmetConditions(), refresh-spacing,
-    // daily-budget, then concurrency-limit (scheduled kinds) or continued-queue (continued
+    // the order of unmetConditions(), refresh-spacing, daily-budget, catch-up (scheduled kinds,
+    // past the catch-up quota), then concurrency-limit (scheduled kinds) or continued-queue (continued
     // processing). Empty when due.
     std::vector<Unmet> unmet;
 };
@@ -69,6 +69,12 @@ struct Plan {
     // (lostCondition(), e.g. "user-active") or, for continued processing, whose stall deadline
     // has passed ("stalled"); a run past its deadline is in `expire` instead.
     std::vector<std::pair<std::int64_t, std::string>> expireFor;
+    // Due requests of the scheduled kinds the catch-up governor held back (CatchUp.h); zero when
+    // not catching up or when the whole line fitted the quota.
+    std::size_t catchUpHeld = 0;
+    // The cause of a catch-up this plan began (governingCatchUp(): a burst), for the service to
+    // record before it launches; nullopt when none began.
+    std::optional<std::string> catchUpBegins;
 };
 
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
@@ -77,7 +83,10 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 // slots in submission order (FIFO). Due requests of the scheduled kinds take the free slots
 // round-robin between apps: apps in order of their last launch (never launched first, then
 // the oldest launch; ties by their oldest due request), one request per app per round, each
-// app's oldest first; an app launches at most one app-refresh per plan (while there is refresh
+// app's oldest first. While catching up (governingCatchUp(), CatchUp.h) only the first
+// catchUpQuota() requests of the catch-up line (oldest-overdue first) are offered to the slots;
+// the rest are counted in catchUpHeld and nextWakeup includes catchUpReopens(). An app
+// launches at most one app-refresh per plan (while there is refresh
 // spacing: Scheduling{} has none, so the old overloads keep their behaviour). A pass that launches
 // nothing because the slots are full needs no wakeup: every run's end re-plans. Refresh
 // spacing and daily budgets add their end times to nextWakeup. `launch` lists the scheduled

@@ -300,8 +300,9 @@ void RunController::interruptAll(const std::string& reason)
         if (run.delivered)
             run.target->expire(run, reason);
         run.target->forget(id);
-        const bool exists = std::any_of(pending.begin(), pending.end(), [&](const auto& r) {
-            return r.app == run.task.request.app && r.identifier == run.task.request.identifier;
+        // An init-capture: clang before 16 cannot capture a structured binding (the fuzz build).
+        const bool exists = std::any_of(pending.begin(), pending.end(), [&request = run.task.request](const auto& r) {
+            return r.app == request.app && r.identifier == request.identifier;
         });
         requeueInterrupted(store_, run.task, reason, now, exists);
     }

@@ -81,6 +81,7 @@ void TaskService::start()
     }
     usage_.load(now);
     log()->info("Loaded {} pending request(s)", book_.size());
+    beginCatchUp(now, "the daemon's start");
     schedules_.load();
     applyScheduleChanges(schedules_.reconcile(book_.all(), [](const auto&, const auto&) { return false; }, now));
 }
@@ -446,10 +447,46 @@ void TaskService::onRunUnreachable(const ActiveRun& run, const std::string& why)
     usage_.load(now);   // the attempt is no launch: spacing and budgets as before it
 }
 
+// Power coming back after time on battery releases at once every request that waited for it;
+// power first reported (unknown before) is the start-up's catch-up.
 void TaskService::setSystemState(const core::SystemState& state)
 {
+    if (state_.onExternalPower == false && state.onExternalPower == true)
+        beginCatchUp(effects_.now(), "plugging in");
     state_ = state;
     requestPlan();
+}
+
+void TaskService::resumed()
+{
+    beginCatchUp(effects_.now(), "a resume from sleep");
+    requestPlan();
+}
+
+void TaskService::beginCatchUp(core::TimePoint now, const std::string& cause)
+{
+    const auto& limits = usage_.scheduling().limits.catchUp;
+    if (limits.launches == 0 || limits.window <= core::Duration{0})
+        return;
+    usage_.beginCatchUp(now, cause);
+    log()->info("Catching up after {}: at most {} launch(es) per {} s", cause, limits.launches,
+                std::chrono::duration_cast<std::chrono::seconds>(limits.window).count());
+}
+
+std::optional<core::TimePoint> TaskService::settleCatchUp(const core::Plan& plan, core::TimePoint now)
+{
+    const auto& catchUp = usage_.catchUp();
+    const auto& limits = usage_.scheduling().limits.catchUp;
+    if (!catchUp.active() || plan.catchUpHeld > 0)
+        return plan.nextWakeup;
+    if (core::catchUpMayEnd(catchUp, limits, now)) {
+        log()->info("Caught up after {}", catchUp.cause);
+        usage_.endCatchUp();
+        unmet_.invalidateAll();
+        return plan.nextWakeup;
+    }
+    const auto end = *catchUp.since + limits.window;
+    return plan.nextWakeup && *plan.nextWakeup < end ? plan.nextWakeup : std::optional(end);
 }
 
 void TaskService::planNow()
@@ -463,6 +500,8 @@ void TaskService::planNow()
     const auto running = runs_.snapshot();
     const auto plan = core::plan(book_.all(), running, state_, policy_, policyTable_,
                                  usage_.scheduling(), now);
+    if (plan.catchUpBegins)
+        beginCatchUp(now, *plan.catchUpBegins);
     for (auto id : plan.launchTimedOut)
         runs_.launchTimedOut(id);
     for (auto id : plan.expire)
@@ -494,10 +533,11 @@ void TaskService::planNow()
     }
     const bool acted = !plan.launch.empty() || !plan.launchTimedOut.empty() ||
                        !plan.expire.empty() || !plan.terminate.empty() || !plan.expireFor.empty();
+    const auto wakeup = settleCatchUp(plan, now);
     if (acted)
         effects_.requestPlan();   // the next pass arms the timer for the new state
     else
-        effects_.armWakeup(plan.nextWakeup);
+        effects_.armWakeup(wakeup);
 }
 
 } // namespace bgtask::service

@@ -172,6 +172,9 @@ public:
         unmet_.invalidateAll();
         effects_.requestPlan();
     }
+    // The machine resumed from sleep (logind PrepareForSleep(false)): a catch-up begins (see
+    // core/CatchUp.h), then a re-plan.
+    void resumed();
 
     // The scheduling decision: act on core::plan() and arm the timer.
     void planNow();
@@ -232,6 +235,11 @@ private:
     std::vector<RequestView> evaluateAll(core::TimePoint now) const;
     // Keeps the first-seen times current at the least cost (see UnmetTracker).
     void trackUnmet(core::TimePoint now);
+    // A catch-up begins (logged) unless the governor is switched off.
+    void beginCatchUp(core::TimePoint now, const std::string& cause);
+    // After a plan: ends a catch-up that held nothing back once it may end; the wake-up to
+    // arm, moved earlier to the moment it may end when it still lasts.
+    std::optional<core::TimePoint> settleCatchUp(const core::Plan& plan, core::TimePoint now);
 
     store::Store& store_;
     ManifestRegistry& manifests_;

@@ -35,6 +35,7 @@ std::string remedyFor(const std::string& condition)
         {core::kBlockerDailyBudget, "wait for the daily budget to reset (or bgtaskctl run it now)"},
         {core::kBlockerConcurrencyLimit, "wait for a running background task to end"},
         {core::kBlockerContinuedQueue, "wait for a running continued-processing task to end"},
+        {core::kBlockerCatchUp, "wait: launches are spread out after many fell due at once (or bgtaskctl run it now)"},
     };
     const auto it = remedies.find(condition);
     return it == remedies.end() ? "wait until the condition is met" : it->second;

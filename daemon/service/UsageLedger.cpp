@@ -78,6 +78,12 @@ void UsageLedger::launched(const core::TaskRequest& request, bool simulated, cor
 {
     if (simulated || !core::isScheduledKind(request.kind))
         return;
+    if (scheduling_.catchUp.active()) {
+        // Only the launches inside the window count; older ones are dropped as new ones come.
+        auto& launches = scheduling_.catchUp.launches;
+        std::erase_if(launches, [&](core::TimePoint t) { return t <= now - scheduling_.limits.catchUp.window; });
+        launches.push_back(now);
+    }
     auto& usage = scheduling_.usage[request.app];
     usage.lastLaunch = now;
     if (request.kind == core::TaskKind::AppRefresh)
@@ -93,6 +99,14 @@ void UsageLedger::ended(const core::RunningTask& run, core::Outcome outcome, cor
     usage.runTime += core::budgetCharge(run.startedAt, endedAt, cpuNsec);
     if (outcome == core::Outcome::Terminated)
         ++usage.terminations;
+}
+
+// A new cause restarts the window from now but keeps the launches already made inside it,
+// so that back-to-back triggers (start-up, then power reported) never grant a second quota.
+void UsageLedger::beginCatchUp(core::TimePoint now, std::string cause)
+{
+    scheduling_.catchUp.since = now;
+    scheduling_.catchUp.cause = std::move(cause);
 }
 
 const core::AppUsage* UsageLedger::usageOf(std::string_view app) const

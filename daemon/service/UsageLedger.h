@@ -10,6 +10,7 @@
 #include "store/Store.h"
 
 #include <chrono>
+#include <string>
 
 namespace bgtask::service {
 
@@ -28,6 +29,12 @@ public:
     // cpuNsec: the CPU time the run used where its target measured it (core::budgetCharge).
     void ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt,
                std::optional<std::int64_t> cpuNsec = std::nullopt);
+
+    // The catch-up governor (core/CatchUp.h): a catch-up begins (again) at now for the cause
+    // explain names; launched() records its launches; ends when the service says so.
+    void beginCatchUp(core::TimePoint now, std::string cause);
+    void endCatchUp() { scheduling_.catchUp = {}; }
+    const core::CatchUpState& catchUp() const { return scheduling_.catchUp; }
 
     const core::Scheduling& scheduling() const { return scheduling_; }
     const core::AppUsage* usageOf(std::string_view app) const;

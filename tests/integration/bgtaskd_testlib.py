@@ -44,6 +44,7 @@ NO_FAIRNESS = {
     "MaxConcurrentTasks": "64",
     "RefreshSpacing": "0",
     "DailyBudget": "0",
+    "CatchUpLaunches": "0",
 }
 
 

@@ -30,7 +30,12 @@ class ConfigTest(unittest.TestCase):
             "[Fairness]\n\nBudgetResetTime=25:00\n": "bgtaskd.conf:3: BudgetResetTime: expected a time of day HH:MM",
             "[Fairness]\nBudgetResetTime=4:00\n": "bgtaskd.conf:2: BudgetResetTime: expected a time of day HH:MM",
             "[Fairness]\nBudget=60\n": "bgtaskd.conf:2: unknown setting Budget in [Fairness]",
+            "[Fairness]\nCatchUpLaunches=-1\n": "bgtaskd.conf:2: CatchUpLaunches: expected a count",
+            "[Fairness]\nCatchUpWindow=a minute\n": "bgtaskd.conf:2: CatchUpWindow: expected a number of seconds",
             "[Limits]\nStallTimeout=-1\n": "bgtaskd.conf:2: StallTimeout: expected a number of seconds",
+            # Found by fuzz_config: NaN passed the range check and its conversion was undefined.
+            "[Limits]\nGracePeriod=nan\n": "bgtaskd.conf:2: GracePeriod: expected a number of seconds",
+            "[Limits]\n\nKillDelay=-nan\n": "bgtaskd.conf:3: KillDelay: expected a number of seconds",
             "[Policy]\nRefresh=maybe\n": "bgtaskd.conf:2: Refresh: expected on or off",
             "[Policy org.example.Feeds]\nWallpaper=off\n": "bgtaskd.conf:2: unknown setting Wallpaper in [Policy org.example.Feeds]",
             "[Policies]\nRefresh=off\n": "bgtaskd.conf:2: unknown setting Refresh in [Policies]",
