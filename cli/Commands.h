@@ -36,4 +36,16 @@ void addAppsCommand(CLI::App& app, Command& selected);
 void addMonitorCommand(CLI::App& app, Command& selected);
 void addPolicyCommand(CLI::App& app, Command& selected);
 
+// A subcommand that needs no bus and no bgtaskd (lint, usable in a package build): main() runs
+// it before connecting, and it returns the exit status itself.
+struct OfflineContext {
+    std::ostream& out;
+    std::ostream& err;
+    bool json = false;
+    bool system = false;   // --system: the system bus's conventions (its service directories)
+};
+using OfflineCommand = std::function<int(OfflineContext&)>;
+
+void addLintCommand(CLI::App& app, OfflineCommand& selected);
+
 } // namespace bgtaskctl

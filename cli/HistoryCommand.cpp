@@ -80,9 +80,11 @@ void printHuman(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
             ? duration(std::chrono::duration_cast<std::chrono::microseconds>(*r.endedAt - *r.startedAt))
             : "-";
         rows.push_back({std::to_string(r.run), r.app, r.identifier, r.kind, started, took, cpuText(r),
-                        orDash(r.memoryPeakBytes), ioText(r), outcomeText(r)});
+                        orDash(r.memoryPeakBytes), ioText(r),
+                        r.coalesceGroup ? std::to_string(*r.coalesceGroup) : "-", outcomeText(r)});
     }
-    printTable(ctx.out, {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "CPU", "PEAK MEM", "IO R/W", "OUTCOME"},
+    printTable(ctx.out,
+               {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "CPU", "PEAK MEM", "IO R/W", "GROUP", "OUTCOME"},
                rows);
 }
 
@@ -103,6 +105,7 @@ void printJson(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
         optional("memoryPeakBytes", r.memoryPeakBytes);
         optional("ioReadBytes", r.ioReadBytes);
         optional("ioWriteBytes", r.ioWriteBytes);
+        optional("coalesceGroup", r.coalesceGroup);
         json.key("endCause");
         r.endCause.empty() ? json.null() : json.value(r.endCause);
         json.endObject();

@@ -35,6 +35,8 @@ int main(int argc, char** argv)
                "                                          expire the running task now\n"
                "  bgtaskctl policy org.example.Feeds refresh off\n"
                "                                          switch Background App Refresh off for one app\n"
+               "  bgtaskctl lint debian/tmp/usr/share/bgtaskd/apps/*.conf\n"
+               "                                          check manifests before they are installed\n"
                "Exit status: 0 success, 1 failure, 2 bad usage, 3 not found, 4 not permitted,\n"
                "5 bgtaskd not reachable.");
 
@@ -49,6 +51,8 @@ int main(int argc, char** argv)
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
     addCancelCommand(app, selected);
+    OfflineCommand offline;
+    addLintCommand(app, offline);
 
     try {
         app.parse(argc, argv);
@@ -56,6 +60,12 @@ int main(int argc, char** argv)
         return exitCodeFor(app, e);
     }
 
+    if (offline) {
+        OfflineContext ctx{std::cout, std::cerr, json, system};
+        const int status = offline(ctx);
+        std::cout.flush();
+        return std::cout ? status : kExitFailure;
+    }
     try {
         bgtask::Manager manager(system ? bgtask::Bus::System : bgtask::Bus::Session);
         Context ctx{manager, std::cout, json, bgtask::Clock::now()};

@@ -125,6 +125,7 @@ Config parseConfig(std::string_view text, const std::string& fileName)
         {"Fairness.TerminationPenalty", [&](const auto& v) { f.terminationPenalty = parseSeconds(v); }},
         {"Fairness.CatchUpLaunches", [&](const auto& v) { f.catchUp.launches = parseCountOrOff(v); }},
         {"Fairness.CatchUpWindow", [&](const auto& v) { f.catchUp.window = parseSeconds(v); }},
+        {"Fairness.NetworkCoalesceWindow", [&](const auto& v) { f.networkCoalesceWindow = parseSeconds(v); }},
         {"Fairness.BudgetResetTime", [&](const auto& v) { config.budgetResetTime = parseTimeOfDay(v); }},
     };
     for (const auto& entry : parsed.entries) {

@@ -190,6 +190,8 @@ Dict encodeRunRecord(const core::RunRecord& r)
     counter(key::kIoWriteBytes, r.usage.ioWriteBytes);
     if (!r.usage.endCause.empty())
         d[key::kEndCause] = r.usage.endCause;
+    if (r.coalesceGroup)
+        d[key::kCoalesceGroup] = static_cast<std::uint64_t>(*r.coalesceGroup);
     return d;
 }
 

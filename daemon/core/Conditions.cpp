@@ -13,14 +13,6 @@ bool isProcessingLike(TaskKind kind)
     return kind == TaskKind::Processing || kind == TaskKind::HealthResearch;
 }
 
-// The network condition applies when the app asked for a connection in either spelling:
-// the boolean of BGProcessingTaskRequest or a NetworkType stronger than "any".
-bool needsNetwork(const RequestOptions& options)
-{
-    const auto type = options.networkType.value_or(NetworkType::Any);
-    return options.requiresNetworkConnectivity.value_or(false) || type != NetworkType::Any;
-}
-
 bool needsUnmetered(const RequestOptions& options)
 {
     return options.networkType == NetworkType::Unmetered;
@@ -211,6 +203,14 @@ bool lostNetwork(const RequestOptions& options, const SystemState& state)
 }
 
 } // namespace
+
+// The network condition applies when the app asked for a connection in either spelling:
+// the boolean of BGProcessingTaskRequest or a NetworkType stronger than "any".
+bool needsNetwork(const RequestOptions& options)
+{
+    const auto type = options.networkType.value_or(NetworkType::Any);
+    return options.requiresNetworkConnectivity.value_or(false) || type != NetworkType::Any;
+}
 
 // Continued processing starts at once by user action, so only its GPU is checked; the
 // scheduled kinds go through every rule in the order of the table in Conditions.h.

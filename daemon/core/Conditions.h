@@ -88,6 +88,10 @@ std::vector<Unmet> unmetConditions(const TaskRequest& request, const SystemState
 std::optional<std::string> lostCondition(const RunningTask& run, const SystemState& state,
                                          const GatingPolicy& policy);
 
+// Whether the request waits for the network: RequiresNetworkConnectivity, or a NetworkType
+// stronger than "any".
+bool needsNetwork(const RequestOptions& options);
+
 // A state in which every condition is met and none is lost: a mains-powered machine without
 // a battery, fully and unmeteredly online, with a GPU, unlocked, idle, logged in, no Low
 // Power Mode. What the planner assumes when its caller passes no state.

@@ -76,6 +76,7 @@ FairnessLimits FairnessLimits::unlimited()
     limits.dailyBudget = Duration{0};
     limits.terminationPenalty = Duration{0};
     limits.catchUp = CatchUpLimits{};
+    limits.networkCoalesceWindow = Duration{0};
     return limits;
 }
 

@@ -36,6 +36,9 @@ struct FairnessLimits {
     Duration terminationPenalty = std::chrono::minutes(5);
     // The catch-up governor (CatchUp.h): launches per sliding window while catching up.
     CatchUpLimits catchUp{4, std::chrono::seconds(60)};
+    // Network requests due within this much of one launching launch with it
+    // (NetworkCoalescing.h); zero: no coalescing.
+    Duration networkCoalesceWindow = std::chrono::minutes(10);
 
     bool operator==(const FairnessLimits&) const = default;
     // No cap, no spacing, no budget, no penalty, no catch-up governor: what the planner overloads without a

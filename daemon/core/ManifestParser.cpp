@@ -322,6 +322,11 @@ ManifestParseResult parseManifest(std::string_view text, std::string_view fileNa
     return Parser(fileName).run(text);
 }
 
+std::vector<std::string_view> applicationKeys()
+{
+    return {std::begin(kKnownKeys), std::end(kKnownKeys)};
+}
+
 } // namespace bgtask::core
 
 namespace bgtask::core {

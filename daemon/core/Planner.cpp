@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "Planner.h"
 
+#include "NetworkCoalescing.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -10,8 +12,6 @@
 #include <utility>
 
 namespace bgtask::core {
-
-namespace {
 
 // ISO 8601 in UTC ("2026-11-28T10:00:00Z"), with microseconds only when there are any, so the
 // reason bgtaskctl prints is exact without being noisy.
@@ -34,6 +34,8 @@ std::string formatUtc(TimePoint t)
     }
     return result + "Z";
 }
+
+namespace {
 
 bool sameTask(const TaskRequest& a, const TaskRequest& b)
 {
@@ -174,6 +176,52 @@ Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const Runni
     return result;
 }
 
+// The groups the network requests will launch in if nothing changes: the earliest moment one
+// of them launches on its own (now, or its due time) leads, and those held only by an earliest
+// begin date within the window after it join it; the next one left leads the next group. A
+// member learns its group's moment as its due time and why.
+void addCoalescing(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
+                   const Scheduling& scheduling, TimePoint now)
+{
+    const Duration window = scheduling.limits.networkCoalesceWindow;
+    if (window <= Duration{0})
+        return;
+    std::vector<std::pair<TimePoint, std::size_t>> moments;   // (launch moment, index)
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        if (!coalescesOnNetwork(pending[i]))
+            continue;
+        if (readiness[i].unmet.empty())
+            moments.emplace_back(now, i);
+        else if (readiness[i].dueAt)
+            moments.emplace_back(*readiness[i].dueAt, i);
+    }
+    std::ranges::sort(moments);
+    const auto onlyDate = [&](std::size_t i) {
+        return readiness[i].unmet.size() == 1 && readiness[i].unmet.front().condition == "earliest-begin-date";
+    };
+    std::vector<bool> grouped(moments.size(), false);
+    for (std::size_t first = 0; first < moments.size(); ++first) {
+        if (grouped[first])
+            continue;
+        const TimePoint leader = moments[first].first;
+        std::size_t size = 0;
+        std::vector<std::size_t> joining;
+        for (std::size_t k = first; k < moments.size() && moments[k].first - leader <= window; ++k) {
+            const bool joins = onlyDate(moments[k].second) && joinsGroup(moments[k].first, leader, window);
+            if (grouped[k] || (moments[k].first != leader && !joins))
+                continue;
+            grouped[k] = true;
+            ++size;
+            if (joins)
+                joining.push_back(moments[k].second);
+        }
+        for (const std::size_t i : joining) {
+            readiness[i].unmet.front().reason += "; " + coalescedText(size - 1, leader);
+            readiness[i].dueAt = leader;
+        }
+    }
+}
+
 // The requests of the scheduled kinds that wait for nothing but slots stand in the governor's
 // line while catching up; those past the quota wait for "catch-up" with their place in it.
 void addCatchUpBlockers(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
@@ -290,7 +338,19 @@ void planRun(Plan& result, const RunningTask& run, const SystemState& state, con
 struct DueRequests {
     std::vector<const TaskRequest*> scheduled;
     std::vector<const TaskRequest*> continued;
+    // Network requests held only by an earliest begin date within the coalescing window: they
+    // launch now if another network request does.
+    std::vector<const TaskRequest*> coalescible;
 };
+
+// Held by its earliest begin date alone (no spacing, no spent budget), which ends within the
+// coalescing window.
+bool coalescibleNow(const TaskRequest& request, const Scheduling& scheduling, TimePoint end, TimePoint now)
+{
+    return coalescesOnNetwork(request) && earliestEnd(request, now) == end &&
+           !refreshSpacingEnd(request, scheduling, now) && !dailyBudgetSpent(request, scheduling) &&
+           joinsGroup(end, now, scheduling.limits.networkCoalesceWindow);
+}
 
 // The same decision as evaluateAll(), without composing reason texts: plan() runs after every
 // batch of submits over every pending request, and formatting a date per request is what
@@ -310,6 +370,8 @@ DueRequests collectDue(Plan& result, std::span<const TaskRequest> pending, std::
         if (const auto end = timedEnd(request, scheduling, now)) {
             if (!(scheduled && scheduledFull))
                 noteWakeup(result, *end, now);
+            if (coalescibleNow(request, scheduling, *end, now))
+                due.coalescible.push_back(&request);
             continue;
         }
         (scheduled ? due.scheduled : due.continued).push_back(&request);
@@ -320,8 +382,8 @@ DueRequests collectDue(Plan& result, std::span<const TaskRequest> pending, std::
 // While catching up, only the head of the line (as long as the quota, and no longer than the
 // free slots, so that the line's order and not the rotation between apps decides) is offered
 // to the slots; the rest wait until the window makes room again.
-void governCatchUp(Plan& result, std::vector<const TaskRequest*>& due, const Scheduling& scheduling,
-                   std::size_t slots, TimePoint now)
+std::size_t governCatchUp(Plan& result, std::vector<const TaskRequest*>& due, const Scheduling& scheduling,
+                          std::size_t slots, TimePoint now)
 {
     const auto& limits = scheduling.limits.catchUp;
     const auto catchUp = governingCatchUp(scheduling.catchUp, limits, due.size(), now);
@@ -329,15 +391,46 @@ void governCatchUp(Plan& result, std::vector<const TaskRequest*>& due, const Sch
         result.catchUpBegins = catchUp.cause;
     const std::size_t quota = catchUpQuota(catchUp, limits, now);
     if (quota == std::numeric_limits<std::size_t>::max())
-        return;
+        return quota;
     sortCatchUpLine(due);
     if (due.size() > quota)
         result.catchUpHeld = due.size() - quota;
     due.resize(std::min({due.size(), quota, slots}));
-    if (result.catchUpHeld == 0)
+    if (result.catchUpHeld > 0) {
+        if (const auto reopens = catchUpReopens(catchUp, limits, now))
+            noteWakeup(result, *reopens, now);
+    }
+    return quota;
+}
+
+// Once a network request launches, the coalescible ones take what is left of the slots and of
+// the catch-up quota (never a second refresh of an app while there is spacing). The network
+// requests of the scheduled kinds launched by this plan, when two or more, are one group.
+void coalesce(Plan& result, std::span<const TaskRequest> pending, std::vector<const TaskRequest*> coalescible,
+              const Scheduling& scheduling, std::size_t room)
+{
+    std::vector<const TaskRequest*> launched;
+    for (const auto id : result.launch)
+        launched.push_back(&*std::ranges::find(pending, id, &TaskRequest::id));
+    const auto network = [](const TaskRequest* r) { return coalescesOnNetwork(*r); };
+    if (std::ranges::none_of(launched, network))
         return;
-    if (const auto reopens = catchUpReopens(catchUp, limits, now))
-        noteWakeup(result, *reopens, now);
+    if (scheduling.limits.refreshSpacing > Duration{0}) {
+        std::erase_if(coalescible, [&](const TaskRequest* c) {
+            return c->kind == TaskKind::AppRefresh && std::ranges::any_of(launched, [&](const TaskRequest* l) {
+                       return l->app == c->app && l->kind == TaskKind::AppRefresh;
+                   });
+        });
+    }
+    for (const TaskRequest* request : takeSlotsInTurn(coalescible, scheduling, room)) {
+        result.launch.push_back(request->id);
+        launched.push_back(request);
+    }
+    std::erase_if(launched, [&](const TaskRequest* r) { return !network(r); });
+    if (launched.size() < 2)
+        return;
+    for (const TaskRequest* request : launched)
+        result.coalesced.push_back(request->id);
 }
 
 // First come, first served: the user started each of these and waits for them in order. Ids
@@ -370,6 +463,7 @@ std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending, std::sp
     result.reserve(pending.size());
     for (const auto& request : pending)
         result.push_back(readinessBeforeSlots(request, running, state, gating, policy, scheduling, now));
+    addCoalescing(pending, result, scheduling, now);
     addCatchUpBlockers(pending, result, scheduling, now);
     addSlotBlockers(pending, result, occupancyOf(running), scheduling.limits);
     for (auto& readiness : result) {
@@ -407,9 +501,11 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
     const auto& limits = scheduling.limits;
     const std::size_t freeScheduled = freeSlots(occupancy.scheduled, limits.maxConcurrentTasks);
     auto due = collectDue(result, pending, running, state, gating, policy, scheduling, freeScheduled == 0, now);
-    governCatchUp(result, due.scheduled, scheduling, freeScheduled, now);
+    const std::size_t quota = governCatchUp(result, due.scheduled, scheduling, freeScheduled, now);
     for (const TaskRequest* request : takeSlotsInTurn(due.scheduled, scheduling, freeScheduled))
         result.launch.push_back(request->id);
+    const std::size_t room = std::min(freeScheduled, quota);
+    coalesce(result, pending, std::move(due.coalescible), scheduling, room - std::min(room, result.launch.size()));
     launchContinued(result, std::move(due.continued), freeSlots(occupancy.continued, limits.maxConcurrentContinued));
 
     for (const auto& run : running)

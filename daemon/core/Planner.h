@@ -75,7 +75,13 @@ struct Plan {
     // The cause of a catch-up this plan began (governingCatchUp(): a burst), for the service to
     // record before it launches; nullopt when none began.
     std::optional<std::string> catchUpBegins;
+    // Request ids of the network requests of the scheduled kinds that launch together in this
+    // plan (NetworkCoalescing.h), when two or more do: one coalesce group in the history.
+    std::vector<std::int64_t> coalesced;
 };
+
+// ISO 8601 in UTC ("2026-11-28T10:00:00Z"), microseconds only when there are any.
+std::string formatUtc(TimePoint t);
 
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
           const SystemState& state, const GatingPolicy& policy, TimePoint now);

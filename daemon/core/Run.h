@@ -62,6 +62,9 @@ struct RunRecord {
     std::string reason;
     bool simulated = false;
     RunUsage usage;                          // what the run used, where it was measured
+    // The run id of the first run of the network coalescing group it launched in; nullopt
+    // when it launched on its own.
+    std::optional<std::int64_t> coalesceGroup;
 
     bool operator==(const RunRecord&) const = default;
 };

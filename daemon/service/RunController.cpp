@@ -42,7 +42,8 @@ LaunchTarget* RunController::targetFor(const std::string& app) const
     return targets_.empty() ? nullptr : targets_.back();
 }
 
-void RunController::launch(const std::vector<core::TaskRequest>& requests, bool simulated)
+void RunController::launch(const std::vector<core::TaskRequest>& requests, bool simulated,
+                           const std::vector<std::int64_t>& coalesced)
 {
     if (requests.empty())
         return;
@@ -50,6 +51,7 @@ void RunController::launch(const std::vector<core::TaskRequest>& requests, bool 
     commits_.flush();
     const auto now = effects_.now();
     std::vector<core::RunningTask> started;
+    std::optional<std::int64_t> group;
     {
         store::Store::Transaction txn(store_);
         for (const auto& request : requests) {
@@ -61,10 +63,16 @@ void RunController::launch(const std::vector<core::TaskRequest>& requests, bool 
             run.simulated = simulated;
             store_.deleteRequest(request.app, request.identifier);
             run.runId = store_.startRun(run);
+            if (std::ranges::find(coalesced, request.id) != coalesced.end()) {
+                group = group.value_or(run.runId);
+                store_.setCoalesceGroup(run.runId, *group);
+            }
             started.push_back(std::move(run));
         }
         txn.commit();
     }
+    if (group)
+        log()->info("{} network request(s) launch together as coalesce group {}", coalesced.size(), *group);
     for (auto& task : started) {
         const auto id = task.runId;
         auto& run = runs_[id];

@@ -52,7 +52,10 @@ public:
     void addTarget(LaunchTarget& target) { targets_.push_back(&target); }
 
     // Consumes the requests (one durable transaction) and starts their runs.
-    void launch(const std::vector<core::TaskRequest>& requests, bool simulated);
+    // coalesced: the request ids (of `requests`) that launch as one network coalescing group;
+    // their runs record the first one's run id as their group.
+    void launch(const std::vector<core::TaskRequest>& requests, bool simulated,
+                const std::vector<std::int64_t>& coalesced = {});
 
     void registered(const std::string& connection, const std::string& app,
                     const std::vector<std::string>& identifiers);

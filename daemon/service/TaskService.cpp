@@ -521,7 +521,7 @@ void TaskService::planNow()
         }
         unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
-            runs_.launch(due, false);
+            runs_.launch(due, false, plan.coalesced);
             for (const auto& r : due)
                 usage_.launched(r, false, now);
         } catch (const core::Error& e) {

@@ -117,11 +117,18 @@ CREATE TABLE schedules (
 ) STRICT;
 )sql";
 
+// Version 5: network coalescing. Runs launched together as one group of network requests share
+// the run id of the group's first run; NULL for a run launched on its own.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
+    {5, kVersion5},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

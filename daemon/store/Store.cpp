@@ -39,6 +39,7 @@ constexpr std::string_view kFinishRun =
 constexpr std::string_view kRecordUsage =
     "UPDATE runs SET cpu_nsec = ?2, memory_peak_bytes = ?3, io_read_bytes = ?4, io_write_bytes = ?5,"
     " end_cause = nullif(?6, '') WHERE id = ?1";
+constexpr std::string_view kSetCoalesceGroup = "UPDATE runs SET coalesce_group = ?2 WHERE id = ?1";
 
 // Columns 0-4, then the options from column 5 on (see OptionColumns.h), then the schedule
 // options.
@@ -169,7 +170,7 @@ std::string historySql(const HistoryFilter& filter)
 {
     std::string sql = "SELECT id, app, identifier, kind, started_at, ended_at, outcome, reason,"
                       " simulated, cpu_nsec, memory_peak_bytes, io_read_bytes, io_write_bytes,"
-                      " end_cause FROM runs WHERE outcome IS NOT NULL";
+                      " end_cause, coalesce_group FROM runs WHERE outcome IS NOT NULL";
     if (filter.app)
         sql += " AND app = ?1";
     if (filter.identifier)
@@ -203,6 +204,7 @@ core::RunRecord readRunRecord(const Statement& stmt)
     record.usage.ioReadBytes = optionalAt(11);
     record.usage.ioWriteBytes = optionalAt(12);
     record.usage.endCause = stmt.isNull(13) ? "" : stmt.textAt(13);
+    record.coalesceGroup = optionalAt(14);
     return record;
 }
 
@@ -370,6 +372,11 @@ void Store::recordUsage(std::int64_t runId, const core::RunUsage& usage)
         .bind(5, usage.ioWriteBytes)
         .bind(6, usage.endCause)
         .run();
+}
+
+void Store::setCoalesceGroup(std::int64_t runId, std::int64_t group)
+{
+    db_->cached(kSetCoalesceGroup).bind(1, runId).bind(2, group).run();
 }
 
 std::vector<core::RunningTask> Store::loadUnfinishedRuns()

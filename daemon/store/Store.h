@@ -80,6 +80,8 @@ public:
     std::vector<core::RunRecord> history(const HistoryFilter& filter);
     // What a finished run used (accounting from its launch target) and its end cause.
     void recordUsage(std::int64_t runId, const core::RunUsage& usage);
+    // The run launched in the network coalescing group `group` (schema v5).
+    void setCoalesceGroup(std::int64_t runId, std::int64_t group);
 
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.

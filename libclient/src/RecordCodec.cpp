@@ -117,6 +117,7 @@ HistoryRecord decodeHistoryRecord(const VariantMap& record)
     r.ioReadBytes = lookup<std::uint64_t>(record, key::kIoReadBytes);
     r.ioWriteBytes = lookup<std::uint64_t>(record, key::kIoWriteBytes);
     r.endCause = text(record, key::kEndCause);
+    r.coalesceGroup = lookup<std::uint64_t>(record, key::kCoalesceGroup);
     return r;
 }
 

@@ -45,6 +45,7 @@ NO_FAIRNESS = {
     "RefreshSpacing": "0",
     "DailyBudget": "0",
     "CatchUpLaunches": "0",
+    "NetworkCoalesceWindow": "0",
 }
 
 

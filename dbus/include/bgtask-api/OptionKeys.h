@@ -49,6 +49,7 @@ inline constexpr const char* kMemoryPeak = "MemoryPeak";
 inline constexpr const char* kIoReadBytes = "IOReadBytes";
 inline constexpr const char* kIoWriteBytes = "IOWriteBytes";
 inline constexpr const char* kEndCause = "EndCause";
+inline constexpr const char* kCoalesceGroup = "CoalesceGroup";
 
 // Manager1 schedule records (ListSchedules; Schedule in ListRequests and Explain; Schedules in
 // ListApps), with Kind, App, Identifier and the five durations above

@@ -96,6 +96,9 @@ struct HistoryRecord {
     std::optional<std::uint64_t> ioReadBytes;
     std::optional<std::uint64_t> ioWriteBytes;
     std::string endCause;
+    // Network requests that launched together (network coalescing) share this group: the run
+    // number of the group's first run. nullopt for a run that launched on its own.
+    std::optional<std::uint64_t> coalesceGroup;
 };
 
 struct HistoryFilter {

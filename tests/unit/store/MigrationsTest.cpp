@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <span>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -317,10 +318,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     CHECK(history[0] == core::RunRecord{2, "org.example.news", "org.example.news.refresh",
                                         core::TaskKind::AppRefresh, t0 + 10min,
                                         t0 + 10min + 31s, core::Outcome::Expired,
-                                        "time limit reached", true, {}});
+                                        "time limit reached", true, {}, std::nullopt});
     CHECK(history[1] == core::RunRecord{1, "org.example.health", "org.example.health.study",
                                         core::TaskKind::HealthResearch, t0 + 8min, t0 + 9min,
-                                        core::Outcome::Completed, "", false, {}});
+                                        core::Outcome::Completed, "", false, {}, std::nullopt});
 
     // Ids continue after the fixture's, which had already used request ids up to 4.
     CHECK(store.upsertRequest(news) == 5);
@@ -427,6 +428,33 @@ TEST_CASE("The version-3 fixture's unit run reads back with its accounting and i
     const auto usage = store.loadUsage(core::fromUsec(1'767'225'600'000'000));
     CHECK(usage.at("org.example.aptdaily").runTime == 2500ms);
     CHECK(usage.at("org.example.news").runTime == 60s);
+}
+
+TEST_CASE("The version-5 fixture's coalesced runs read back with their group and older runs have none")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v5.sql"));
+    Store store(file);
+    std::map<std::int64_t, std::optional<std::int64_t>> groups;
+    for (const auto& record : store.history({}))
+        groups[record.runId] = record.coalesceGroup;
+    CHECK(groups.at(8) == 8);
+    CHECK(groups.at(9) == 8);
+    CHECK(groups.at(6) == std::nullopt);
+}
+
+TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v4.sql"));
+    Store store(file);
+    const auto before = store.history({});
+    REQUIRE_FALSE(before.empty());
+    CHECK(std::ranges::none_of(before, [](const auto& r) { return r.coalesceGroup.has_value(); }));
+    store.setCoalesceGroup(before.front().runId, 42);
+    CHECK(store.history({}).front().coalesceGroup == 42);
 }
 
 TEST_CASE("A run's accounting is recorded once it has finished and reads back in the history")
