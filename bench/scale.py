@@ -148,7 +148,9 @@ class Scale:
             self.result.pending = self.bench.bus.count_pending_requests()
         except dbus.exceptions.DBusException as e:
             self.result.pending_error = f"{e.get_dbus_name()}: {e.get_dbus_message()}"
-        self.result.alive_after_list = daemon.proc.poll() is None
+        # A daemon that lost its bus exits a moment after the bus daemon dropped it.
+        time.sleep(1)
+        self.result.alive_after_list = daemon.proc.poll() is None and self.bench.bus.has_owner(BGTASKD_NAME)
 
     def replan(self, daemon):
         """bgtaskd's CPU time per state change: LowPowerMode flips through the ppd mock, each

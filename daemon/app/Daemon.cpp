@@ -231,6 +231,7 @@ int Daemon::run()
              [&p](const std::string& app, const std::string& identifier) { p.notifier->close(app, identifier); }});
     }
     p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
+    p.scheduler->onCaller([&p](const std::string& caller) { p.names->watchConnection(caller); });
     p.names->seed();
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,
