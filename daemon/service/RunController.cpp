@@ -77,8 +77,11 @@ void RunController::launch(const std::vector<core::TaskRequest>& requests, bool 
         const auto id = task.runId;
         auto& run = runs_[id];
         run.task = std::move(task);
-        log()->info("Run {}: launching {} {} of {}{}", id, toString(run.task.request.kind),
-                    run.task.request.identifier, run.task.request.app, simulated ? " (simulated)" : "");
+        {
+            const TaskLogScope scope({run.task.request.app, run.task.request.identifier, id, {}});
+            log()->info("Run {}: launching {} {} of {}{}", id, toString(run.task.request.kind),
+                        run.task.request.identifier, run.task.request.app, simulated ? " (simulated)" : "");
+        }
         emit(run, "launching");
         run.target = targetFor(run.task.request.app);
         if (!run.target) {
@@ -275,8 +278,11 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
     if (run.target)
         run.target->forget(runId);
     const auto now = effects_.now();
-    log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
-                reason.empty() ? "" : ": ", reason);
+    {
+        const TaskLogScope scope({run.task.request.app, run.task.request.identifier, runId, toString(outcome)});
+        log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
+                    reason.empty() ? "" : ": ", reason);
+    }
     // The task object goes only after the outcome is committed and SetTaskCompleted answered:
     // sd-bus checks a reply against the vtable of the object that received the call.
     commits_.enqueue([runId, outcome, reason, now, usage](store::Store& s) {
