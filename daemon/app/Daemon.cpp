@@ -155,7 +155,10 @@ int Daemon::run()
     const auto startedAt = std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
 
     // 1. Configuration, store and manifests.
-    p.config = loadConfig(options_.configFile);
+    auto loaded = loadConfig({adminConfigFiles(options_.configDir), options_.configFile});
+    p.config = std::move(loaded.config);
+    for (const auto& ignored : loaded.ignored)
+        log()->warn("{}", ignored);
     std::filesystem::create_directories(options_.stateDir);
     p.store = std::make_unique<store::Store>(options_.stateDir / "bgtaskd.db");
     p.manifests = std::make_unique<service::ManifestRegistry>(options_.dataDirs);
