@@ -149,6 +149,22 @@ void RunController::ended(std::int64_t runId, core::Outcome outcome, std::string
     finish(runId, outcome, std::move(reason), {}, std::move(usage));
 }
 
+void RunController::unreachable(std::int64_t runId, std::string why)
+{
+    auto node = runs_.extract(runId);
+    if (node.empty())
+        return;
+    auto& run = node.mapped();
+    if (run.target)
+        run.target->forget(runId);
+    log()->info("Run {}: {} of {} did not reach the app ({}); the request waits for it", runId,
+                run.task.request.identifier, run.task.request.app, why);
+    emit(run, "unreachable", why);
+    if (hooks_.unreachable)
+        hooks_.unreachable(run, why);
+    effects_.requestPlan();
+}
+
 void RunController::stopDelegated(std::int64_t runId)
 {
     auto it = runs_.find(runId);
@@ -210,6 +226,12 @@ void RunController::launchTimedOut(std::int64_t runId)
     auto it = runs_.find(runId);
     if (it == runs_.end())
         return;
+    if (!it->second.delivered && it->second.target) {
+        it->second.target->launchWindowEnded(it->second);
+        it = runs_.find(runId);
+        if (it == runs_.end())
+            return;   // the target found the app unreachable: the request waits again
+    }
     const auto& run = it->second;
     finish(runId, core::Outcome::LaunchFailed,
            run.delivered ? "launch-timeout: the app did not answer Launch within the launch window"

@@ -70,6 +70,18 @@ class Control(dbus.service.Object):
     def task(self, path):
         return dbus.Interface(self.bus.get_object("org.bgtaskd", path), "org.bgtaskd.Task1")
 
+    @dbus.service.method("org.bgtaskd.Test", in_signature="s", out_signature="s")
+    def ReleaseName(self, name):
+        return self.attempt(lambda: self.bus.release_name(name))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="s", out_signature="s")
+    def RequestName(self, name):
+        return self.attempt(lambda: self.bus.request_name(name, dbus.bus.NAME_FLAG_DO_NOT_QUEUE))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="ob", out_signature="s")
+    def Complete(self, task, success):
+        return self.attempt(lambda: self.task(task).SetTaskCompleted(success))
+
     @dbus.service.method("org.bgtaskd.Test", in_signature="oxx", out_signature="s")
     def UpdateProgress(self, task, completed, total):
         return self.attempt(lambda: self.task(task).UpdateProgress(dbus.Int64(completed), dbus.Int64(total)))
