@@ -10,9 +10,10 @@ thread_local const TaskLogFields* currentFields = nullptr;
 }
 
 TaskLogScope::TaskLogScope(const TaskLogFields& fields)
-    : previous_(currentFields)
+    : fields_(fields)
+    , previous_(currentFields)
 {
-    currentFields = &fields;
+    currentFields = &fields_;
 }
 
 TaskLogScope::~TaskLogScope()
