@@ -526,8 +526,12 @@ void TaskService::planNow()
         unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
             runs_.launch(due, false, plan.coalesced);
+            // The runs start once the pending commits are flushed, after `now`: the catch-up
+            // window and the spacing count from no earlier than their start, or the next
+            // launches could follow them by less than the window (test_system_catchup, loaded).
+            const auto launchedAt = effects_.now();
             for (const auto& r : due)
-                usage_.launched(r, false, now);
+                usage_.launched(r, false, launchedAt);
         } catch (const core::Error& e) {
             log()->error("Failed to start {} run(s): {}; retrying in 5 s", due.size(), e.what());
             reloadBook();
