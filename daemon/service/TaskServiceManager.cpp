@@ -62,8 +62,7 @@ Explanation TaskService::explain(const std::string& app, const std::string& iden
         if (view.request.app != app || view.request.identifier != identifier)
             continue;
         for (const auto& u : view.readiness.unmet) {
-            out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition),
-                                    unmet_.since(app, identifier, u.condition)});
+            out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition), sinceOf(view.request, u.condition)});
         }
         out.schedule = view.schedule;
         out.pending = std::move(view);
@@ -140,7 +139,8 @@ void TaskService::runNow(const std::string& app, const std::string& identifier, 
     auto copy = *request;
     book_.erase(app, identifier);
     submitters_.erase({app, identifier});
-    unmet_.invalidateAll();
+    if (copy.kind == core::TaskKind::ContinuedProcessing)
+        refreshContinued();
     try {
         runs_.launch({copy}, true);
     } catch (const core::Error& e) {
