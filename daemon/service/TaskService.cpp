@@ -630,9 +630,12 @@ void TaskService::planNow()
         try {
             runs_.launch(due, false, plan.coalesced);
             // The runs start once the pending commits are flushed, after `now`: the catch-up
-            // window and the spacing count from no earlier than their start, or the next
-            // launches could follow them by less than the window (test_system_catchup, loaded).
-            const auto launchedAt = effects_.now();
+            // window and the spacing count from their start, or the next launches could follow
+            // them by less than the window (test_system_catchup, loaded).
+            auto launchedAt = now;
+            for (const auto& [id, run] : runs_.active())
+                if (run.task.request.app == due.front().app && run.task.request.identifier == due.front().identifier)
+                    launchedAt = std::max(launchedAt, run.task.startedAt);
             for (const auto& r : due)
                 usage_.launched(r, false, launchedAt);
         } catch (const core::Error& e) {
