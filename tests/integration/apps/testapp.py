@@ -95,6 +95,14 @@ class Control(dbus.service.Object):
     def GetBackgroundRefreshStatus(self):
         return str(self.scheduler().GetBackgroundRefreshStatus())
 
+    @dbus.service.method("org.bgtaskd.Test", in_signature="sssss", out_signature="s")
+    def Call(self, path, interface, method, signature, literal):
+        """Calls any method of org.bgtaskd as this app, with the signature given and the
+        arguments a Python literal of dbus types gives (malformed-input tests)."""
+        args = eval(literal, {"__builtins__": {}, "dbus": dbus, "nan": float("nan"), "inf": float("inf")})
+        return self.attempt(lambda: self.bus.call_blocking("org.bgtaskd", path, interface, method, signature,
+                                                           args, timeout=60))
+
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="(asa{ss})")
     def GetSupportedResources(self):
         supported, unavailable = self.scheduler().GetSupportedResources()
