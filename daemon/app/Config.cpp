@@ -126,6 +126,10 @@ Config parseConfig(std::string_view text, const std::string& fileName)
         {"Fairness.CatchUpLaunches", [&](const auto& v) { f.catchUp.launches = parseCountOrOff(v); }},
         {"Fairness.CatchUpWindow", [&](const auto& v) { f.catchUp.window = parseSeconds(v); }},
         {"Fairness.NetworkCoalesceWindow", [&](const auto& v) { f.networkCoalesceWindow = parseSeconds(v); }},
+        {"Fairness.LearnUsage", [&](const auto& v) { f.usage.learn = parseSwitch(v); }},
+        {"Fairness.UsageMinOpens", [&](const auto& v) { f.usage.minOpens = static_cast<std::int64_t>(parseCount(v)); }},
+        {"Fairness.UsageLeadTime", [&](const auto& v) { f.usage.leadTime = parseSeconds(v); }},
+        {"Fairness.UsageMaxHold", [&](const auto& v) { f.usage.maxHold = parseSeconds(v); }},
         {"Fairness.BudgetResetTime", [&](const auto& v) { config.budgetResetTime = parseTimeOfDay(v); }},
     };
     for (const auto& entry : parsed.entries) {

@@ -29,7 +29,7 @@ void NameWatcher::seed()
         std::string owner;
         proxy_->callMethod("GetNameOwner").onInterface(kDbusName).withArguments(app.busName).storeResultsTo(owner);
         service::logger("bus")->debug("{} is owned by {}", app.busName, owner);
-        service_.nameOwnerChanged(app.busName, "", owner);
+        service_.nameOwnerKnown(app.busName, owner);
     }
 }
 

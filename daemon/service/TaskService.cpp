@@ -385,7 +385,13 @@ void TaskService::trackUnmet(core::TimePoint now)
     unmet_.recordTouched(touched, readiness, now);
 }
 
-void TaskService::nameOwnerChanged(const std::string& name, const std::string& /*oldOwner*/,
+void TaskService::nameOwnerKnown(const std::string& name, const std::string& owner)
+{
+    names_.update(name, owner);
+    runs_.busNameOwnerChanged(name, owner);
+}
+
+void TaskService::nameOwnerChanged(const std::string& name, const std::string& oldOwner,
                                    const std::string& newOwner)
 {
     if (isUniqueName(name)) {
@@ -396,8 +402,31 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
         }
         return;
     }
-    names_.update(name, newOwner);
-    runs_.busNameOwnerChanged(name, newOwner);
+    nameOwnerKnown(name, newOwner);
+    if (oldOwner.empty() && !newOwner.empty())
+        learnOpens(name);
+}
+
+// An app whose bus name appears while bgtaskd runs none of its tasks was started by someone
+// else: the user opened it. A name that appears for a launch bgtaskd started is no open.
+void TaskService::learnOpens(const std::string& busName)
+{
+    if (!usage_.scheduling().limits.usage.learn)
+        return;
+    const auto now = effects_.now();
+    for (const auto* manifest : manifests_.byBusName(busName)) {
+        const auto& app = manifest->id;
+        const bool ours = std::ranges::any_of(runs_.active(), [&](const auto& entry) {
+            return entry.second.task.request.app == app;
+        });
+        if (ours)
+            continue;
+        const auto pattern = usage_.learnOpen(app, now);
+        log()->debug("Learned an open of {} ({} so far)", app, pattern.opens);
+        commits_.enqueue([app, pattern](store::Store& s) { s.saveUsagePattern(app, pattern); }, {});
+        unmet_.invalidateAll();
+        effects_.requestPlan();
+    }
 }
 
 // Power coming back after time on battery releases at once every request that waited for it;

@@ -123,12 +123,26 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
 )sql";
 
+// Version 6: refresh timed to usage. One row per app whose opens bgtaskd learned: the decayed
+// weights and weighted minutes of the 168 local hours of the week as space-separated numbers,
+// the undecayed count of opens and the moment the weights were decayed to.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE usage_patterns (
+    app        TEXT    PRIMARY KEY,
+    opens      INTEGER NOT NULL CHECK (opens >= 0),
+    decayed_at INTEGER NOT NULL,
+    weights    TEXT    NOT NULL,
+    minutes    TEXT    NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -46,6 +46,7 @@ NO_FAIRNESS = {
     "DailyBudget": "0",
     "CatchUpLaunches": "0",
     "NetworkCoalesceWindow": "0",
+    "LearnUsage": "false",
 }
 
 
