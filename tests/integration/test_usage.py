@@ -86,7 +86,7 @@ class ApplyTest(UsageTestCase):
         waiting = eventually(lambda: [r for r in self.list_requests() if str(r["Identifier"]) == REFRESH], 10)
         clock = datetime.datetime.fromtimestamp(use).strftime("%H:%M")
         self.assertEqual(str(waiting[0]["Waiting"]),
-                         f"usage-window: waiting for the usual use at ~{clock} (learned from 12 launches)")
+                         f"usage-window: waiting for the usual use at ~{clock} (learned from 13 launches)")
         explained = self.manager().Explain(APP, REFRESH)
         self.assertEqual([str(b[0]) for b in explained["Blockers"]], ["usage-window"])
         self.assertAlmostEqual(int(explained["DueAt"]) / 1e6, use - LEAD, delta=0.01)
@@ -112,7 +112,7 @@ class ForgetTest(UsageTestCase):
         eventually(lambda: self.history(App=APP), 20, message="the refresh did not run once forgotten")
         missing = self.ctl("forget", "org.example.Nobody", check=False)
         self.assertNotEqual(missing.returncode, 0)
-        self.assertIn("no-such-app", missing.stderr)
+        self.assertIn("no such app", missing.stderr)
 
 
 if __name__ == "__main__":

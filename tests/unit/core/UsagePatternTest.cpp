@@ -69,12 +69,11 @@ TEST_CASE("Learning an open adds to its hour and older opens fade by 0.9 a week"
     UsagePattern pattern = learnOpen({}, monday() + 8h + 10min, 0s);
     pattern = learnOpen(pattern, monday() + std::chrono::weeks(weeks) + 9h, 0s);
     CHECK(pattern.opens == 2);
-    if (weeks == 0) {
-        CHECK(pattern.weight[8] == Approx(1.0));
-    } else {
-        CHECK(pattern.weight[8] == Approx(std::pow(kWeeklyDecay, weeks)));
-        CHECK(pattern.minutes[8] == Approx(10 * std::pow(kWeeklyDecay, weeks)));
-    }
+    // The decay is continuous: the second open comes `weeks` weeks and 50 minutes later.
+    const double factor = std::pow(kWeeklyDecay, (std::chrono::duration<double>(std::chrono::weeks(weeks) + 50min) /
+                                                  std::chrono::weeks(1)));
+    CHECK(pattern.weight[8] == Approx(factor));
+    CHECK(pattern.minutes[8] == Approx(10 * factor));
     CHECK(pattern.weight[9] == Approx(1.0));
 }
 
