@@ -4,6 +4,8 @@
 // `selected`, which main() runs after parsing, with a Context.
 #pragma once
 
+#include "Output.h"
+
 #include <bgtask/Manager.h>
 
 #include <functional>
@@ -20,6 +22,7 @@ struct Context {
     std::ostream& out;
     bool json = false;
     bgtask::TimePoint now;
+    TableStyle table;   // --no-legend; the terminal's width unless --full
 };
 
 // Throws bgtask::SchedulerError; returning means success.
@@ -36,5 +39,17 @@ void addExplainCommand(CLI::App& app, Command& selected);
 void addAppsCommand(CLI::App& app, Command& selected);
 void addMonitorCommand(CLI::App& app, Command& selected);
 void addPolicyCommand(CLI::App& app, Command& selected);
+
+// A subcommand that needs no bus and no bgtaskd (lint, usable in a package build): main() runs
+// it before connecting, and it returns the exit status itself.
+struct OfflineContext {
+    std::ostream& out;
+    std::ostream& err;
+    bool json = false;
+    bool system = false;   // --system: the system bus's conventions (its service directories)
+};
+using OfflineCommand = std::function<int(OfflineContext&)>;
+
+void addLintCommand(CLI::App& app, OfflineCommand& selected);
 
 } // namespace bgtaskctl

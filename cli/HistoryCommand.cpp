@@ -85,7 +85,7 @@ void printHuman(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
     }
     printTable(ctx.out,
                {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "CPU", "PEAK MEM", "IO R/W", "GROUP", "OUTCOME"},
-               rows);
+               rows, ctx.table);
 }
 
 void printJson(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)

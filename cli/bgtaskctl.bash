@@ -38,7 +38,7 @@ _bgtaskctl()
         cword=$COMP_CWORD
     }
 
-    local commands="status list history explain apps policy monitor run expire cancel"
+    local commands="status list history explain apps policy monitor run expire cancel lint"
     local global="--json --user --system --help --version"
     local bus="" verb="" all="" i
     local -a args=()
@@ -47,7 +47,7 @@ _bgtaskctl()
             --system) bus=--system ;;
             --all) all=1 ;;
             --user) bus=--user ;;
-            --app|--identifier|--since|--limit|--kind|--count) ((i++)) ;;
+            --app|--identifier|--since|--limit|--kind|--count|--activation-dir) ((i++)) ;;
             -*) ;;
             *) if [[ -z $verb ]]; then verb=${words[i]}; else args+=("${words[i]}"); fi ;;
         esac
@@ -57,6 +57,7 @@ _bgtaskctl()
         --app) COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur")); return ;;
         --kind) COMPREPLY=($(compgen -W "app-refresh processing health-research continued-processing" -- "$cur")); return ;;
         --identifier|--since|--limit|--count) return ;;
+        --activation-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
 
     if [[ -z $verb ]]; then
@@ -70,12 +71,14 @@ _bgtaskctl()
         history) options+=" --app --identifier --since --limit" ;;
         monitor) options+=" --count" ;;
         policy) options+=" --all" ;;
+        lint) options+=" --activation-dir --no-standard-dirs" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
         return
     fi
     case $verb in
+        lint) COMPREPLY=($(compgen -f -X '!*.conf' -- "$cur") $(compgen -d -- "$cur")) ;;
         explain|run|expire|cancel)
             if ((${#args[@]} == 0)); then
                 COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur"))

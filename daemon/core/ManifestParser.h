@@ -27,4 +27,7 @@ struct ManifestParseResult {
 // fileName is the file's base name; the app id must equal it without ".conf".
 ManifestParseResult parseManifest(std::string_view text, std::string_view fileName);
 
+// The keys the [Application] group knows, for tools that suggest a near-miss key (bgtaskctl lint).
+std::vector<std::string_view> applicationKeys();
+
 } // namespace bgtask::core

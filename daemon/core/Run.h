@@ -7,6 +7,7 @@
 #include "TaskRequest.h"
 #include "Time.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,11 @@ struct RunningTask {
     std::string expireReason;                // set when Expiring
     bool simulated = false;                  // started by Manager1.RunNow
 };
+
+// The most a run's reason may hold (RunRecord::reason, the Reason of GetHistory and TaskChanged):
+// it often quotes an app's own error text, which is cut to this many bytes with
+// kTruncationMarker (Utf8.h) at its end before it is stored or logged.
+inline constexpr std::size_t kMaxReasonBytes = 1024;
 
 struct RunRecord {
     std::int64_t runId = 0;

@@ -88,6 +88,14 @@ const std::map<std::string, Setter, std::less<>>& setters()
 
 } // namespace
 
+std::vector<std::string_view> scheduleKeys()
+{
+    std::vector<std::string_view> keys;
+    for (const auto& entry : setters())
+        keys.emplace_back(entry.first);
+    return keys;
+}
+
 bool isScheduleGroup(std::string_view groupName)
 {
     return groupName.starts_with(kScheduleGroupPrefix);

@@ -40,6 +40,9 @@ struct ScheduleGroupResult {
 // Reads the keys of one schedule group (its entries and repeated keys are picked out of file).
 ScheduleGroupResult parseScheduleGroup(const KeyFileGroup& group, const KeyFile& file);
 
+// The keys a [Schedule] group knows, for tools that suggest a near-miss key (bgtaskctl lint).
+std::vector<std::string_view> scheduleKeys();
+
 // Whether the manifest, with the schedule's identifier and kind added, lets the app submit the
 // schedule's request (entitlements, options for the kind): the sentence of the first problem,
 // nullopt when there is none.

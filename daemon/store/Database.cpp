@@ -4,7 +4,9 @@
 #include "../core/Error.h"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
+#include <cerrno>
 #include <string>
 
 namespace bgtask::store {
@@ -38,10 +40,47 @@ std::string errorText(const core::Error& error)
     return std::string(what);
 }
 
+core::Error storeError(int extendedCode, int systemErrno, const std::string& text)
+{
+    const auto unavailable = [&](const char* subReason) {
+        return core::Error(core::ErrorCode::Unavailable, subReason, text);
+    };
+    switch (extendedCode & 0xff) {
+    case SQLITE_FULL:
+        return unavailable("storage-full");
+    case SQLITE_READONLY:
+        return unavailable("storage-readonly");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return unavailable("storage-busy");
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        if (systemErrno == ENOSPC || systemErrno == EDQUOT)
+            return unavailable("storage-full");
+        if (systemErrno == EROFS || systemErrno == EACCES || systemErrno == EPERM)
+            return unavailable("storage-readonly");
+        return unavailable("storage-io");
+    default:
+        return core::Error(core::ErrorCode::Internal, "store-failed", text);
+    }
+}
+
+core::Error storeError(sqlite3* db, int extendedCode, const std::string& text)
+{
+    int systemErrno = sqlite3_system_errno(db);
+    const char* file = sqlite3_db_filename(db, "main");
+    struct statvfs fs {};
+    if ((extendedCode & 0xff) == SQLITE_IOERR && file != nullptr && *file != '\0' &&
+        statvfs(file, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0)
+        systemErrno = EROFS;
+    return storeError(extendedCode, systemErrno, text);
+}
+
 void throwStoreFailed(sqlite3* db, std::string_view what)
 {
-    const char* detail = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    throw core::Error(core::ErrorCode::Internal, "store-failed", std::string(what) + ": " + detail);
+    if (db == nullptr)
+        throw core::Error(core::ErrorCode::Internal, "store-failed", std::string(what) + ": out of memory");
+    throw storeError(db, sqlite3_extended_errcode(db), std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 Database::Database(const std::filesystem::path& file)

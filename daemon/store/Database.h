@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // One SQLite connection: prepares statements, keeps a small cache of the hot ones, runs schema
 // scripts and brackets transactions. Owns the sqlite3 handle and the cached statements; knows
-// nothing about bgtaskd's tables. Every SQLite failure becomes core::Error(Internal,
-// "store-failed", "<what>: <sqlite message>").
+// nothing about bgtaskd's tables. Every SQLite failure becomes a core::Error (storeError():
+// Unavailable "storage-…" for faults of the disk beneath, else Internal "store-failed").
 #pragma once
 
 #include "Statement.h"
@@ -86,7 +86,20 @@ private:
 // The sentence of a core::Error, without its "sub-reason: " prefix.
 std::string errorText(const core::Error& error);
 
-// Throws core::Error(Internal, "store-failed", "<what>: <the connection's last error>").
+// The typed error of a failed SQLite call, by its extended result code and the errno of the
+// system call under it. Faults of the storage beneath the file, which go away by themselves or
+// by an administrator's hand, are Unavailable with a sub-reason: "storage-full" (SQLITE_FULL,
+// ENOSPC, EDQUOT), "storage-readonly" (SQLITE_READONLY, EROFS, EACCES, EPERM), "storage-busy"
+// (SQLITE_BUSY or SQLITE_LOCKED: another process holds the database's lock), "storage-io" (any
+// other SQLITE_IOERR or SQLITE_CANTOPEN). Anything else is Internal "store-failed".
+core::Error storeError(int extendedCode, int systemErrno, const std::string& text);
+
+// storeError() for a call on this connection that failed with extendedCode. SQLite's system
+// errno may be a later call's, so an I/O error is also checked against the file system:
+// statvfs() of the database file saying read-only makes it "storage-readonly".
+core::Error storeError(sqlite3* db, int extendedCode, const std::string& text);
+
+// Throws storeError(db, …, "<what>: <the connection's last error>").
 [[noreturn]] void throwStoreFailed(sqlite3* db, std::string_view what);
 
 } // namespace bgtask::store

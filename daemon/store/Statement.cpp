@@ -103,8 +103,9 @@ bool Statement::step()
     std::string message = std::string("run `") + abbreviate(sql()) + "`";
     sqlite3* db = sqlite3_db_handle(stmt_);
     std::string detail = sqlite3_errmsg(db);
+    const int code = sqlite3_extended_errcode(db);
     sqlite3_reset(stmt_);
-    throw core::Error(core::ErrorCode::Internal, "store-failed", message + ": " + detail);
+    throw storeError(db, code, message + ": " + detail);
 }
 
 void Statement::run()

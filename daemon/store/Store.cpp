@@ -21,6 +21,7 @@ constexpr std::string_view kDeleteRequestByKey =
     "DELETE FROM requests WHERE app = ?1 AND identifier = ?2";
 constexpr std::string_view kDeleteRequestById = "DELETE FROM requests WHERE id = ?1";
 constexpr std::string_view kDeleteRequestsOfApp = "DELETE FROM requests WHERE app = ?1";
+constexpr std::string_view kDeleteRun = "DELETE FROM runs WHERE id = ?1";
 constexpr std::string_view kInsertRequest =
     "INSERT INTO requests (app, identifier, kind, submitted_at, earliest_begin, requires_network,"
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
@@ -340,6 +341,11 @@ std::int64_t Store::startRun(const core::RunningTask& run)
         id = db_->lastInsertId();
     });
     return id;
+}
+
+void Store::deleteRun(std::int64_t runId)
+{
+    db_->cached(kDeleteRun).bind(1, runId).run();
 }
 
 void Store::finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,

@@ -71,6 +71,9 @@ public:
     std::int64_t startRun(const core::RunningTask& run);
     void finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
                    core::TimePoint endedAt);
+    // Removes a run that never reached its app (core/Reachability.h): it ran nothing, so it
+    // leaves no history and costs no launch.
+    void deleteRun(std::int64_t runId);
     // Runs without an outcome (what was running when the daemon stopped), with their requests.
     // state is Running; deadline and simulated as recorded.
     std::vector<core::RunningTask> loadUnfinishedRuns();

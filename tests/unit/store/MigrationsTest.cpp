@@ -284,10 +284,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     const core::TimePoint t0 = core::fromUsec(1'767'225'600'000'000);
 
     core::TaskRequest news{2, "org.example.news", "org.example.news.refresh",
-                           core::TaskKind::AppRefresh, {}, t0 + 5min};
+                           core::TaskKind::AppRefresh, {}, t0 + 5min, std::nullopt};
     news.options.earliestBeginDate = t0 + 2h;
     core::TaskRequest backup{3, "org.example.photos", "org.example.photos.backup",
-                             core::TaskKind::Processing, {}, t0 + 6min};
+                             core::TaskKind::Processing, {}, t0 + 6min, std::nullopt};
     backup.options.requiresNetworkConnectivity = true;
     backup.options.requiresExternalPower = false;
     backup.options.protectionTypeOfRequiredData = core::Protection::CompleteUnlessOpen;
@@ -299,7 +299,7 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     REQUIRE(running.size() == 2);
     CHECK(running[0].runId == 3);
     core::TaskRequest export1{0, "org.example.photos", "org.example.photos.export.1",
-                              core::TaskKind::ContinuedProcessing, {}, t0 + 11min};
+                              core::TaskKind::ContinuedProcessing, {}, t0 + 11min, std::nullopt};
     export1.options.title = "Exporting 12 photos";
     export1.options.subtitle = "";
     export1.options.strategy = core::Strategy::Fail;
