@@ -11,6 +11,8 @@ import sqlite3
 import time
 import unittest
 
+import dbus
+
 from bgtaskd_testlib import NO_FAIRNESS, DaemonTestCase, eventually
 
 APP = "org.example.Habit"
@@ -81,12 +83,17 @@ class ApplyTest(UsageTestCase):
         self.stop_bgtaskd()   # the store exists now; seed it while no daemon has it open
         use = time.time() + TO_USE
         self.seed(use)
+        # The app is open before bgtaskd starts: that is no open learned, so the pattern stays
+        # exactly the seeded one (an open now would move the hour's mean minute towards now).
+        app = self.app_bus(APP)
         self.start_bgtaskd()
-        self.submit_for(APP, "app-refresh", REFRESH)
+        self.scheduler(app).Submit("app-refresh", REFRESH, dbus.Dictionary({}, signature="sv"))
+        app.release_name(APP)   # the app quits: bgtaskd activates it for the refresh
         waiting = eventually(lambda: [r for r in self.list_requests() if str(r["Identifier"]) == REFRESH], 10)
         clock = datetime.datetime.fromtimestamp(use).strftime("%H:%M")
         self.assertEqual(str(waiting[0]["Waiting"]),
-                         f"usage-window: waiting for the usual use at ~{clock} (learned from 13 launches)")
+                         f"usage-window: waiting for the usual use at ~{clock} (learned from 12 launches)")
+        self.assertEqual(opens_in(self.db_path, APP), 12)
         explained = self.manager().Explain(APP, REFRESH)
         self.assertEqual([str(b[0]) for b in explained["Blockers"]], ["usage-window"])
         self.assertAlmostEqual(int(explained["DueAt"]) / 1e6, use - LEAD, delta=0.01)
