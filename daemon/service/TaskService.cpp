@@ -550,9 +550,12 @@ void TaskService::planNow()
         }
         unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
-            runs_.launch(due, false, plan.coalesced);
+            // The runs' recorded start, not this pass's `now`: the governor's window and the
+            // refresh spacing must hold between the starts that history shows, and getting here
+            // (planning, flushing commits) takes time under load.
+            const auto startedAt = runs_.launch(due, false, plan.coalesced);
             for (const auto& r : due)
-                usage_.launched(r, false, now);
+                usage_.launched(r, false, startedAt);
         } catch (const core::Error& e) {
             log()->error("Failed to start {} run(s): {}; retrying in 5 s", due.size(), e.what());
             reloadBook();
