@@ -118,7 +118,7 @@ class ForgetTest(UsageTestCase):
         self.assertEqual(opens_in(self.db_path, APP), 0)
         eventually(lambda: self.history(App=APP), 20, message="the refresh did not run once forgotten")
         missing = self.ctl("forget", "org.example.Nobody", check=False)
-        self.assertNotEqual(missing.returncode, 0)
+        self.assertEqual(missing.returncode, 3)   # not found
         self.assertIn("no such app", missing.stderr)
 
 
