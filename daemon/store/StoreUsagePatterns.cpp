@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Store: the learned usage patterns of refresh timed to usage (schema v6).
+// Store: the learned usage patterns of refresh timed to usage (schema v7).
 #include "Store.h"
 
 #include "Database.h"

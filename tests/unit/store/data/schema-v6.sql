@@ -1,7 +1,8 @@
 -- A version-6 bgtaskd store with a few rows: `sqlite3 bgtaskd.db .dump` of the version-5 fixture
--- after migration 6, with the learned usage of one app (23 opens, weekdays at 08:10). .dump does
--- not carry PRAGMA user_version, hence the first statement. Never edit: it is what v6 files look
--- like.
+-- after migration 6, with the two notifications of its unfinished continued-processing runs
+-- recorded as shown by the notification service :1.7 (ids 3 and 4).
+-- .dump does not carry PRAGMA user_version, hence the first statement. Never edit: it is what
+-- v6 files look like.
 PRAGMA user_version=6;
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
@@ -79,14 +80,15 @@ CREATE TABLE schedules (
 INSERT INTO schedules VALUES('org.example.backup','org.example.backup.nightly','app',1767223800000000,1767223800000000,1767229000000000,2);
 INSERT INTO schedules VALUES('org.example.backup','org.example.backup.upload','app',NULL,NULL,NULL,0);
 INSERT INTO schedules VALUES('org.example.news','org.example.news.refresh','manifest',NULL,NULL,NULL,0);
-CREATE TABLE usage_patterns (
-    app        TEXT    PRIMARY KEY,
-    opens      INTEGER NOT NULL CHECK (opens >= 0),
-    decayed_at INTEGER NOT NULL,
-    weights    TEXT    NOT NULL,
-    minutes    TEXT    NOT NULL
+CREATE TABLE notifications (
+    owner      TEXT    NOT NULL,
+    id         INTEGER NOT NULL CHECK (id > 0),
+    app        TEXT    NOT NULL,
+    identifier TEXT    NOT NULL,
+    PRIMARY KEY (owner, id)
 ) STRICT;
-INSERT INTO usage_patterns VALUES('org.example.news',23,1767229000000000,'0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0','0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0');
+INSERT INTO notifications VALUES(':1.7',3,'org.example.photos','org.example.photos.export.1');
+INSERT INTO notifications VALUES(':1.7',4,'org.example.photos','org.example.photos.export.2');
 DELETE FROM sqlite_sequence;
 INSERT INTO sqlite_sequence VALUES('requests',5);
 INSERT INTO sqlite_sequence VALUES('runs',9);
