@@ -269,6 +269,8 @@ Dict encodeAppView(const service::AppView& app)
             {"Terminations", static_cast<std::uint32_t>(app.usage.terminations)},
             {"LastLaunch", usec(app.usage.lastLaunch)},
             {"NextRefreshAt", usec(app.nextRefreshAt)},
+            {"LearnedOpens", static_cast<std::uint64_t>(app.learnedOpens)},
+            {"NextUse", usec(app.nextUse)},
             {key::kSchedules, encodeSchedules(app.schedules)}};
 }
 

@@ -430,7 +430,13 @@ void TaskService::trackUnmet(core::TimePoint now)
     unmet_.recordTouched(touched, readiness, now);
 }
 
-void TaskService::nameOwnerChanged(const std::string& name, const std::string& /*oldOwner*/,
+void TaskService::nameOwnerKnown(const std::string& name, const std::string& owner)
+{
+    names_.update(name, owner);
+    runs_.busNameOwnerChanged(name, owner);
+}
+
+void TaskService::nameOwnerChanged(const std::string& name, const std::string& oldOwner,
                                    const std::string& newOwner)
 {
     if (isUniqueName(name)) {
@@ -441,8 +447,31 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
         }
         return;
     }
-    names_.update(name, newOwner);
-    runs_.busNameOwnerChanged(name, newOwner);
+    nameOwnerKnown(name, newOwner);
+    if (oldOwner.empty() && !newOwner.empty())
+        learnOpens(name);
+}
+
+// An app whose bus name appears while bgtaskd runs none of its tasks was started by someone
+// else: the user opened it. A name that appears for a launch bgtaskd started is no open.
+void TaskService::learnOpens(const std::string& busName)
+{
+    if (!usage_.scheduling().limits.usage.learn)
+        return;
+    const auto now = effects_.now();
+    for (const auto* manifest : manifests_.byBusName(busName)) {
+        const auto& app = manifest->id;
+        const bool ours = std::ranges::any_of(runs_.active(), [&](const auto& entry) {
+            return entry.second.task.request.app == app;
+        });
+        if (ours)
+            continue;
+        const auto pattern = usage_.learnOpen(app, now);
+        log()->debug("Learned an open of {} ({} so far)", app, pattern.opens);
+        commits_.enqueue([app, pattern](store::Store& s) { s.saveUsagePattern(app, pattern); }, {});
+        unmet_.invalidateAll();
+        effects_.requestPlan();
+    }
 }
 
 void TaskService::onRunUnreachable(const ActiveRun& run, const std::string& why)
@@ -544,13 +573,12 @@ void TaskService::planNow()
         }
         unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
-            runs_.launch(due, false, plan.coalesced);
-            // The runs start once the pending commits are flushed, after `now`: the catch-up
-            // window and the spacing count from no earlier than their start, or the next
-            // launches could follow them by less than the window (test_system_catchup, loaded).
-            const auto launchedAt = effects_.now();
+            // The runs' recorded start, not this pass's `now`: the governor's window and the
+            // refresh spacing must hold between the starts that history shows, and getting here
+            // (planning, flushing commits) takes time under load.
+            const auto startedAt = runs_.launch(due, false, plan.coalesced);
             for (const auto& r : due)
-                usage_.launched(r, false, launchedAt);
+                usage_.launched(r, false, startedAt);
         } catch (const core::Error& e) {
             log()->error("Failed to start {} run(s): {}; retrying in 5 s", due.size(), e.what());
             reloadBook();

@@ -37,6 +37,8 @@ std::string remedyFor(const std::string& condition)
         {core::kBlockerDailyBudget, "wait for the daily budget to reset (or bgtaskctl run it now)"},
         {core::kBlockerConcurrencyLimit, "wait for a running background task to end"},
         {core::kBlockerContinuedQueue, "wait for a running continued-processing task to end"},
+        {core::kBlockerUsageWindow, "wait for the hour before the app's usual use (or bgtaskctl run it now; "
+                                    "bgtaskctl forget APP)"},
         {core::kBlockerCatchUp, "wait: launches are spread out after many fell due at once (or bgtaskctl run it now)"},
     };
     const auto it = remedies.find(condition);
@@ -119,6 +121,10 @@ std::vector<AppView> TaskService::apps() const
         for (const auto& schedule : allSchedules)
             if (schedule.record.app == m.id)
                 view.schedules.push_back(schedule);
+        if (const auto* pattern = usage_.patternOf(m.id)) {
+            view.learnedOpens = pattern->opens;
+            view.nextUse = core::predictNextUse(*pattern, scheduling.limits.usage, now, scheduling.utcOffset);
+        }
         out.push_back(std::move(view));
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.manifest->id < b.manifest->id; });
@@ -180,6 +186,21 @@ void TaskService::cancelFor(const std::string& app, const std::string& identifie
     }
     cancelIdentifier(app, identifier);
     commits_.enqueue([](store::Store&) {}, std::move(done));
+}
+
+void TaskService::forgetUsage(const std::string& app, Done done)
+{
+    if (!manifests_.byId(app)) {
+        core::Error e(core::ErrorCode::NotFound, "no-such-app", "no app with the id " + app + " has a manifest");
+        done(&e);
+        return;
+    }
+    if (usage_.forget(app)) {
+        log()->info("Forgot when the user opens {}", app);
+        unmet_.invalidateAll();
+        effects_.requestPlan();
+    }
+    commits_.enqueue([app](store::Store& s) { s.deleteUsagePattern(app); }, std::move(done));
 }
 
 PolicyView TaskService::policyOf(const std::string& app) const

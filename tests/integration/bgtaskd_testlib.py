@@ -46,6 +46,7 @@ NO_FAIRNESS = {
     "DailyBudget": "0",
     "CatchUpLaunches": "0",
     "NetworkCoalesceWindow": "0",
+    "LearnUsage": "false",
 }
 
 
@@ -303,11 +304,13 @@ class DaemonTestCase(unittest.TestCase):
         os.rename(final + ".tmp", final)
 
     def run_testapp(self, app_id, behavior="serve", identifiers=(), extra=()):
-        """Starts a test app in the foreground (as a user would); returns the process."""
+        """Starts a test app in the foreground (as a user would); returns the process once it
+        is ready (a ready event of its own: an earlier instance's does not count) or has quit."""
+        earlier = len(self.app_events(app_id, "ready"))
         proc = subprocess.Popen(self.app_command(app_id, behavior, identifiers, extra), env=self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.addCleanup(self._stop_proc, proc)
-        eventually(lambda: self.app_events(app_id, "ready") or proc.poll() is not None, 10)
+        eventually(lambda: len(self.app_events(app_id, "ready")) > earlier or proc.poll() is not None, 10)
         return proc
 
     @staticmethod
