@@ -8,6 +8,7 @@
 #include "Conditions.h"
 #include "Fairness.h"
 #include "Limits.h"
+#include "PendingSet.h"
 #include "Policy.h"
 #include "Run.h"
 #include "TaskRequest.h"
@@ -28,11 +29,12 @@ struct Readiness {
     std::optional<TimePoint> dueAt;      // when it becomes due if nothing else changes: set only
                                          // when every blocker ends at a known time (earliest-
                                          // begin-date, app-unreachable, refresh-spacing,
-                                         // daily-budget): the latest
+                                         // daily-budget, usage-window): the latest
     // Every blocker, in order: previous-run-active, the policy blocker (policyBlocker()),
     // earliest-begin-date, app-unreachable (until its retry: Reachability.h), the conditions in
-    // the order of unmetConditions(), refresh-spacing, daily-budget, catch-up (scheduled kinds,
-    // past the catch-up quota), then concurrency-limit (scheduled kinds) or continued-queue (continued
+    // the order of unmetConditions(), refresh-spacing, daily-budget, usage-window
+    // (UsagePattern.h), catch-up (scheduled kinds, past the catch-up quota), then
+    // concurrency-limit (scheduled kinds) or continued-queue (continued
     // processing). Empty when due.
     std::vector<Unmet> unmet;
 };
@@ -100,6 +102,11 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
           const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
           const Scheduling& scheduling, TimePoint now);
+// The same decision over the indexed pending requests (PendingSet.h), looking only at the
+// candidates: the same launches, expirations and catch-up figures as the full plan() over
+// every request; the wake-up may be earlier (the first held moment), never later.
+Plan plan(const PendingSet& pending, std::span<const RunningTask> running, const SystemState& state,
+          const GatingPolicy& gating, const PolicyTable& policy, const Scheduling& scheduling, TimePoint now);
 // The same in favourableSystemState() with the default policy: no condition is lost, so
 // expireFor holds only stalled continued processing.
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now);

@@ -123,12 +123,40 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
 )sql";
 
+// Version 6: the desktop notifications bgtaskd shows, so that the ones a crash left on screen are
+// closed at the next start. A notification id is only meaningful to the notification service that
+// handed it out: owner is that service's unique bus name.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE notifications (
+    owner      TEXT    NOT NULL,
+    id         INTEGER NOT NULL CHECK (id > 0),
+    app        TEXT    NOT NULL,
+    identifier TEXT    NOT NULL,
+    PRIMARY KEY (owner, id)
+) STRICT;
+)sql";
+
+// Version 7: refresh timed to usage. One row per app whose opens bgtaskd learned: the decayed
+// weights and weighted minutes of the 168 local hours of the week as space-separated numbers,
+// the undecayed count of opens and the moment the weights were decayed to.
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE usage_patterns (
+    app        TEXT    PRIMARY KEY,
+    opens      INTEGER NOT NULL CHECK (opens >= 0),
+    decayed_at INTEGER NOT NULL,
+    weights    TEXT    NOT NULL,
+    minutes    TEXT    NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
+    {7, kVersion7},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -444,6 +444,38 @@ TEST_CASE("The version-5 fixture's coalesced runs read back with their group and
     CHECK(groups.at(6) == std::nullopt);
 }
 
+TEST_CASE("The version-6 fixture's notifications read back and are recorded and forgotten by owner and id")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v6.sql"));
+    Store store(file);
+    using store::NotificationRecord;
+    CHECK(store.loadNotifications() ==
+          std::vector<NotificationRecord>{{":1.7", 3, "org.example.photos", "org.example.photos.export.1"},
+                                          {":1.7", 4, "org.example.photos", "org.example.photos.export.2"}});
+    {
+        Store::Transaction txn(store);
+        store.putNotification({":1.9", 3, "org.example.news", "org.example.news.job"});   // same id, other service
+        store.putNotification({":1.7", 4, "org.example.photos", "org.example.photos.export.9"});   // replaced
+        store.deleteNotification(":1.7", 3);
+        store.deleteNotification(":1.7", 99);   // none: no error
+        txn.commit();
+    }
+    CHECK(store.loadNotifications() ==
+          std::vector<NotificationRecord>{{":1.7", 4, "org.example.photos", "org.example.photos.export.9"},
+                                          {":1.9", 3, "org.example.news", "org.example.news.job"}});
+}
+
+TEST_CASE("A version-5 file migrates to no notifications recorded")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v5.sql"));
+    Store store(file);
+    CHECK(store.loadNotifications().empty());
+}
+
 TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set")
 {
     TempDir dir;
@@ -455,6 +487,31 @@ TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set
     CHECK(std::ranges::none_of(before, [](const auto& r) { return r.coalesceGroup.has_value(); }));
     store.setCoalesceGroup(before.front().runId, 42);
     CHECK(store.history({}).front().coalesceGroup == 42);
+}
+
+TEST_CASE("The version-7 fixture's usage pattern reads back and patterns save, replace and delete")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v7.sql"));
+    Store store(file);
+    auto patterns = store.loadUsagePatterns();
+    REQUIRE(patterns.size() == 1);
+    const auto& news = patterns.at("org.example.news");
+    CHECK(news.opens == 23);
+    CHECK(news.weight[8] == Approx(4.6));
+    CHECK(news.minutes[8] / news.weight[8] == Approx(10.0));
+    CHECK(news.weight[9] == 0.0);
+
+    core::UsagePattern learned = core::learnOpen({}, core::fromUsec(1'767'229'000'000'000), std::chrono::hours(1));
+    learned.weight[100] = 0.1 + 0.2;   // not exact in binary: must read back bit for bit
+    store.saveUsagePattern("org.example.mail", learned);
+    store.saveUsagePattern("org.example.mail", learned);
+    patterns = store.loadUsagePatterns();
+    CHECK(patterns.at("org.example.mail") == learned);
+    CHECK(store.deleteUsagePattern("org.example.news"));
+    CHECK_FALSE(store.deleteUsagePattern("org.example.news"));
+    CHECK(store.loadUsagePatterns().size() == 1);
 }
 
 TEST_CASE("A run's accounting is recorded once it has finished and reads back in the history")
