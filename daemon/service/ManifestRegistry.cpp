@@ -11,7 +11,10 @@
 namespace bgtask::service {
 namespace fs = std::filesystem;
 
-ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs) : dataDirs_(std::move(dataDirs)) {}
+ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs, core::ManifestRules rules)
+    : dataDirs_(std::move(dataDirs)), rules_(rules)
+{
+}
 
 const std::vector<ManifestIssue>& ManifestRegistry::reload()
 {
@@ -53,7 +56,7 @@ void ManifestRegistry::loadDirectory(const fs::path& appsDir)
             issues_.push_back({file.string(), 0, "cannot read file", true});
             continue;
         }
-        auto parsed = core::parseManifest(text.str(), file.filename().string());
+        auto parsed = core::parseManifest(text.str(), file.filename().string(), rules_);
         for (const auto& p : parsed.problems)
             issues_.push_back({file.string(), p.line, p.message, !parsed.manifest});
         if (!parsed.manifest)
