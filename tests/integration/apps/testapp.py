@@ -194,6 +194,15 @@ class App(dbus.service.Object):
             GLib.idle_add(self.complete, task, False)
 
 
+def blocked_signals():
+    """The SigBlk mask this process started with, as /proc shows it (hex)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("SigBlk:"):
+                return line.split()[1]
+    return ""
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--app-id", required=True)
@@ -242,7 +251,8 @@ def main():
             app.record("reregistered", refused=register())
     bus.add_signal_receiver(daemon_owner_changed, "NameOwnerChanged", "org.freedesktop.DBus",
                             "org.freedesktop.DBus", "/org/freedesktop/DBus", arg0="org.bgtaskd")
-    app.record("ready", refused=refused, unique_name=bus.get_unique_name())
+    app.record("ready", refused=refused, unique_name=bus.get_unique_name(), sid=os.getsid(0),
+               sigblk=blocked_signals())
     for item in args.submit:
         kind, identifier = item.split(":", 1)
         options = dbus.Dictionary({}, signature="sv")
