@@ -37,7 +37,9 @@ class ExecUserTest(SystemBusTestCase):
         _, line, message, fatal = mine[0]
         self.assertEqual((int(line), bool(fatal)), (5, True))
         self.assertTrue(str(message).startswith("Exec needs User= on the system bus"), message)
-        self.assertNotIn(ROOTLESS, [str(a["Id"]) for a in self.manager().ListApps()])
+        listed = [str(a["App"]) for a in self.manager().ListApps()]
+        self.assertIn(APP, listed)
+        self.assertNotIn(ROOTLESS, listed)
         self.assertEqual(self.app_events(ROOTLESS), [])
 
     def test_exec_with_user_runs_as_that_user_with_a_clean_signal_mask_and_is_reaped(self):
