@@ -1,42 +1,23 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ProcessTerminator.h"
 
+#include "Pidfd.h"
+
 #include "service/Log.h"
 
 #include <systemd/sd-event.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
-#include <ctime>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 
-#include <poll.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace bgtask::launch {
 namespace {
 
 auto log() { static auto l = service::logger("launch"); return l; }
-
-int pidfdOpen(int pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfdSignal(int fd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0)); }
-
-std::uint64_t monotonicUsec()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
-}
-
-bool hasExited(int pidfd)
-{
-    pollfd p{pidfd, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
-}
 
 } // namespace
 
@@ -60,19 +41,8 @@ ProcessTerminator::~ProcessTerminator()
 
 unsigned long long ProcessTerminator::startTime(int pid)
 {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = text.rfind(')');   // the command name may hold spaces and ')'
-    if (close == std::string::npos)
-        return 0;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    // After the name come field 3 (state) onwards; the start time is field 22.
-    for (int i = 3; i < 22 && fields >> field; ++i) {
-    }
-    unsigned long long start = 0;
-    fields >> start;
-    return start;
+    const auto field = procStatField(pid, 22);
+    return field ? std::strtoull(field->c_str(), nullptr, 10) : 0;
 }
 
 void ProcessTerminator::pin(const std::string& connection, std::function<void(int)> done)
@@ -182,7 +152,7 @@ int ProcessTerminator::onKillTimer(sd_event_source* source, std::uint64_t, void*
             continue;
         // A process that already exited (a zombie its parent has not reaped yet) is not one
         // that "did not exit": no SIGKILL, no warning.
-        if (!hasExited(it->pidfd) && pidfdSignal(it->pidfd, SIGKILL) == 0)
+        if (!pidfdExited(it->pidfd) && pidfdSignal(it->pidfd, SIGKILL) == 0)
             log()->warn("Pid {} did not exit after SIGTERM; sent SIGKILL", it->pid);
         ::close(it->pidfd);
         sd_event_source_disable_unref(it->timer);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "Spawner.h"
 
+#include "Pidfd.h"
+
 #include "core/Error.h"
 #include "service/Log.h"
 
@@ -10,16 +12,13 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <ctime>
-#include <fstream>
+#include <cstdlib>
 #include <sstream>
 #include <vector>
 
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -33,16 +32,6 @@ auto log() { static auto l = service::logger("launch"); return l; }
 
 // waitid's idtype for a pidfd (Linux 5.4); older C libraries do not name it.
 constexpr int kIdTypePidfd = 3;
-
-int pidfdOpen(int pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfdSignal(int fd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0)); }
-
-std::uint64_t monotonicUsec()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
-}
 
 [[noreturn]] void spawnError(const std::string& what)
 {
@@ -220,16 +209,10 @@ bool Spawner::spawned(int pid) const
     for (int depth = 0; depth < 32 && pid > 1; ++depth) {
         if (children_.contains(pid))
             return true;
-        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-        const auto close = text.rfind(')');
-        if (close == std::string::npos)
+        const auto parent = procStatField(pid, 4);
+        if (!parent)
             return false;
-        std::istringstream fields(text.substr(close + 1));
-        std::string state;
-        int parent = 0;
-        fields >> state >> parent;
-        pid = parent;
+        pid = std::atoi(parent->c_str());
     }
     return false;
 }
@@ -259,8 +242,7 @@ int Spawner::onKillTimer(sd_event_source* source, std::uint64_t, void* self)
         if (child.killTimer != source)
             continue;
         child.killTimer = sd_event_source_disable_unref(child.killTimer);
-        pollfd p{child.pidfd, POLLIN, 0};
-        if (::poll(&p, 1, 0) > 0)
+        if (pidfdExited(child.pidfd))
             return 0;   // it exited (perhaps not reaped yet): nothing to kill
         if (pidfdSignal(child.pidfd, SIGKILL) == 0)
             log()->warn("Pid {} ({}) did not exit within {} ms of SIGTERM; sent SIGKILL", pid, child.tag,
