@@ -152,7 +152,9 @@ int ProcessTerminator::onKillTimer(sd_event_source* source, std::uint64_t, void*
             continue;
         // A process that already exited (a zombie its parent has not reaped yet) is not one
         // that "did not exit": no SIGKILL, no warning.
-        if (!pidfdExited(it->pidfd) && pidfdSignal(it->pidfd, SIGKILL) == 0)
+        if (pidfdExited(it->pidfd))
+            log()->debug("Pid {} exited after SIGTERM (perhaps not reaped yet); no SIGKILL", it->pid);
+        else if (pidfdSignal(it->pidfd, SIGKILL) == 0)
             log()->warn("Pid {} did not exit after SIGTERM; sent SIGKILL", it->pid);
         ::close(it->pidfd);
         sd_event_source_disable_unref(it->timer);

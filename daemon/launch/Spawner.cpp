@@ -242,8 +242,10 @@ int Spawner::onKillTimer(sd_event_source* source, std::uint64_t, void* self)
         if (child.killTimer != source)
             continue;
         child.killTimer = sd_event_source_disable_unref(child.killTimer);
-        if (pidfdExited(child.pidfd))
-            return 0;   // it exited (perhaps not reaped yet): nothing to kill
+        if (pidfdExited(child.pidfd)) {
+            log()->debug("Pid {} ({}) exited after SIGTERM (perhaps not reaped yet); no SIGKILL", pid, child.tag);
+            return 0;
+        }
         if (pidfdSignal(child.pidfd, SIGKILL) == 0)
             log()->warn("Pid {} ({}) did not exit within {} ms of SIGTERM; sent SIGKILL", pid, child.tag,
                         std::chrono::duration_cast<std::chrono::milliseconds>(spawner.killDelay_).count());

@@ -230,6 +230,20 @@ class LaunchTest(DaemonTestCase):
         eventually(lambda: not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), 10,
                    message="the activated app that never registered was left running")
 
+    def test_no_sigkill_warning_for_an_app_that_exited_on_sigterm_but_is_not_reaped_yet(self):
+        # Issue 11, defect 10: the app's parent never reaps it, so after SIGTERM it is a zombie
+        # when the kill delay ends. It did exit: no SIGKILL, and no warning that it would not.
+        self.install_activatable_testapp(APP, [ID], behavior="never-complete",
+                                         extra=["--unreaped-child", "--idle-exit", "0"])
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 15)
+        self.assertEqual((run["Outcome"], run["Reason"]), ("terminated", "time-limit"))
+        pid = self.app_events(APP, "ready")[0]["pid"]
+        eventually(lambda: _state(pid) == "Z", 10, message="the app did not exit on SIGTERM")
+        eventually(lambda: f"Pid {pid} exited after SIGTERM" in self.daemon_log()
+                   or "did not exit after SIGTERM" in self.daemon_log(), 10)
+        self.assertNotIn("did not exit after SIGTERM", self.daemon_log())
+
     def test_an_exec_started_app_gets_sigterm_and_is_reaped(self):
         app_id, identifier = "org.example.Execd", "org.example.Execd.refresh"
         cmd = self.app_command(app_id, "never-complete", [identifier], ["--idle-exit", "0"])
@@ -294,6 +308,15 @@ class LaunchTest(DaemonTestCase):
     def restart(self):
         self.stop_bgtaskd()
         self.start_bgtaskd()
+
+
+def _state(pid):
+    """The process's state letter from /proc/<pid>/stat (R, S, Z, ...), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return None
 
 
 def _is_zombie(pid):

@@ -221,10 +221,27 @@ def main():
     p.add_argument("--progress-interval", type=float, default=0.3)
     p.add_argument("--idle-exit", type=float, default=3.0, help="exit after this long without tasks (0: never)")
     p.add_argument("--system", action="store_true", help="use the system bus (a system service)")
+    p.add_argument("--unreaped-child", action="store_true",
+                   help="run as the child of a parent that never reaps it: once it exits it stays a zombie")
+    p.add_argument("--fork-after-connect", metavar="FILE",
+                   help="connect, then fork: the child keeps the connection and goes on as the app, the "
+                        "process that connected (whose pid the bus reports) exits once FILE exists")
     args = p.parse_args()
+    if args.unreaped_child and os.fork() > 0:
+        while True:   # SIGCHLD stays at its default: the exited child is never waited for
+            time.sleep(3600)
 
     DBusGMainLoop(set_as_default=True)
     bus = dbus.SystemBus() if args.system else dbus.SessionBus()
+    if args.fork_after_connect:
+        connector = os.getpid()
+        if os.fork() > 0:
+            while not os.path.exists(args.fork_after_connect):
+                time.sleep(0.02)
+            os._exit(0)
+        with open(args.events, "a") as f:
+            f.write(json.dumps({"event": "forked", "time": time.time(), "pid": os.getpid(),
+                                "connector": connector}) + "\n")
     app = App(bus, args)   # the handler object exists before the name is taken
     Control(bus)
 
