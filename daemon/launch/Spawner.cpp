@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ auto log() { static auto l = service::logger("launch"); return l; }
 
 // waitid's idtype for a pidfd (Linux 5.4); older C libraries do not name it.
 constexpr int kIdTypePidfd = 3;
+// close_range's flag that marks the descriptors close-on-exec instead of closing them (Linux 5.11).
+constexpr unsigned kCloseRangeCloexec = 1U << 2;
 
 [[noreturn]] void spawnError(const std::string& what)
 {
@@ -111,17 +114,21 @@ std::vector<char*> pointers(std::vector<std::string>& strings)
 // close-on-exec pipe and exits on failure.
 [[noreturn]] void becomeChild(int errorPipe, int in, int out, const Account& account, char** argv, char** envp)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Default dispositions first, then the empty mask: nothing arrives at a handler of ours.
     struct sigaction dfl{};
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP)
             sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     bool ok = setsid() >= 0 && dup2(in, STDIN_FILENO) >= 0 && dup2(out, STDOUT_FILENO) >= 0 &&
               dup2(out, STDERR_FILENO) >= 0 && chdir("/") == 0;
+    // No descriptor of bgtaskd's (its database, its bus connection) reaches the command, even
+    // one opened without O_CLOEXEC: only stdio survives the exec. Best effort (Linux 5.11).
+    ::syscall(SYS_close_range, 3U, ~0U, kCloseRangeCloexec);
     if (ok && account.change)
         ok = setgroups(account.groups.size(), account.groups.data()) == 0 && setgid(account.gid) == 0 &&
              setuid(account.uid) == 0;
@@ -270,13 +277,16 @@ void Spawner::reap(int pid)
     auto node = children_.extract(pid);
     auto& child = node.mapped();
     siginfo_t info{};
-    if (::waitid(static_cast<idtype_t>(kIdTypePidfd), static_cast<id_t>(child.pidfd), &info, WEXITED | WNOHANG) < 0 ||
-        info.si_pid == 0) {
+    const int rc = ::waitid(static_cast<idtype_t>(kIdTypePidfd), static_cast<id_t>(child.pidfd), &info,
+                            WEXITED | WNOHANG);
+    if (rc == 0 && info.si_pid == 0) {
         // Not yet (a spurious wakeup): keep watching.
         children_.insert(std::move(node));
         return;
     }
-    if (info.si_code == CLD_EXITED)
+    if (rc < 0)   // reaped elsewhere (ECHILD): nothing left to wait for, and no wakeup loop
+        log()->warn("Failed to reap pid {} ({}): {}, ignoring", pid, child.tag, std::strerror(errno));
+    else if (info.si_code == CLD_EXITED)
         log()->info("Pid {} ({}) exited with status {}", pid, child.tag, info.si_status);
     else
         log()->info("Pid {} ({}) was ended by signal {}", pid, child.tag, info.si_status);

@@ -264,6 +264,9 @@ class LaunchTest(DaemonTestCase):
         # The Exec command runs but never takes the app's name; the user starts the app by hand.
         app_id, identifier = "org.example.Execd", "org.example.Execd.refresh"
         self.install_manifest(app_id, [identifier], exec_line="/bin/sleep 30")
+        # The user's app must register within the launch window, also on a loaded machine.
+        self.limits = dict(self.limits, LaunchWindow="30")
+        self.write_config()
         self.restart()
         self.submit_as_app(app_id, identifier)
         eventually(lambda: "with its Exec command" in self.daemon_log(), 10)

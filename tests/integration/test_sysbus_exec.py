@@ -50,6 +50,7 @@ class ExecUserTest(SystemBusTestCase):
         self.assertEqual(ready["uid"], 65534)
         self.assertEqual(int(ready["sigblk"], 16), 0, "the Exec command inherited bgtaskd's blocked signals")
         self.assertEqual(ready["sid"], ready["pid"], "the Exec command runs in its own session")
+        self.assertEqual(ready["inherited_fds"], [], "the Exec command inherited descriptors of bgtaskd's")
         # It exits when idle, and bgtaskd (its parent) reaps it: no zombie stays behind.
         eventually(lambda: not os.path.exists(f"/proc/{ready['pid']}"), 30,
                    message="the Exec command was left a zombie")

@@ -203,7 +203,20 @@ def blocked_signals():
     return ""
 
 
+def open_descriptors():
+    """The descriptors beyond stdio this process holds (at start: what it inherited)."""
+    found = []
+    for fd in range(3, 1024):
+        try:
+            os.fstat(fd)
+            found.append(fd)
+        except OSError:
+            pass
+    return found
+
+
 def main():
+    inherited = open_descriptors()
     p = argparse.ArgumentParser()
     p.add_argument("--app-id", required=True)
     p.add_argument("--behavior", choices=BEHAVIORS, default="complete")
@@ -269,7 +282,7 @@ def main():
     bus.add_signal_receiver(daemon_owner_changed, "NameOwnerChanged", "org.freedesktop.DBus",
                             "org.freedesktop.DBus", "/org/freedesktop/DBus", arg0="org.bgtaskd")
     app.record("ready", refused=refused, unique_name=bus.get_unique_name(), sid=os.getsid(0),
-               sigblk=blocked_signals())
+               sigblk=blocked_signals(), inherited_fds=inherited)
     for item in args.submit:
         kind, identifier = item.split(":", 1)
         options = dbus.Dictionary({}, signature="sv")
