@@ -37,8 +37,8 @@ class ExecUserTest(SystemBusTestCase):
         _, line, message, fatal = mine[0]
         self.assertEqual((int(line), bool(fatal)), (5, True))
         self.assertTrue(str(message).startswith("Exec needs User= on the system bus"), message)
-        listed = [str(a["App"]) for a in self.manager().ListApps()]
-        self.assertIn(APP, listed)
+        listed = {str(a["App"]): a for a in self.manager().ListApps()}
+        self.assertEqual(str(listed[APP]["User"]), "nobody")
         self.assertNotIn(ROOTLESS, listed)
         self.assertEqual(self.app_events(ROOTLESS), [])
 
