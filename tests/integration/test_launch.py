@@ -8,7 +8,7 @@ import unittest
 
 import dbus
 
-from bgtaskd_testlib import DaemonTestCase, eventually, stays_true, usec
+from bgtaskd_testlib import DaemonTestCase, eventually, process_gone, stays_true, usec
 
 APP = "org.example.Worker"
 ID = "org.example.Worker.refresh"
@@ -113,7 +113,7 @@ class LaunchTest(DaemonTestCase):
         run = eventually(lambda: self.last_run(App=APP), 10)
         self.assertEqual((run["Outcome"], run["Reason"]), ("terminated", "time-limit"))
         pid = launch["pid"]
-        eventually(lambda: not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), 10,
+        eventually(lambda: process_gone(pid), 10,
                    message="the app bgtaskd launched was not terminated")
 
     def test_app_that_completes_after_expire_is_recorded_as_expired_with_the_reason(self):
@@ -227,7 +227,7 @@ class LaunchTest(DaemonTestCase):
         self.assertTrue(run["Reason"].startswith("never-registered: "), run["Reason"])
         # Issue 11, defect 7: bgtaskd started it, so it does not leave it running.
         pid = self.app_events(APP, "ready")[0]["pid"]
-        eventually(lambda: not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), 10,
+        eventually(lambda: process_gone(pid), 10,
                    message="the activated app that never registered was left running")
 
     def test_no_sigkill_warning_for_an_app_that_exited_on_sigterm_but_is_not_reaped_yet(self):
@@ -320,14 +320,6 @@ def _state(pid):
             return f.read().split(")")[-1].split()[0]
     except FileNotFoundError:
         return None
-
-
-def _is_zombie(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ arrives. Everything it sees is appended to --events as JSON lines for the test t
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 
@@ -94,6 +95,14 @@ class Control(dbus.service.Object):
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="s")
     def GetBackgroundRefreshStatus(self):
         return str(self.scheduler().GetBackgroundRefreshStatus())
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="sssss", out_signature="s")
+    def Call(self, path, interface, method, signature, literal):
+        """Calls any method of org.bgtaskd as this app, with the signature given and the
+        arguments a Python literal of dbus types gives (malformed-input tests)."""
+        args = eval(literal, {"__builtins__": {}, "dbus": dbus, "nan": float("nan"), "inf": float("inf")})
+        return self.attempt(lambda: self.bus.call_blocking("org.bgtaskd", path, interface, method, signature,
+                                                           args, timeout=60))
 
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="(asa{ss})")
     def GetSupportedResources(self):
@@ -239,12 +248,19 @@ def main():
     p.add_argument("--fork-after-connect", metavar="FILE",
                    help="connect, then fork: the child keeps the connection and goes on as the app, the "
                         "process that connected (whose pid the bus reports) exits once FILE exists")
+    p.add_argument("--ignore-sigterm", action="store_true", help="record SIGTERM and go on (a stubborn app)")
     args = p.parse_args()
     if args.unreaped_child and os.fork() > 0:
         while True:   # SIGCHLD stays at its default: the exited child is never waited for
             time.sleep(3600)
 
     DBusGMainLoop(set_as_default=True)
+    if args.ignore_sigterm:
+        def sigterm():
+            with open(args.events, "a") as f:
+                f.write(json.dumps({"event": "sigterm-ignored", "time": time.time(), "pid": os.getpid()}) + "\n")
+            return True   # keep the handler: every SIGTERM is ignored
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGTERM, sigterm)
     bus = dbus.SystemBus() if args.system else dbus.SessionBus()
     if args.fork_after_connect:
         connector = os.getpid()
