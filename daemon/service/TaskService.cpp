@@ -3,7 +3,9 @@
 
 #include "Log.h"
 
+#include "core/Limits.h"
 #include "core/ManifestParser.h"
+#include "core/Utf8.h"
 #include "core/Validation.h"
 
 #include <algorithm>
@@ -155,20 +157,36 @@ std::vector<std::string> TaskService::registerHandlers(const std::string& caller
     if (appsOf(caller).empty())
         throw core::Error(core::ErrorCode::AccessDenied, "not-an-app",
                           "connection " + caller + " owns the bus name of no app with a bgtaskd manifest");
+    if (identifiers.size() > core::kMaxRegisterIdentifiers)
+        throw core::Error(core::ErrorCode::InvalidArgument, "too-many-identifiers",
+                          std::to_string(identifiers.size()) + " identifiers in one call, at most " +
+                              std::to_string(core::kMaxRegisterIdentifiers));
     for (const auto& id : identifiers)
         if (!core::isValidIdentifier(id))
             throw core::Error(core::ErrorCode::InvalidArgument, "bad-identifier",
-                              "'" + id + "' is not a valid task identifier");
+                              "'" + core::excerpt(id) + "' is not a valid task identifier");
     std::vector<std::string> refused;
-    std::map<std::string, std::vector<std::string>> accepted;   // app → identifiers
+    std::vector<std::pair<const core::Manifest*, const std::string*>> permitted;
     for (const auto& id : identifiers) {
         const auto& app = appFor(caller, id, std::nullopt);
-        if (!app.permitsAnyKind(id)) {
+        if (app.permitsAnyKind(id))
+            permitted.emplace_back(&app, &id);
+        else
             refused.push_back(id);
-            continue;
-        }
-        handlers_.add(caller, app.id, id);
-        accepted[app.id].push_back(id);
+    }
+    // All or nothing: a call that would pass the connection's bound registers none.
+    const auto fresh = static_cast<std::size_t>(std::ranges::count_if(permitted, [&](const auto& p) {
+        return !handlers_.isRegistered(caller, p.first->id, *p.second);
+    }));
+    if (handlers_.count(caller) + fresh > core::kMaxHandlersPerConnection)
+        throw core::Error(core::ErrorCode::InvalidArgument, "too-many-identifiers",
+                          "connection " + caller + " has " + std::to_string(handlers_.count(caller)) +
+                              " identifiers registered and asks for " + std::to_string(fresh) +
+                              " more, at most " + std::to_string(core::kMaxHandlersPerConnection));
+    std::map<std::string, std::vector<std::string>> accepted;   // app → identifiers
+    for (const auto& [app, id] : permitted) {
+        handlers_.add(caller, app->id, *id);
+        accepted[app->id].push_back(*id);
     }
     for (const auto& [app, ids] : accepted) {
         log()->debug("{} registered {} handler(s) for {}", caller, ids.size(), app);
@@ -197,7 +215,8 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
             checkContinuedCanRun(caller, request);
         }
     } catch (const core::Error& e) {
-        log()->debug("Refused submit of {} from {}: {}", request.identifier, caller, e.what());
+        log()->debug("Refused submit of {} from {}: {}", core::excerpt(request.identifier), caller,
+                     core::boundedText(e.what(), core::kMaxErrorTextBytes));
         done(&e);
         return;
     }

@@ -5,6 +5,8 @@
 
 #include "Log.h"
 
+#include "core/Utf8.h"
+
 #include <algorithm>
 
 namespace bgtask::service {
@@ -86,7 +88,8 @@ Explanation TaskService::explain(const std::string& app, const std::string& iden
     auto runs = store_.history(filter);
     if (runs.empty())
         throw core::Error(core::ErrorCode::NotFound, "no-such-request",
-                          "app " + app + " has no request, task or finished run " + identifier);
+                          "app " + core::excerpt(app) + " has no request, task or finished run " +
+                              core::excerpt(identifier));
     out.lastRun = std::move(runs.front());
     return out;
 }
@@ -164,19 +167,20 @@ void TaskService::expireNow(const std::string& app, const std::string& identifie
             continue;
         if (!run.delivered)
             throw core::Error(core::ErrorCode::NotFound, "no-such-task",
-                              identifier + " of " + app + " is still being launched");
+                              core::excerpt(identifier) + " of " + core::excerpt(app) + " is still being launched");
         runs_.expire(id, "simulated");
         return;
     }
     throw core::Error(core::ErrorCode::NotFound, "no-such-task",
-                      "app " + app + " has no running task " + identifier);
+                      "app " + core::excerpt(app) + " has no running task " + core::excerpt(identifier));
 }
 
 void TaskService::cancelFor(const std::string& app, const std::string& identifier, Done done)
 {
     if (!book_.find(app, identifier) && !isRunning(app, identifier)) {
         core::Error e(core::ErrorCode::NotFound, "no-such-request",
-                      "app " + app + " has no pending request or running task " + identifier);
+                      "app " + core::excerpt(app) + " has no pending request or running task " +
+                          core::excerpt(identifier));
         done(&e);
         return;
     }
@@ -202,7 +206,7 @@ void TaskService::forgetUsage(const std::string& app, Done done)
 PolicyView TaskService::policyOf(const std::string& app) const
 {
     if (!app.empty() && !manifests_.byId(app))
-        throw core::Error(core::ErrorCode::NotFound, "no-such-app", "no app " + app + " has a manifest");
+        throw core::Error(core::ErrorCode::NotFound, "no-such-app", "no app " + core::excerpt(app) + " has a manifest");
     return policyView(app);
 }
 
@@ -252,7 +256,7 @@ void TaskService::setPolicy(const std::string& app, const std::string& settingNa
         const auto setting = core::parsePolicySetting(settingName);
         if (!setting)
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-setting",
-                              "'" + settingName + "' is not a policy setting (refresh or continued)");
+                              "'" + core::excerpt(settingName) + "' is not a policy setting (refresh or continued)");
         policyOf(app);   // NotFound for an unknown app
         const auto adminApp = policyTable_.admin.find(app);
         if (policyTable_.adminGlobal[*setting] ||

@@ -62,6 +62,15 @@ def eventually(cond, timeout=10.0, interval=0.02, message=None):
     raise AssertionError(message or f"condition not met within {timeout} s (last value {last!r})")
 
 
+def process_gone(pid):
+    """The process has exited: no longer there, or a zombie nobody has reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def stays_true(cond, duration=1.0, interval=0.02, message=None):
     """Fails as soon as cond() is falsy during duration seconds."""
     deadline = time.monotonic() + duration
