@@ -191,7 +191,7 @@ void TaskService::cancelFor(const std::string& app, const std::string& identifie
 void TaskService::forgetUsage(const std::string& app, Done done)
 {
     if (!manifests_.byId(app)) {
-        core::Error e(core::ErrorCode::NotFound, "no-such-app", "no app with the id " + app + " has a manifest");
+        core::Error e(core::ErrorCode::NotFound, "no-such-app", "no app " + core::excerpt(app) + " has a manifest");
         done(&e);
         return;
     }
