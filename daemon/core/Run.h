@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bgtask::core {
 
@@ -49,7 +50,13 @@ struct RunningTask {
     std::optional<TimePoint> graceEnd;       // set when Expiring
     std::string expireReason;                // set when Expiring
     bool simulated = false;                  // started by Manager1.RunNow
+    // The checkpoint an earlier run of the identifier saved, handed to this run's Launch;
+    // empty when there is none.
+    std::vector<std::uint8_t> checkpoint;
 };
+
+// Task1.SaveCheckpoint's bound: a checkpoint is a small resume marker, not a data store.
+inline constexpr std::size_t kMaxCheckpointSize = 64 * 1024;
 
 struct RunRecord {
     std::int64_t runId = 0;

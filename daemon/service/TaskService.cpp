@@ -351,6 +351,12 @@ void TaskService::complete(const std::string& caller, std::int64_t runId, bool s
     runs_.complete(caller, runId, success, std::move(done));
 }
 
+void TaskService::saveCheckpoint(const std::string& caller, std::int64_t runId,
+                                 std::vector<std::uint8_t> data, Done done)
+{
+    runs_.saveCheckpoint(caller, runId, std::move(data), std::move(done));
+}
+
 std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
 {
     const auto running = runs_.snapshot();

@@ -119,6 +119,9 @@ public:
 
     // Task1
     void complete(const std::string& caller, std::int64_t runId, bool success, Done done);
+    // Throws core::Error for a bad call (RunController::saveCheckpoint); else done() once durable.
+    void saveCheckpoint(const std::string& caller, std::int64_t runId, std::vector<std::uint8_t> data,
+                        Done done);
     void updateProgress(const std::string& caller, std::int64_t runId, std::int64_t completed,
                         std::int64_t total);
     void updateTitle(const std::string& caller, std::int64_t runId, const std::string& title,

@@ -123,12 +123,25 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
 )sql";
 
+// Version 6: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
+// next launch of that identifier until a run completes successfully.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE checkpoints (
+    app        TEXT    NOT NULL,
+    identifier TEXT    NOT NULL,
+    data       BLOB    NOT NULL,
+    saved_at   INTEGER NOT NULL,
+    PRIMARY KEY (app, identifier)
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

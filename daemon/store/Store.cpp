@@ -39,6 +39,11 @@ constexpr std::string_view kRecordUsage =
     "UPDATE runs SET cpu_nsec = ?2, memory_peak_bytes = ?3, io_read_bytes = ?4, io_write_bytes = ?5,"
     " end_cause = nullif(?6, '') WHERE id = ?1";
 constexpr std::string_view kSetCoalesceGroup = "UPDATE runs SET coalesce_group = ?2 WHERE id = ?1";
+constexpr std::string_view kSelectCheckpoint = "SELECT data FROM checkpoints WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kPutCheckpoint =
+    "INSERT OR REPLACE INTO checkpoints (app, identifier, data, saved_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeleteCheckpoint = "DELETE FROM checkpoints WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kCheckpointSizes = "SELECT app, identifier, length(data) FROM checkpoints";
 
 // Columns 0-4, then the options from column 5 on (see OptionColumns.h), then the schedule
 // options.
@@ -371,6 +376,38 @@ void Store::recordUsage(std::int64_t runId, const core::RunUsage& usage)
 void Store::setCoalesceGroup(std::int64_t runId, std::int64_t group)
 {
     db_->cached(kSetCoalesceGroup).bind(1, runId).bind(2, group).run();
+}
+
+std::vector<std::uint8_t> Store::loadCheckpoint(std::string_view app, std::string_view identifier)
+{
+    auto& stmt = db_->cached(kSelectCheckpoint).bind(1, app).bind(2, identifier);
+    std::vector<std::uint8_t> data;
+    if (stmt.step()) {
+        data = stmt.blobAt(0);
+        stmt.reset();
+    }
+    return data;
+}
+
+void Store::putCheckpoint(std::string_view app, std::string_view identifier,
+                          const std::vector<std::uint8_t>& data, core::TimePoint savedAt)
+{
+    db_->cached(kPutCheckpoint).bind(1, app).bind(2, identifier).bindBlob(3, data)
+        .bind(4, core::toUsec(savedAt)).run();
+}
+
+void Store::deleteCheckpoint(std::string_view app, std::string_view identifier)
+{
+    db_->cached(kDeleteCheckpoint).bind(1, app).bind(2, identifier).run();
+}
+
+std::map<std::pair<std::string, std::string>, std::int64_t> Store::checkpointSizes()
+{
+    std::map<std::pair<std::string, std::string>, std::int64_t> out;
+    Statement stmt = db_->prepare(kCheckpointSizes);
+    while (stmt.step())
+        out[{stmt.textAt(0), stmt.textAt(1)}] = stmt.int64At(2);
+    return out;
 }
 
 std::vector<core::RunningTask> Store::loadUnfinishedRuns()

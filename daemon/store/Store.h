@@ -80,6 +80,15 @@ public:
     // The run launched in the network coalescing group `group` (schema v5).
     void setCoalesceGroup(std::int64_t runId, std::int64_t group);
 
+    // Checkpoints (schema v6): the opaque bytes a task of (app, identifier) saved last; empty
+    // when there is none. put replaces, delete removes (no-op when there is none).
+    std::vector<std::uint8_t> loadCheckpoint(std::string_view app, std::string_view identifier);
+    void putCheckpoint(std::string_view app, std::string_view identifier,
+                       const std::vector<std::uint8_t>& data, core::TimePoint savedAt);
+    void deleteCheckpoint(std::string_view app, std::string_view identifier);
+    // Every checkpoint's size in bytes, by (app, identifier), for explain and history.
+    std::map<std::pair<std::string, std::string>, std::int64_t> checkpointSizes();
+
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.
     std::map<std::string, core::Switches, std::less<>> loadUserPolicy();

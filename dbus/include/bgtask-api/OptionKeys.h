@@ -37,6 +37,7 @@ inline constexpr const char* kEndedAt = "EndedAt";
 inline constexpr const char* kDeadline = "Deadline";
 inline constexpr const char* kLaunchedByDaemon = "LaunchedByDaemon";
 inline constexpr const char* kSimulated = "Simulated";
+inline constexpr const char* kCheckpoint = "Checkpoint";
 inline constexpr const char* kExpireReason = "ExpireReason";
 inline constexpr const char* kRun = "Run";
 inline constexpr const char* kOutcome = "Outcome";

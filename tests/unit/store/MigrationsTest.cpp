@@ -503,3 +503,30 @@ TEST_CASE("The policy table refuses switch values other than 0, 1 and NULL")
     CHECK_NOTHROW(executeSql(file, "INSERT INTO policy VALUES ('a', 1, NULL), ('b', 0, 1)"));
     CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"2"});
 }
+
+TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v6 fixture's reads back")
+{
+    TempDir dir;
+    const auto fixture = dir / "v6.db";
+    executeSql(fixture, readTestData("schema-v6.sql"));
+    {
+        Store store(fixture);
+        const auto data = store.loadCheckpoint("org.example.Feeds", "org.example.Feeds.cleanup");
+        CHECK(std::string(data.begin(), data.end()) == std::string("page 12 of 40\0", 14));
+    }
+    const auto file = dir / "bgtaskd.db";
+    {
+        Store store(file);
+        CHECK(store.loadCheckpoint("a.b", "a.b.c").empty());
+        store.putCheckpoint("a.b", "a.b.c", {1, 2, 3}, bgtask::core::TimePoint{});
+        store.putCheckpoint("a.b", "a.b.c", {4, 5}, bgtask::core::TimePoint{});
+        store.putCheckpoint("a.b", "a.b.d", {}, bgtask::core::TimePoint{});
+    }
+    Store store(file);
+    CHECK(store.loadCheckpoint("a.b", "a.b.c") == std::vector<std::uint8_t>{4, 5});
+    CHECK(store.checkpointSizes().at({"a.b", "a.b.c"}) == 2);
+    CHECK(store.checkpointSizes().at({"a.b", "a.b.d"}) == 0);
+    store.deleteCheckpoint("a.b", "a.b.c");
+    CHECK(store.loadCheckpoint("a.b", "a.b.c").empty());
+    CHECK_FALSE(store.checkpointSizes().contains({"a.b", "a.b.c"}));
+}
