@@ -104,17 +104,42 @@ int runFill(const FillOptions& options)
     auto& scheduler = Scheduler::shared();
     scheduler.setApplicationId(options.appId);
     const auto notBefore = oneDayFromNow();
+    std::mutex mutex;
+    std::condition_variable changed;
+    unsigned inFlight = 0;
     unsigned submitted = 0;
     unsigned errors = 0;
-    for (unsigned i = 0; i < options.count; ++i) {
-        try {
-            scheduler.submit(requestFor(options.identifierPrefix + ".t" + std::to_string(i), notBefore));
+    auto finished = [&](const SchedulerError* error) {
+        std::lock_guard lock(mutex);
+        if (!error)
             ++submitted;
+        else if (errors++ == 0)
+            std::cerr << "bgtaskd-bench-client: Failed to submit for " << options.appId << ": " << error->what() << '\n';
+        --inFlight;
+        changed.notify_one();
+    };
+    for (unsigned i = 0; i < options.count; ++i) {
+        auto request = requestFor(options.identifierPrefix + ".t" + std::to_string(i), notBefore);
+        {
+            std::unique_lock lock(mutex);
+            changed.wait(lock, [&] { return inFlight < options.depth; });
+            ++inFlight;
+        }
+        if (options.depth > 1) {
+            scheduler.submit(std::move(request), [&](std::optional<SchedulerError> error) {
+                finished(error ? &*error : nullptr);
+            });
+            continue;
+        }
+        try {
+            scheduler.submit(std::move(request));
+            finished(nullptr);
         } catch (const SchedulerError& e) {
-            if (errors++ == 0)
-                std::cerr << "bgtaskd-bench-client: Failed to submit for " << options.appId << ": " << e.what() << '\n';
+            finished(&e);
         }
     }
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return inFlight == 0; });
     announce("done " + std::to_string(submitted) + " " + std::to_string(errors));
     return 0;
 }

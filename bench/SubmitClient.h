@@ -4,7 +4,8 @@
 // launches while the benchmark runs.
 //  - runSubmitClient: submits in a loop over a measured window, cycling through a few identifiers
 //    so that each submit replaces a pending request and the app stays within its quota.
-//  - runFill: submits `count` distinct identifiers once (fills the daemon for the idle phase).
+//  - runFill: submits `count` distinct identifiers once (fills the daemon for the idle and scale
+//    phases), synchronously or with `depth` asynchronous submits in flight.
 #pragma once
 
 #include <string>
@@ -25,6 +26,7 @@ struct FillOptions {
     std::string appId;
     std::string identifierPrefix;   // identifiers are <prefix>.t<N>
     unsigned count = 0;
+    unsigned depth = 1;   // submits in flight, as SubmitOptions::depth
 };
 
 int runSubmitClient(const SubmitOptions& options);

@@ -28,13 +28,13 @@ def _die_with_parent():
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def wait_for(cond, timeout, what):
+def wait_for(cond, timeout, what, interval=0.02):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = cond()
         if value:
             return value
-        time.sleep(0.02)
+        time.sleep(interval)
     raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
 
 
@@ -91,18 +91,29 @@ class Daemon:
         self.bus = bus
         self.log_path = log_path
         self._log = open(log_path, "w")
+        if bus.has_owner(BGTASKD_NAME):   # else the measurements would go to the previous daemon
+            raise RuntimeError("org.bgtaskd is still owned by a previous bgtaskd")
         cmd = [binary, f"--state-dir={state_dir}", f"--data-dir={data_dir}", f"--config={config}"]
+        self.spawned_ns = time.monotonic_ns()   # for the restart time: spawn to first answer
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                      preexec_fn=_die_with_parent)
         self._stopped = False
+        # Asking dbus-daemon costs bgtaskd nothing, so poll it often: the restart time counts.
         wait_for(lambda: self.proc.poll() is not None or bus.has_owner(BGTASKD_NAME), 30,
-                 "bgtaskd to own org.bgtaskd")
+                 "bgtaskd to own org.bgtaskd", interval=0.002)
         if self.proc.poll() is not None:
             raise RuntimeError(f"bgtaskd exited during start-up:\n{self.log()}")
 
     @property
     def pid(self):
         return self.proc.pid
+
+    def first_answer_s(self):
+        """Seconds from the spawn to the first Manager1 answer (the Version property)."""
+        props = dbus.Interface(self.bus.conn.get_object(BGTASKD_NAME, BGTASKD_PATH, introspect=False),
+                               "org.freedesktop.DBus.Properties")
+        props.Get(MANAGER, "Version", timeout=60)
+        return (time.monotonic_ns() - self.spawned_ns) / 1e9
 
     def log(self):
         with open(self.log_path) as f:

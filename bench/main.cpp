@@ -57,6 +57,8 @@ void addSubmitCommands(CLI::App& app, Modes& modes)
     filler->add_option("--app-id", fill.appId, "Application id (its manifest must exist)")->required();
     filler->add_option("--prefix", fill.identifierPrefix, "Identifiers are PREFIX.t0 … PREFIX.t<COUNT-1>")->required();
     filler->add_option("--count", fill.count, "How many requests")->required();
+    filler->add_option("--depth", fill.depth, "Submits in flight (more than 1: asynchronous)")
+        ->check(CLI::Range(1, 1024));
     filler->callback([&modes] { modes.selected = [&modes] { return bgtask::bench::runFill(modes.fill); }; });
 }
 

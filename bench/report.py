@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The report of the bgtaskd benchmark: targets, per-phase results and how they are printed."""
+import contextlib
+import io
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -10,8 +13,15 @@ import benchenv
 
 TOP = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 SUBMIT_TARGET = 2000            # submits/s, one client
-CONCURRENT_SHARE_TARGET = 0.5   # of the pipelined echo rate, 16 clients
-RSS_TARGET_KIB = 16 * 1024
+SQLITE_SHARE_TARGET = 0.7       # one client's submits/s, of the durable SQLite commits/s
+CONCURRENT_SHARE_TARGET = 0.6   # of the pipelined echo rate, 16 clients
+RSS_TARGET_KIB = 16 * 1024      # 10,000 pending
+PENDING_SHARE_TARGET = 0.9      # submits/s with 10,000 pending, of the same with none
+CPU_GROWTH_TARGET = 2.0         # bgtaskd CPU per submit with 100,000 pending, of the empty daemon's
+SCALE_RSS_TARGET_KIB = 32 * 1024
+SCALE_PEAK_TARGET_KIB = 48 * 1024
+RESTART_TARGET_S = 0.5
+REPLAN_TARGET_US = 10_000
 IDLE_PENDING = 10_000
 # Taken when the run starts, not when the report is printed a minute later.
 STARTED_AT = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -74,7 +84,24 @@ def fmt_us(us):
     return f"{us:,.0f} µs" if us >= 100 else f"{us:.1f} µs"
 
 
-def print_report(args, targets, phases, idles, fill, log_issues):
+def print_report(args, targets, phases, idles, fill, scale, log_issues):
+    """Prints the report and writes it, with the plot of the submit series, to args.output."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_text(args, targets, phases, idles, fill, scale, log_issues)
+    text = out.getvalue()
+    print(text, end="")
+    os.makedirs(args.output, exist_ok=True)
+    with open(os.path.join(args.output, "report.txt"), "w") as f:
+        f.write(text)
+    if scale:
+        plot = os.path.join(args.output, "submit-vs-pending.png")
+        error = plot_series(scale.series, plot, text.splitlines()[0])
+        print(f"bench/run: report in {args.output}/report.txt; plot " +
+              (f"in {plot}" if not error else f"not drawn: {error}"), file=sys.stderr)
+
+
+def print_text(args, targets, phases, idles, fill, scale, log_issues):
     print("\n".join(header(args, targets)))
     print("\nThroughput (calls completed inside the window; latency of each call as its client saw it)")
     print(f"  {'phase':<38}{'calls/s':>9}{'p50':>11}{'p99':>11}{'server':>10}{'bus':>10}{'client':>10}"
@@ -94,9 +121,13 @@ def print_report(args, targets, phases, idles, fill, log_issues):
 
     # Like for like: the pipelined echo keeps `depth` calls in flight per client, and so do the
     # asynchronous submit clients; the synchronous ones are shown too, for what a plain loop gets.
-    one, pipelined, sync_submit, async_submit = phases[3], phases[4], phases[6], phases[7]
+    commits, one, pipelined, sync_submit, async_submit = phases[0], phases[3], phases[4], phases[6], phases[7]
+    sqlite_share = one.rate / commits.rate if commits.rate else 0.0
     rows = [
         ("submit, 1 client", f"≥ {SUBMIT_TARGET:,}/s", f"{one.rate:,.0f}/s", verdict(one.rate >= SUBMIT_TARGET, one.errors)),
+        ("submit, 1 client vs SQLite durable commits", f"≥ {SQLITE_SHARE_TARGET:.0%}",
+         f"{one.rate:,.0f} vs {commits.rate:,.0f}/s = {sqlite_share:.0%}",
+         verdict(sqlite_share >= SQLITE_SHARE_TARGET, one.errors)),
     ]
     for label, phase, counts in ((f"submit, {args.clients} clients, async ×{args.depth}", async_submit, True),
                                  (f"submit, {args.clients} clients, sync", sync_submit, False)):
@@ -118,6 +149,9 @@ def print_report(args, targets, phases, idles, fill, log_issues):
     print(f"  {'':<46}{'target':<22}{'measured':<20}result")
     for label, target, measured, result in rows:
         print(f"  {label:<46}{target:<22}{measured:<20}{result}")
+
+    if scale:
+        print_scale(args, scale)
 
     print("\nNotes")
     submitted, errors, seconds = fill
@@ -142,3 +176,107 @@ def log_issues(daemons):
     return issues
 
 
+
+
+def print_scale(args, scale):
+    from scale import PER_APP, SCALE_PENDING
+    total = scale.pending_total
+    print(f"\nScale ({total:,} requests over {total // PER_APP:,} apps × {PER_APP}, filled with "
+          f"{args.fill_depth} async submits in flight per app, {args.clients} apps at a time)")
+    print(f"  {'pending':>9}{'submits/s':>11}{'p50':>11}{'p99':>11}{'bgtaskd':>10}{'bus':>10}{'others':>8}")
+    for pending, p in scale.series:
+        errors = f"   {p.errors} errors" if p.errors else ""
+        print(f"  {pending:>9,}{p.rate:>11,.0f}{fmt_us(p.p50_us):>11}{fmt_us(p.p99_us):>11}{fmt_us(p.server_us):>10}"
+              f"{fmt_us(p.bus_us):>10}{p.foreign:>8.0%}{errors}")
+    print(f"  each row: {args.clients} apps submitting with the synchronous submit() over {args.phase_seconds:g} s; "
+          "bgtaskd and bus: CPU per submit")
+    by = dict(scale.series)
+    empty, ten_k, top = by.get(0), by.get(10_000), by.get(total)
+    rows = []
+    if empty and ten_k:
+        share = ten_k.rate / empty.rate if empty.rate else 0.0
+        rows.append((f"submit, {args.clients} clients, 10,000 pending vs none", f"≥ {PENDING_SHARE_TARGET:.0%}",
+                     f"{ten_k.rate:,.0f} vs {empty.rate:,.0f}/s = {share:.0%}",
+                     verdict(share >= PENDING_SHARE_TARGET, ten_k.errors + empty.errors)))
+    if empty and top:
+        growth = top.server_us / empty.server_us if empty.server_us else float("inf")
+        rows.append((f"bgtaskd CPU per submit, {total:,} pending", f"≤ {CPU_GROWTH_TARGET:g}× empty",
+                     f"{fmt_us(top.server_us)} vs {fmt_us(empty.server_us)} = {growth:.1f}×",
+                     verdict(growth <= CPU_GROWTH_TARGET, top.errors + empty.errors)))
+    for idle in (scale.idle, scale.restart_idle):
+        rows += [(f"idle RSS, {idle.label}", f"≤ {SCALE_RSS_TARGET_KIB // 1024} MiB", f"{idle.rss_kib / 1024:.1f} MiB",
+                  verdict(idle.rss_kib <= SCALE_RSS_TARGET_KIB)),
+                 (f"peak RSS, {idle.label}", f"≤ {SCALE_PEAK_TARGET_KIB // 1024} MiB", f"{idle.hwm_kib / 1024:.1f} MiB",
+                  verdict(idle.hwm_kib <= SCALE_PEAK_TARGET_KIB)),
+                 (f"idle wake-ups in {args.idle_seconds:g} s, {idle.label}", "0", f"{idle.wakeups}",
+                  verdict(idle.wakeups == 0))]
+    if total != SCALE_PENDING:
+        print(f"  WARNING: --scale-apps makes {total:,} pending, not {SCALE_PENDING:,}: the targets are for {SCALE_PENDING:,}")
+    rows.append((f"restart to first answer, {total:,} pending", f"≤ {RESTART_TARGET_S:g} s",
+                 f"{scale.restart_s:.2f} s", verdict(scale.restart_s <= RESTART_TARGET_S)))
+    r = scale.replan
+    rows.append((f"re-plan after a state change, p50 of {r['changes']}", f"≤ {REPLAN_TARGET_US / 1000:g} ms",
+                 f"{r['p50_us'] / 1000:.2f} ms", verdict(r["p50_us"] <= REPLAN_TARGET_US, r["changes"] - r["seen"])))
+    alive = "bgtaskd still running" if scale.alive_after_list else "bgtaskd EXITED"
+    listed = f"{scale.pending:,} listed" if scale.pending is not None else f"error {scale.pending_error}"
+    rows.append((f"ListRequests with {total:,} pending", "answer", f"{listed}; {alive}",
+                 verdict(bool(scale.alive_after_list))))
+    print(f"  {'':<56}{'target':<20}{'measured':<40}result")
+    for label, target, measured, result in rows:
+        print(f"  {label:<56}{target:<20}{measured:<40}{result}")
+    for n, (requests, errors, seconds) in enumerate(scale.fill):
+        print(f"  fill step {n + 1}: {requests:,} requests ({errors} errors) in {seconds:.1f} s = "
+              f"{requests / seconds:,.0f} submits/s including process start-up")
+    print(f"  re-plan cost: bgtaskd CPU time (schedstat) from a LowPowerMode flip of the ppd mock until bgtaskd is "
+          f"quiet again: p50 {r['p50_us']:,.0f} µs, mean {r['mean_us']:,.0f} µs, max {r['max_us']:,.0f} µs; "
+          f"the change seen in SystemState {r['seen']}/{r['changes']} times")
+    print(f"  requests in the store after the restart: {scale.restart_idle.pending:,}")
+    for idle in (scale.idle, scale.restart_idle):
+        print(f"  {idle.label}: RSS = {idle.memory['RssAnon'] / 1024:.1f} MiB anonymous + "
+              f"{idle.memory['RssFile'] / 1024:.1f} MiB files")
+    at = scale.at
+    if isinstance(at, dict):
+        per_job = at["seconds"] / at["jobs"] * 1000
+        top_fill = scale.fill[-1] if scale.fill else None
+        ours = f"; bgtaskd's last fill step: {top_fill[2] / max(top_fill[0], 1) * 1000:.2f} ms per request" \
+            if top_fill else ""
+        print(f"  at now + 1 hour: {at['jobs']:,} one-off jobs queued in {at['seconds']:.1f} s = {per_job:.2f} ms per job "
+              f"({at['queued']:,} found in atq, {at['spool_bytes'] / max(at['queued'], 1):,.0f} bytes of spool each; "
+              f"removed again){ours}")
+    else:
+        print(f"  at now + 1 hour: not compared ({at})")
+
+
+def plot_series(series, path, title):
+    """Submits/s and bgtaskd CPU per submit against pending requests, as a PNG. Returns an
+    error text when matplotlib is missing or fails, else None."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        return f"python3-matplotlib is not installed ({e})"
+    pending = [p for p, _ in series]
+    fig, (rate, cpu) = plt.subplots(1, 2, figsize=(11, 4.2))
+    rate.plot(pending, [ph.rate for _, ph in series], marker="o")
+    rate.set_ylabel("submits/s (16 synchronous clients)")
+    cpu.plot(pending, [ph.server_us for _, ph in series], marker="o", color="tab:red", label="bgtaskd")
+    cpu.plot(pending, [ph.bus_us for _, ph in series], marker="s", color="tab:gray", label="dbus-daemon")
+    cpu.set_ylabel("CPU per submit (µs)")
+    cpu.legend()
+    for ax in (rate, cpu):
+        ax.set_xscale("symlog", linthresh=1000)
+        ax.set_xlabel("pending requests")
+        ax.set_xticks(pending)
+        ax.set_xticklabels([f"{p:,}" for p in pending])
+        ax.set_ylim(bottom=0)
+        ax.grid(True, alpha=0.3)
+    fig.suptitle(title[:110], fontsize=8)
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as e:
+        return str(e)
+    finally:
+        plt.close(fig)
+    return None

@@ -7,7 +7,8 @@ import time
 import benchenv
 from report import LOAD_AT_START, STARTED_AT, git, log_issues, percentile, verdict
 
-P50_TARGET_MS, P99_TARGET_MS = 5.0, 20.0
+P50_TARGET_MS, P99_TARGET_MS = 2.5, 5.0
+LOADED_P99_TARGET_MS = 10.0   # with two CPU hogs running
 MIN_CYCLES = 100
 FULL_STATE = ("OnExternalPower", "BatteryPercent", "Connectivity", "Metered", "GpuAvailable",
               "SessionLocked", "UserIdle", "LowPowerMode")
@@ -53,14 +54,19 @@ def row(label, target, measured, result):
 def print_latency(lat):
     cycles, errors = lat["cycles"], lat["errors"]
     launch = stats(c.launch for c in cycles)
-    print(f"\nPlug-in latency, {launch['n']} cycles: t0 = CLOCK_MONOTONIC just before the AC `change` uevent "
-          "(online 0 → 1),")
+    hogs = lat["hogs"]
+    print(f"\nPlug-in latency{f', loaded with {hogs} CPU hogs' if hogs else ''}, {launch['n']} cycles: "
+          "t0 = CLOCK_MONOTONIC just before the AC `change` uevent (online 0 → 1),")
     print("t1 = CLOCK_MONOTONIC first thing in the registered app's Handler1.Launch handler (in the driver)")
     row("", "target", "measured", "result")
-    row("uevent → Launch, p50", f"≤ {P50_TARGET_MS:g} ms", ms(launch["p50"]),
-        verdict(launch["p50"] <= P50_TARGET_MS * 1e6, len(errors)))
-    row("uevent → Launch, p99", f"≤ {P99_TARGET_MS:g} ms", ms(launch["p99"]),
-        verdict(launch["p99"] <= P99_TARGET_MS * 1e6, len(errors)))
+    if hogs:
+        row("uevent → Launch, p99, loaded", f"≤ {LOADED_P99_TARGET_MS:g} ms", ms(launch["p99"]),
+            verdict(launch["p99"] <= LOADED_P99_TARGET_MS * 1e6, len(errors)))
+    else:
+        row("uevent → Launch, p50", f"≤ {P50_TARGET_MS:g} ms", ms(launch["p50"]),
+            verdict(launch["p50"] <= P50_TARGET_MS * 1e6, len(errors)))
+        row("uevent → Launch, p99", f"≤ {P99_TARGET_MS:g} ms", ms(launch["p99"]),
+            verdict(launch["p99"] <= P99_TARGET_MS * 1e6, len(errors)))
     for label, s in (("uevent → Launch", launch),
                      ("  uevent → SystemState signal", stats(c.state_on for c in cycles)),
                      ("  SystemState signal → Launch",
@@ -86,7 +92,7 @@ def print_latency(lat):
     print("  slowest cycles (uevent → signal + signal → Launch; floor): " +
           "; ".join(f"{ms(c.launch)} ({ms(c.state_on)} + "
                     f"{ms(c.launch - c.state_on) if c.state_on is not None else '-'}; {ms(c.floor)})" for c in worst))
-    if lat["foreign"] > 0.1:
+    if lat["foreign"] > 0.1 and not hogs:
         print("  WARNING: other processes used more than 10 % of the CPUs: every wake-up on the path may wait")
         print("  for a CPU, so the tail is the machine's, not bgtaskd's. Run again on a quiet machine.")
     for e in errors[:5]:
@@ -106,8 +112,8 @@ def print_idle(args, idle):
           f"{', '.join(f'{t} {n}' for t, n in idle['per_thread'].items())}")
     print(f"  context switches of the neighbours in the same window: "
           f"{', '.join(f'{k} {v}' for k, v in idle['others'].items())}")
-    print(f"  after the idle period, an unrelated client connecting to and leaving a bus woke bgtaskd: "
-          f"{', '.join(f'{k} bus {v} time(s)' for k, v in idle['bystanders'].items())}")
+    for bus, wakeups in idle["bystanders"].items():
+        row(f"wake-ups: a client joins and leaves the {bus} bus", "0", str(wakeups), verdict(wakeups == 0))
     if idle["strace"] is not None:
         print(f"  strace -f -tt of bgtaskd for {args.strace_seconds:g} s after the idle period "
               f"({len(idle['strace'])} lines):")
@@ -115,9 +121,11 @@ def print_idle(args, idle):
             print(f"    {line}")
 
 
-def print_report(args, head, lat, idle, daemons):
+def print_report(args, head, lat, loaded, idle, daemons):
     print("\n".join(head))
     print_latency(lat)
+    if loaded:
+        print_latency(loaded)
     if idle:
         print_idle(args, idle)
     issues = log_issues(daemons)

@@ -101,7 +101,7 @@ void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         printTable(ctx.out,
                    {"APP", "PENDING", "RUNNING", "POLICY", "BUDGET", "LAST LAUNCH", "NEXT REFRESH", "KINDS",
                     "ENTITLEMENTS", "IDENTIFIERS", "SCHEDULES"},
-                   rows);
+                   rows, ctx.table);
     }
     if (problems.empty())
         return;

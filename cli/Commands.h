@@ -4,6 +4,8 @@
 // `selected`, which main() runs after parsing, with a Context.
 #pragma once
 
+#include "Output.h"
+
 #include <bgtask/Manager.h>
 
 #include <functional>
@@ -20,6 +22,7 @@ struct Context {
     std::ostream& out;
     bool json = false;
     bgtask::TimePoint now;
+    TableStyle table;   // --no-legend; the terminal's width unless --full
 };
 
 // Throws bgtask::SchedulerError; returning means success.

@@ -4,6 +4,8 @@
 #include <CLI/App.hpp>
 #include <CLI/Error.hpp>
 
+#include <iostream>
+
 namespace bgtaskctl {
 
 int exitCodeFor(const bgtask::SchedulerError& error)
@@ -25,8 +27,11 @@ int exitCodeFor(const bgtask::SchedulerError& error)
 
 int exitCodeFor(const CLI::App& app, const CLI::ParseError& error)
 {
-    const int status = app.exit(error);
-    return status == static_cast<int>(CLI::ExitCodes::Success) ? kExitSuccess : kExitUsage;
+    // --help and --version are "errors" that CLI11 prints itself; real ones carry our prefix.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+        return app.exit(error) == 0 ? kExitSuccess : kExitUsage;
+    std::cerr << "bgtaskctl: " << error.what() << "\nRun 'bgtaskctl --help' for usage.\n";
+    return kExitUsage;
 }
 
 } // namespace bgtaskctl

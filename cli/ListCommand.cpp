@@ -41,28 +41,37 @@ void printSchedules(Context& ctx, const std::vector<bgtask::ScheduleRecord>& sch
         rows.push_back({s.app, s.identifier, s.kind, scheduleSummary(s), s.source,
                         relativeOr(s.lastSuccess, ctx.now, "never"), std::to_string(s.failures),
                         s.running ? "running" : relativeOr(s.nextRunNotBefore, ctx.now, "-")});
-    ctx.out << "\nSchedules:\n";
+    if (ctx.table.legend)
+        ctx.out << "\nSchedules:\n";
     printTable(ctx.out, {"APP", "IDENTIFIER", "KIND", "SCHEDULE", "SOURCE", "LAST SUCCESS", "FAILURES", "NEXT RUN"},
-               rows);
+               rows, ctx.table);
 }
 
 void printHuman(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
                 const std::vector<bgtask::RunningTaskRecord>& running)
 {
+    const bool legend = ctx.table.legend;
     if (requests.empty()) {
-        ctx.out << "No pending requests.\n";
+        if (legend)
+            ctx.out << "No pending requests.\n";
     } else {
         std::vector<std::vector<std::string>> rows;
         for (const auto& r : requests)
             rows.push_back({r.app, r.identifier, r.kind, relativeOr(r.submittedAt, ctx.now, "-"),
                             relativeOr(r.earliestBeginDate, ctx.now, "-"),
                             r.request ? describeOptions(*r.request) : "-", r.waiting.empty() ? "due now" : r.waiting});
-        ctx.out << "Pending requests:\n";
-        printTable(ctx.out, {"APP", "IDENTIFIER", "KIND", "SUBMITTED", "NOT BEFORE", "OPTIONS", "WAITING"}, rows);
+        if (legend)
+            ctx.out << "Pending requests:\n";
+        printTable(ctx.out, {"APP", "IDENTIFIER", "KIND", "SUBMITTED", "NOT BEFORE", "OPTIONS", "WAITING"}, rows,
+                   ctx.table);
+        if (legend)   // systemctl's footer: "N units listed."
+            ctx.out << '\n' << requests.size() << (requests.size() == 1 ? " request" : " requests") << " listed.\n";
     }
-    ctx.out << '\n';
+    if (legend)
+        ctx.out << '\n';
     if (running.empty()) {
-        ctx.out << "No running tasks.\n";
+        if (legend)
+            ctx.out << "No running tasks.\n";
         return;
     }
     std::vector<std::vector<std::string>> rows;
@@ -75,8 +84,19 @@ void printHuman(Context& ctx, const std::vector<bgtask::RequestRecord>& requests
         rows.push_back({t.app, t.identifier, t.kind, state, relativeOr(t.startedAt, ctx.now, "-"),
                         relativeOr(t.deadline, ctx.now, "none")});
     }
-    ctx.out << "Running tasks:\n";
-    printTable(ctx.out, {"APP", "IDENTIFIER", "KIND", "STATE", "STARTED", "DEADLINE"}, rows);
+    if (legend)
+        ctx.out << "Running tasks:\n";
+    printTable(ctx.out, {"APP", "IDENTIFIER", "KIND", "STATE", "STARTED", "DEADLINE"}, rows, ctx.table);
+}
+
+// "running" while its task runs (a repeating or rescheduled request can be pending meanwhile),
+// "waiting" while something holds it, else "due".
+std::string requestState(const bgtask::RequestRecord& request, const std::vector<bgtask::RunningTaskRecord>& running)
+{
+    for (const auto& t : running)
+        if (t.app == request.app && t.identifier == request.identifier)
+            return "running";
+    return request.waiting.empty() ? "due" : "waiting";
 }
 
 void printJson(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
@@ -88,6 +108,7 @@ void printJson(Context& ctx, const std::vector<bgtask::RequestRecord>& requests,
     for (const auto& r : requests) {
         json.beginObject();
         json.key("app").value(r.app).key("identifier").value(r.identifier).key("kind").value(r.kind);
+        json.key("state").value(requestState(r, running));
         json.key("submittedAt").time(r.submittedAt);
         json.key("waiting").value(r.waiting);
         json.key("options").beginObject();

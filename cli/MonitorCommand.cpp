@@ -3,6 +3,7 @@
 // SIGTERM, or until --count events; with --json one JSON object per line.
 #include "Commands.h"
 #include "Output.h"
+#include "ScheduleText.h"
 #include "TimeText.h"
 
 #include <CLI/CLI.hpp>
@@ -82,7 +83,7 @@ void writeJson(std::ostream& out, const bgtask::ManagerEvent& e, bgtask::TimePoi
 
 void writeHuman(std::ostream& out, const bgtask::ManagerEvent& e, bgtask::TimePoint now)
 {
-    out << isoTime(now).substr(11, 8) << "  ";
+    out << localTime(now).substr(11, 8) << "  ";   // local time, as journalctl prints it
     if (e.type == bgtask::ManagerEvent::Type::SystemState) {
         out << "system state: " << describeState(e.systemState) << "\n";
         return;

@@ -155,24 +155,73 @@ void writeSystemState(JsonWriter& json, const bgtask::SystemStatus& s)
     json.endObject();
 }
 
+namespace {
+
+// Display columns of UTF-8 text (continuation bytes take none).
+std::size_t columns(std::string_view text)
+{
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// The first `width` columns of text, the last of them "…" when something was cut.
+std::string ellipsize(const std::string& text, std::size_t width)
+{
+    if (columns(text) <= width)
+        return text;
+    std::string out;
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool starts = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+        if (starts && ++used > width - 1)
+            break;
+        out += text[i];
+    }
+    return out + "…";
+}
+
+// Narrows the widest columns, one column at a time, until the row fits (never below 8).
+void fitWidths(std::vector<std::size_t>& widths, std::size_t maxWidth)
+{
+    constexpr std::size_t kGap = 2, kNarrowest = 8;
+    auto total = [&] {
+        std::size_t sum = 0;
+        for (auto w : widths)
+            sum += w + kGap;
+        return sum - kGap;
+    };
+    while (total() > maxWidth) {
+        auto widest = std::max_element(widths.begin(), widths.end());
+        if (*widest <= kNarrowest)
+            return;
+        *widest -= std::min(*widest - kNarrowest, total() - maxWidth);
+    }
+}
+
+} // namespace
+
 void printTable(std::ostream& out, const std::vector<std::string>& headers,
-                const std::vector<std::vector<std::string>>& rows)
+                const std::vector<std::vector<std::string>>& rows, const TableStyle& style)
 {
     std::vector<std::size_t> widths(headers.size());
     for (std::size_t i = 0; i < headers.size(); ++i)
-        widths[i] = headers[i].size();
+        widths[i] = style.legend ? columns(headers[i]) : 0;
     for (const auto& row : rows)
         for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
-            widths[i] = std::max(widths[i], row[i].size());
+            widths[i] = std::max(widths[i], columns(row[i]));
+    if (style.maxWidth > 0 && !widths.empty())
+        fitWidths(widths, style.maxWidth);
     auto printRow = [&](const std::vector<std::string>& cells) {
         for (std::size_t i = 0; i < cells.size(); ++i) {
-            out << cells[i];
+            const auto cell = i < widths.size() ? ellipsize(cells[i], widths[i]) : cells[i];
+            out << cell;
             if (i + 1 < cells.size())
-                out << std::string(widths[i] - cells[i].size() + 2, ' ');
+                out << std::string(widths[i] - columns(cell) + 2, ' ');
         }
         out << '\n';
     };
-    printRow(headers);
+    if (style.legend)
+        printRow(headers);
     for (const auto& row : rows)
         printRow(row);
 }
@@ -313,6 +362,9 @@ void printError(std::ostream& err, const bgtask::SchedulerError& error)
     if (!error.subReason().empty())
         err << plainWords(error.subReason()) << ": ";
     err << error.message() << '\n';
+    if (error.subReason() == "no-scheduler")
+        err << "Start it with 'systemctl --user start bgtaskd' (the system's: 'systemctl start bgtaskd'), "
+               "or check that DBUS_SESSION_BUS_ADDRESS names your session bus.\n";
 }
 
 } // namespace bgtaskctl

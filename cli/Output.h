@@ -48,8 +48,15 @@ private:
 // The "system" object of status and monitor: every field of the system state, null when unknown.
 void writeSystemState(JsonWriter& json, const bgtask::SystemStatus& state);
 
+// How a table is printed: legend is the header line; with maxWidth (terminal columns, 0: no
+// limit) the widest columns are cut to fit, their cells ending in "…".
+struct TableStyle {
+    bool legend = true;
+    std::size_t maxWidth = 0;
+};
+
 void printTable(std::ostream& out, const std::vector<std::string>& headers,
-                const std::vector<std::vector<std::string>>& rows);
+                const std::vector<std::vector<std::string>>& rows, const TableStyle& style = {});
 
 // A request's options in short words for tables: "external-power, unmetered", or "-".
 std::string describeOptions(const bgtask::TaskRequest& request);

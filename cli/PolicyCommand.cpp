@@ -71,7 +71,7 @@ void showAll(Context& ctx)
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : apps)
         rows.push_back({a.app, describeSetting(a.policy.refresh), describeSetting(a.policy.continued)});
-    printTable(ctx.out, {"APP", "REFRESH", "CONTINUED"}, rows);
+    printTable(ctx.out, {"APP", "REFRESH", "CONTINUED"}, rows, ctx.table);
 }
 
 void set(Context& ctx, const PolicyRequest& r)

@@ -119,7 +119,7 @@ void status(Context& ctx)
         const auto source = sourceOf(state, f.key);
         rows.push_back({f.label, f.text.value_or("unknown"), source.empty() ? "-" : source});
     }
-    printTable(ctx.out, {"WHAT", "STATE", "SOURCE"}, rows);
+    printTable(ctx.out, {"WHAT", "STATE", "SOURCE"}, rows, ctx.table);
     if (!state.disabledSources.empty()) {
         ctx.out << "\nDisabled sources:";
         for (const auto& name : state.disabledSources)

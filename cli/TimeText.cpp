@@ -13,15 +13,32 @@ namespace {
 using std::chrono::duration_cast;
 using Micros = std::chrono::microseconds;
 
+// Two units where the second still matters, one where it does not, each truncated: the steps
+// of systemctl's relative times ("1h 59min", "6h", "1 day 2h"), in bgtaskctl's spelling.
 std::string amount(std::int64_t seconds)
 {
-    if (seconds < 60)
+    const auto two = [](std::int64_t big, const char* bigUnit, std::int64_t small, const char* smallUnit) {
+        auto text = std::to_string(big) + " " + bigUnit;
+        if (small > 0)
+            text += " " + std::to_string(small) + " " + smallUnit;
+        return text;
+    };
+    constexpr std::int64_t kMinute = 60, kHour = 3600, kDay = 86400, kWeek = 7 * kDay;
+    if (seconds < kMinute)
         return std::to_string(seconds) + " s";
-    if (seconds < 3600)
-        return std::to_string(seconds / 60) + " min";
-    if (seconds < 48 * 3600)
-        return std::to_string(seconds / 3600) + " h";
-    return std::to_string(seconds / 86400) + " d";
+    if (seconds < 5 * kMinute)
+        return two(seconds / kMinute, "min", seconds % kMinute, "s");
+    if (seconds < kHour)
+        return std::to_string(seconds / kMinute) + " min";
+    if (seconds < 6 * kHour)
+        return two(seconds / kHour, "h", seconds % kHour / kMinute, "min");
+    if (seconds < 25 * kHour)
+        return std::to_string(seconds / kHour) + " h";
+    if (seconds < 2 * kDay)
+        return two(1, "d", (seconds - kDay) / kHour, "h");
+    if (seconds < kWeek)
+        return std::to_string(seconds / kDay) + " d";
+    return two(seconds / kWeek, "w", seconds % kWeek / kDay, "d");
 }
 
 std::optional<std::int64_t> number(std::string_view digits)

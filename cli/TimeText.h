@@ -15,7 +15,8 @@ namespace bgtaskctl {
 
 using bgtask::TimePoint;
 
-// "now", "in 4 s", "3 min ago", "in 2 h", "5 d ago".
+// "now", "in 4 s", "in 3 min 5 s", "12 min ago", "in 1 h 59 min", "7 h ago", "in 1 d 2 h",
+// "5 d ago", "in 2 w 3 d": systemctl's steps, each unit truncated.
 std::string relativeTime(TimePoint time, TimePoint now);
 // "0.4 s", "12 s", "3 min 5 s", "2 h 10 min".
 std::string duration(std::chrono::microseconds length);

@@ -7,8 +7,47 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <string_view>
+
+namespace {
+
+// The width for tables, as systemctl finds it: $COLUMNS, else the terminal's; 0 (no limit) when
+// stdout is no terminal.
+std::size_t terminalWidth()
+{
+    if (const char* columns = std::getenv("COLUMNS"); columns && std::atoi(columns) > 0)
+        return static_cast<std::size_t>(std::atoi(columns));
+    if (!isatty(STDOUT_FILENO))
+        return 0;
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+        return size.ws_col;
+    return 80;
+}
+
+// The first word that is not an option, if it names no subcommand: systemctl's error for it.
+bool refusedUnknownVerb(const CLI::App& app, int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg.starts_with("-"))
+            continue;   // every global option is a flag
+        for (const auto* sub : app.get_subcommands({}))
+            if (sub->get_name() == arg)
+                return false;
+        std::cerr << "Unknown command verb '" << arg << "'.\n";
+        return true;
+    }
+    return false;
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -22,6 +61,10 @@ int main(int argc, char** argv)
     app.add_flag("--json", json, "Print JSON (one document on stdout) instead of tables");
     auto* userFlag = app.add_flag("--user", user, "Talk to the user's bgtaskd on the session bus (the default)");
     app.add_flag("--system", system, "Talk to the system's bgtaskd on the system bus")->excludes(userFlag);
+    bool noLegend = false;
+    bool full = false;
+    app.add_flag("--no-legend", noLegend, "Print tables without their header line, headings and footers");
+    app.add_flag("-l,--full", full, "Do not cut long table cells to fit the terminal");
     app.require_subcommand(1);
     app.fallthrough();   // global options (--json, --system) may also follow the subcommand
     app.footer("Examples:\n"
@@ -53,11 +96,31 @@ int main(int argc, char** argv)
     addCancelCommand(app, selected);
     OfflineCommand offline;
     addLintCommand(app, offline);
+    auto* help = app.add_subcommand("help", "Show this help, or with a verb that verb's help");
+    std::string helpVerb;
+    help->add_option("verb", helpVerb, "A verb (list, history, …)");
 
+    if (refusedUnknownVerb(app, argc, argv))
+        return kExitUsage;
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return exitCodeFor(app, e);
+    }
+    if (help->parsed()) {
+        const CLI::App* about = &app;
+        if (!helpVerb.empty()) {
+            try {
+                about = app.get_subcommand(helpVerb);
+            } catch (const CLI::OptionNotFound&) {
+                std::cerr << "Unknown command verb '" << helpVerb << "'.\n";
+                return kExitUsage;
+            }
+        }
+        // The formatter directly: App::help() would describe the selected "help" subcommand.
+        std::cout << about->get_formatter()->make_help(about, about == &app ? "bgtaskctl" : "bgtaskctl " + helpVerb,
+                                                       CLI::AppFormatMode::Normal);
+        return kExitSuccess;
     }
 
     if (offline) {
@@ -68,7 +131,7 @@ int main(int argc, char** argv)
     }
     try {
         bgtask::Manager manager(system ? bgtask::Bus::System : bgtask::Bus::Session);
-        Context ctx{manager, std::cout, json, bgtask::Clock::now()};
+        Context ctx{manager, std::cout, json, bgtask::Clock::now(), {!noLegend, full ? 0 : terminalWidth()}};
         selected(ctx);
         std::cout.flush();
         return std::cout ? kExitSuccess : kExitFailure;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The daemon's configuration file (bgtaskd.conf): time limits, grace, launch window, quotas,
-// fairness and budgets, and the administrator's policy. A missing file means the defaults; a
-// bad value is an error naming file and line.
+// The daemon's configuration (bgtaskd.conf): time limits, grace, launch window, quotas, fairness
+// and budgets, and the administrator's policy. Read in layers: the administrator's files
+// (/etc/bgtaskd/bgtaskd.conf, then /etc/bgtaskd/bgtaskd.conf.d/*.conf in lexical order, a later
+// file overriding an earlier one), then the user's file, which may tighten what the administrator
+// set but never lift it. Missing files mean the defaults; a bad value is an error naming file and line.
 #pragma once
 
 #include "core/Fairness.h"
@@ -12,6 +14,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bgtask::app {
 
@@ -26,9 +29,23 @@ struct Config {
     std::map<std::string, core::Switches, std::less<>> adminApps;
 };
 
-// Throws std::runtime_error("<file>:<line>: …") on a malformed file or value.
-Config loadConfig(const std::filesystem::path& file);
-// The same for text already read; fileName only names the file in messages.
+struct ConfigFiles {
+    std::vector<std::filesystem::path> admin;   // in the order they are read
+    std::filesystem::path user;                 // empty: none
+};
+
+// DIR/bgtaskd.conf and DIR/bgtaskd.conf.d/*.conf (lexical order), those that exist.
+std::vector<std::filesystem::path> adminConfigFiles(const std::filesystem::path& dir);
+
+struct LoadedConfig {
+    Config config;
+    // User settings ignored because they would lift an administrator's ("<file>:<line>: …").
+    std::vector<std::string> ignored;
+};
+
+// Throws std::runtime_error("<file>:<line>: …") on a malformed file or value, in any layer.
+LoadedConfig loadConfig(const ConfigFiles& files);
+// One file's text alone (no layers); fileName only names the file in messages.
 Config parseConfig(std::string_view text, const std::string& fileName);
 
 } // namespace bgtask::app

@@ -155,7 +155,10 @@ int Daemon::run()
     const auto startedAt = std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
 
     // 1. Configuration, store and manifests.
-    p.config = loadConfig(options_.configFile);
+    auto loaded = loadConfig({adminConfigFiles(options_.configDir), options_.configFile});
+    p.config = std::move(loaded.config);
+    for (const auto& ignored : loaded.ignored)
+        log()->warn("{}", ignored);
     std::filesystem::create_directories(options_.stateDir);
     p.store = std::make_unique<store::Store>(options_.stateDir / "bgtaskd.db");
     p.manifests = std::make_unique<service::ManifestRegistry>(options_.dataDirs);
@@ -231,6 +234,7 @@ int Daemon::run()
              [&p](const std::string& app, const std::string& identifier) { p.notifier->close(app, identifier); }});
     }
     p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
+    p.scheduler->onCaller([&p](const std::string& caller) { p.names->watchConnection(caller); });
     p.names->seed();
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Logging set-up: one stderr sink for every module's logger; without timestamps when stderr is
-// the journal (JOURNAL_STREAM), since the journal adds its own.
+// Logging set-up: one sink for every module's logger. When stderr is the journal
+// ($JOURNAL_STREAM), messages go by the journal's native protocol with their priority and task
+// fields (JournalSink); otherwise to stderr with timestamps and level names.
 #pragma once
 
 namespace bgtask::app {

@@ -25,12 +25,17 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode)
 {
     Options o;
     CLI::App app{"bgtaskd: runs apps' background tasks when the time and the machine are right"};
-    app.set_version_flag("--version", std::string(BGTASKD_VERSION));
+    app.set_version_flag("--version", "bgtaskd " + std::string(BGTASKD_VERSION));
     app.add_flag("--system", o.systemBus, "Serve the system bus (system services) instead of the session bus");
-    std::string stateDir, configFile;
+    std::string stateDir, configFile, configDir = BGTASKD_CONFIG_DIR;
     std::vector<std::string> dataDirs;
     app.add_option("--state-dir", stateDir, "Directory of the database (default: $XDG_STATE_HOME/bgtaskd)");
-    app.add_option("--config", configFile, "Configuration file (default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf)");
+    app.add_option("--config-dir", configDir,
+                   "The administrator's configuration: DIR/bgtaskd.conf, then DIR/bgtaskd.conf.d/*.conf "
+                   "(default: " BGTASKD_CONFIG_DIR ")");
+    app.add_option("--config", configFile,
+                   "The user's configuration file, read after the administrator's and unable to lift its "
+                   "restrictions (default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf; none with --system)");
     app.add_option("--data-dir", dataDirs,
                    "Search <DIR>/bgtaskd/apps for manifests instead of the XDG data directories (repeatable)");
     std::vector<std::string> disabled;
@@ -49,12 +54,13 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode)
     }
     if (o.systemBus) {
         o.stateDir = stateDir.empty() ? fs::path("/var/lib/bgtaskd") : fs::path(stateDir);
-        o.configFile = configFile.empty() ? fs::path("/etc/bgtaskd/bgtaskd.conf") : fs::path(configFile);
+        o.configFile = configFile;
     } else {
         o.stateDir = stateDir.empty() ? xdgDir("XDG_STATE_HOME", ".local/state") / "bgtaskd" : fs::path(stateDir);
         o.configFile = configFile.empty() ? xdgDir("XDG_CONFIG_HOME", ".config") / "bgtaskd" / "bgtaskd.conf"
                                           : fs::path(configFile);
     }
+    o.configDir = configDir;
     for (const auto& d : dataDirs)
         o.dataDirs.emplace_back(d);
     o.disabledSources.insert(disabled.begin(), disabled.end());

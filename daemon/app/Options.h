@@ -13,7 +13,9 @@ namespace bgtask::app {
 struct Options {
     bool systemBus = false;
     std::filesystem::path stateDir;            // default: $XDG_STATE_HOME/bgtaskd
-    std::filesystem::path configFile;          // default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf
+    std::filesystem::path configDir;           // the administrator's; default: /etc/bgtaskd
+    std::filesystem::path configFile;          // the user's; default: $XDG_CONFIG_HOME/bgtaskd/bgtaskd.conf
+                                               // (session), none (--system)
     std::vector<std::filesystem::path> dataDirs;   // default: XDG data dirs
     std::set<std::string> disabledSources;        // --disable-source=NAME (repeatable)
     int verbosity = 0;

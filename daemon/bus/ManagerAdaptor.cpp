@@ -26,11 +26,40 @@ AccessRequest ManagerAdaptor::access(Access access, const std::string& app) cons
     return {getObject().getCurrentlyProcessedMessage()->getSender(), access, app};
 }
 
+namespace {
+
+// A reply larger than the bus daemon's message limit (dbus-daemon's default max_message_size is
+// 32 MiB) gets bgtaskd disconnected, which ends it: the list is refused well below that, with
+// a typed error, before anything is encoded.
+constexpr std::size_t kMaxReplyBytes = 16u << 20;
+
+// An upper estimate of one request's encoded size: keys, signatures, padding and the
+// fixed-size values, then the strings that vary.
+std::size_t encodedSizeEstimate(const service::RequestView& view)
+{
+    const auto& r = view.request;
+    return 1024 + r.app.size() + r.identifier.size() + view.readiness.reason.size() +
+           r.options.title.value_or("").size() + r.options.subtitle.value_or("").size() +
+           (view.schedule ? 512 : 0);
+}
+
+} // namespace
+
 void ManagerAdaptor::ListRequests(sdbus::Result<std::vector<Dict>>&& result)
 {
     authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "ListRequests", [this] {
+        const auto views = service_.listRequests();
+        std::size_t bytes = 0;
+        for (const auto& view : views)
+            bytes += encodedSizeEstimate(view);
+        if (bytes > kMaxReplyBytes)
+            throw core::Error(core::ErrorCode::Unavailable, "too-many-requests",
+                              std::to_string(views.size()) + " pending requests do not fit in one D-Bus message "
+                              "(about " + std::to_string(bytes >> 20) + " MiB, at most " +
+                              std::to_string(kMaxReplyBytes >> 20) + " MiB); Explain answers for one request");
         std::vector<Dict> out;
-        for (const auto& view : service_.listRequests())
+        out.reserve(views.size());
+        for (const auto& view : views)
             out.push_back(encodeRequestView(view));
         return out;
     }));

@@ -1,26 +1,45 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Follows the bus daemon's NameOwnerChanged and feeds the service, so that bgtaskd knows which
-// connection owns which app's name and when a connection goes away. Seeds the current owners
-// of the apps' bus names at start.
+// Follows the bus daemon's NameOwnerChanged for the names bgtaskd cares about and feeds the
+// service, so that bgtaskd knows which connection owns which app's name and when a connection
+// it holds state for goes away. Like sd-bus's name tracking, it matches with arg0, one rule per
+// name: the apps' bus names (from the manifests) and the unique name of every connection that
+// called Scheduler1 or owns an app's name; so other clients joining and leaving the bus never
+// wake bgtaskd. A unique name's rule is removed when the connection leaves. Owns its proxy and
+// match slots; borrows the connection and the service.
 #pragma once
 
 #include "service/TaskService.h"
 
+#include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/IProxy.h>
 
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace bgtask::bus {
 
 class NameWatcher {
 public:
     NameWatcher(sdbus::IConnection& connection, service::TaskService& service);
-    // Asks the bus daemon for the current owner of every app's bus name (start-up only).
+    // Matches every app's bus name (again after a reload: new apps get a rule) and asks the bus
+    // daemon for their current owners.
     void seed();
+    // Follows a connection's unique name until it leaves; idempotent. A connection that left
+    // before its rule was in place is reported as gone once the bus daemon says it has no owner.
+    void watchConnection(const std::string& uniqueName);
 
 private:
+    void addMatch(const std::string& name);
+    void changed(const std::string& name, const std::string& oldOwner, const std::string& newOwner);
+
+    sdbus::IConnection& connection_;
     std::unique_ptr<sdbus::IProxy> proxy_;
     service::TaskService& service_;
+    std::map<std::string, sdbus::Slot, std::less<>> matches_;   // name → its arg0 rule
+    // Rules of connections that left, released outside their own callback.
+    std::vector<sdbus::Slot> retired_;
 };
 
 } // namespace bgtask::bus

@@ -18,7 +18,10 @@ SchedulerAdaptor::~SchedulerAdaptor() { unregisterAdaptor(); }
 
 std::string SchedulerAdaptor::sender() const
 {
-    return getObject().getCurrentlyProcessedMessage()->getSender();
+    auto caller = getObject().getCurrentlyProcessedMessage()->getSender();
+    if (onCaller_)
+        onCaller_(caller);
+    return caller;
 }
 
 std::vector<std::string> SchedulerAdaptor::Register(const std::vector<std::string>& identifiers)

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // org.bgtaskd.Scheduler1 at /org/bgtaskd: decodes each app call, hands it to the TaskService
-// with the caller's unique name, and encodes the answer. No logic of its own.
+// with the caller's unique name, and encodes the answer. No logic of its own; every caller is
+// reported to onCaller (the name watcher follows it until it leaves).
 #pragma once
 
 #include "service/TaskService.h"
 
 #include <bgtask-glue/Scheduler1-adaptor.h>
+
+#include <functional>
+#include <string>
 
 namespace bgtask::bus {
 
@@ -13,6 +17,7 @@ class SchedulerAdaptor final : public sdbus::AdaptorInterfaces<org::bgtaskd::Sch
 public:
     SchedulerAdaptor(sdbus::IConnection& connection, service::TaskService& service);
     ~SchedulerAdaptor();
+    void onCaller(std::function<void(const std::string&)> callback) { onCaller_ = std::move(callback); }
 
 private:
     std::vector<std::string> Register(const std::vector<std::string>& identifiers) override;
@@ -28,6 +33,7 @@ private:
     std::string sender() const;
 
     service::TaskService& service_;
+    std::function<void(const std::string&)> onCaller_;
 };
 
 } // namespace bgtask::bus

@@ -114,8 +114,12 @@ void TaskObjects::withdraw(std::int64_t runId)
     auto node = objects_.extract(runId);
     if (node.empty())
         return;
-    // Keep the object alive until the handler that ended the task has returned.
-    auto object = std::shared_ptr<TaskObject>(std::move(node.mapped()));
+    finished_.push_back(std::move(node.mapped()));
+    if (finished_.size() <= kKeptFinished)
+        return;
+    // Keep the evicted object alive until the current handler has returned: it may be its own.
+    auto object = std::shared_ptr<TaskObject>(std::move(finished_.front()));
+    finished_.pop_front();
     defer_([object]() mutable { object.reset(); });
 }
 

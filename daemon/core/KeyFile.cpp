@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "KeyFile.h"
 
+#include "Utf8.h"
+
 #include <map>
 #include <utility>
 
@@ -57,6 +59,13 @@ void Reader::readLine(std::string_view line, int number)
     line = trim(line);
     if (line.empty() || line.front() == '#')
         return;
+    // Checked before the line is read, so that no message quotes the bytes and no value keeps
+    // them: a key file's text ends up on the bus, which carries only UTF-8. Comments are never
+    // shown, so they may hold anything.
+    if (!isValidUtf8(line)) {
+        error(number, "the line is not valid UTF-8");
+        return;
+    }
     if (line.front() == '[')
         readGroupHeader(line, number);
     else

@@ -45,7 +45,7 @@ struct KeyFile {
     std::vector<KeyFileGroup> groups;
     std::vector<KeyFileEntry> entries;
     std::vector<KeyFileDuplicate> duplicates;
-    // Malformed headers, lines that are not Key=Value, empty keys, keys before any group. Keys
+    // Lines that are not UTF-8 (never quoted), malformed headers, lines that are not Key=Value, empty keys, keys before any group. Keys
     // under a malformed header are dropped without a problem of their own: the header's covers them.
     std::vector<KeyFileProblem> errors;
 };

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <unordered_set>
 
 namespace bgtask::core {
 
@@ -59,6 +60,10 @@ private:
     std::vector<ManifestProblem> errors_;
     std::vector<ManifestProblem> warnings_;
     std::vector<int> scheduleLines_;   // the group line of each manifest_.schedules entry
+    // What manifest_.identifiers and wildcardPrefixes already hold: a repeat is found in
+    // constant time, so a manifest is read in time linear in its identifiers (issue 11).
+    std::unordered_set<std::string> listedExact_;
+    std::unordered_set<std::string> listedWildcards_;
 };
 
 ManifestParseResult Parser::run(std::string_view text)
@@ -239,7 +244,7 @@ void Parser::readIdentifier(const std::string& item, int line)
     if (!item.ends_with(kWildcardSuffix)) {
         if (!isValidIdentifier(item))
             error(line, "'" + item + "' is neither a valid identifier nor a 'prefix.*' wildcard");
-        else if (std::ranges::find(exact, item) != exact.end())
+        else if (!listedExact_.insert(item).second)
             warning(line, "PermittedIdentifiers lists '" + item + "' more than once");
         else
             exact.push_back(item);
@@ -254,7 +259,7 @@ void Parser::readIdentifier(const std::string& item, int line)
         error(line, "wildcard '" + item + "' must start with the app id " + manifest_.id);
     else if (!manifest_.kinds.contains(TaskKind::ContinuedProcessing))
         error(line, "wildcard '" + item + "' needs continued-processing in Kinds");
-    else if (std::ranges::find(wildcards, prefix + ".") != wildcards.end())
+    else if (!listedWildcards_.insert(prefix + ".").second)
         warning(line, "PermittedIdentifiers lists '" + item + "' more than once");
     else
         wildcards.push_back(prefix + ".");
@@ -304,7 +309,7 @@ void Parser::readSchedules(const KeyFile& file)
 void Parser::checkSchedules()
 {
     for (const auto& schedule : manifest_.schedules) {
-        if (std::ranges::find(manifest_.identifiers, schedule.identifier) == manifest_.identifiers.end())
+        if (listedExact_.insert(schedule.identifier).second)
             manifest_.identifiers.push_back(schedule.identifier);
         manifest_.kinds.insert(schedule.kind);
     }

@@ -66,11 +66,20 @@ std::optional<TimePoint> latest(std::optional<TimePoint> a, std::optional<TimePo
     return !a || (b && *b > *a) ? b : a;
 }
 
+// The next attempt of a request whose last launch did not reach its app (Reachability.h).
+std::optional<TimePoint> unreachableEnd(const TaskRequest& request, TimePoint now)
+{
+    if (!request.unreachable || request.unreachable->retryAt <= now)
+        return std::nullopt;
+    return request.unreachable->retryAt;
+}
+
 // The moment a request waiting only for time may launch: the latest of its earliest begin date,
 // the end of its refresh spacing and the reset of a spent budget; nullopt when none holds it.
 std::optional<TimePoint> timedEnd(const TaskRequest& request, const Scheduling& scheduling, TimePoint now)
 {
     auto end = latest(earliestEnd(request, now), refreshSpacingEnd(request, scheduling, now));
+    end = latest(end, unreachableEnd(request, now));
     if (dailyBudgetSpent(request, scheduling))
         end = latest(end, scheduling.budgetResetsAt);
     return end;
@@ -152,6 +161,9 @@ Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const Runni
     const bool untimed = !result.unmet.empty();
     if (const auto early = earliestEnd(request, now))
         result.unmet.push_back({"earliest-begin-date", "earliest-begin-date: not before " + formatUtc(*early)});
+    if (const auto retry = unreachableEnd(request, now))
+        result.unmet.push_back({kBlockerAppUnreachable,
+                                unreachableReason(*request.unreachable) + "; next attempt at " + formatUtc(*retry)});
     auto conditions = unmetConditions(request, state, gating);
     const bool unmetCondition = !conditions.empty();
     std::ranges::move(conditions, std::back_inserter(result.unmet));

@@ -7,6 +7,7 @@
 #include "TaskRequest.h"
 #include "Time.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,11 @@ struct RunningTask {
 // Task1.SaveCheckpoint's bound: a checkpoint is a small resume marker, not a data store.
 inline constexpr std::size_t kMaxCheckpointSize = 64 * 1024;
 
+// The most a run's reason may hold (RunRecord::reason, the Reason of GetHistory and TaskChanged):
+// it often quotes an app's own error text, which is cut to this many bytes with
+// kTruncationMarker (Utf8.h) at its end before it is stored or logged.
+inline constexpr std::size_t kMaxReasonBytes = 1024;
+
 struct RunRecord {
     std::int64_t runId = 0;
     std::string app;
@@ -72,6 +78,9 @@ struct RunRecord {
     // The run id of the first run of the network coalescing group it launched in; nullopt
     // when it launched on its own.
     std::optional<std::int64_t> coalesceGroup;
+    // The size of the checkpoint the run saved last (Task1.SaveCheckpoint; 0 when it removed
+    // it); nullopt when it saved none.
+    std::optional<std::int64_t> checkpointBytes;
 
     bool operator==(const RunRecord&) const = default;
 };

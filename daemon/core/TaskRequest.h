@@ -2,11 +2,13 @@
 // A pending task request: what an app asked for, for which identifier, and when.
 #pragma once
 
+#include "Reachability.h"
 #include "RequestOptions.h"
 #include "TaskKind.h"
 #include "Time.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace bgtask::core {
@@ -18,6 +20,9 @@ struct TaskRequest {
     TaskKind kind = TaskKind::AppRefresh;
     RequestOptions options;
     TimePoint submittedAt{};
+    // Set while the request's last launch did not reach the app (Reachability.h); kept in
+    // memory only: after a restart the first launch finds out again.
+    std::optional<Unreachable> unreachable;
 
     bool operator==(const TaskRequest&) const = default;
 };

@@ -2,6 +2,7 @@
 #include "Activator.h"
 
 #include "core/Error.h"
+#include "core/Reachability.h"
 #include "service/Log.h"
 
 #include <cerrno>
@@ -52,8 +53,10 @@ void Activator::activate(const core::Manifest& app,
                 done({true, reply == kStartReplySuccess, {}});
                 return;
             }
-            done(viaExec(app, "bus activation of " + app.busName + " failed: " + error->getName() +
-                                  ": " + error->getMessage()));
+            auto result = viaExec(app, "bus activation of " + app.busName + " failed: " + error->getName() +
+                                           ": " + error->getMessage());
+            result.unreachable = !result.ok && !app.exec && core::isUnreachableError(error->getName());
+            done(std::move(result));
         });
 }
 

@@ -20,6 +20,7 @@ struct ActivationResult {
     bool ok = false;
     bool startedByUs = false;   // the app was not running and was started for this activation
     std::string error;          // "sub-reason: text" when !ok
+    bool unreachable = false;   // !ok because the bus cannot start the name at all (core/Reachability.h)
 };
 
 class Activator {

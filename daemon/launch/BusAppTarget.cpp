@@ -42,7 +42,7 @@ void BusAppTarget::start(const service::ActiveRun& run)
 {
     const auto& request = run.task.request;
     const auto id = run.task.runId;
-    if (auto connection = context_.handlers.find(request.app, request.identifier)) {
+    if (auto connection = handlerFor(request.app, request.identifier)) {
         deliver(id, *connection);
         return;
     }
@@ -69,14 +69,20 @@ void BusAppTarget::activateFor(const core::Manifest& app)
     log()->info("Activating {} ({})", app.id, app.busName);
     activator_.activate(app, [this, appId = app.id, busName = app.busName](ActivationResult result) {
         activating_.erase(appId);
+        std::vector<std::int64_t> runs;
+        for (auto& [id, waiting] : waiting_)
+            if (waiting.app == appId) {
+                runs.push_back(id);
+                waiting.startedByUs = waiting.startedByUs || result.startedByUs;
+            }
         if (!result.ok) {
             log()->warn("Failed to activate {}: {}", appId, result.error);
-            std::vector<std::int64_t> failed;
-            for (const auto& [id, waiting] : waiting_)
-                if (waiting.app == appId)
-                    failed.push_back(id);
-            for (auto id : failed)
-                context_.reports.ended(id, core::Outcome::LaunchFailed, result.error);
+            for (auto id : runs) {
+                if (result.unreachable)
+                    context_.reports.unreachable(id, "not-activatable: " + result.error);
+                else
+                    context_.reports.ended(id, core::Outcome::LaunchFailed, result.error);
+            }
             return;
         }
         if (result.startedByUs) {
@@ -101,11 +107,42 @@ void BusAppTarget::registered(const std::string& connection, const std::string& 
         deliver(id, connection);
 }
 
+std::optional<std::string> BusAppTarget::handlerFor(const std::string& app, const std::string& identifier) const
+{
+    const auto* manifest = context_.manifests.byId(app);
+    if (!manifest)
+        return std::nullopt;
+    auto owner = context_.names.ownerOf(manifest->busName);
+    if (!owner || !context_.handlers.isRegistered(*owner, app, identifier))
+        return std::nullopt;
+    return owner;
+}
+
+void BusAppTarget::launchWindowEnded(const service::ActiveRun& run)
+{
+    const auto it = waiting_.find(run.task.runId);
+    if (it == waiting_.end() || it->second.startedByUs)
+        return;   // never-registered: an app bgtaskd started did not come up
+    // The app was already running (bgtaskd did not start it) and has not registered the
+    // identifier: it was not reached, and gets the task when it registers.
+    context_.reports.unreachable(run.task.runId,
+                                 "not-registered: " + run.task.request.app + " is running but has not registered " +
+                                     run.task.request.identifier);
+}
+
 void BusAppTarget::busNameOwnerChanged(const std::string& busName, const std::string& newOwner)
 {
     if (!newOwner.empty()) {
         if (awaitingLaunchedOwner_.erase(busName))
             launchedConnections_.insert(newOwner);
+        // The name moved to a connection that registered before (it owned the name then):
+        // the runs waiting for it are its now.
+        std::vector<std::pair<std::int64_t, std::string>> ready;
+        for (const auto& [id, waiting] : waiting_)
+            if (auto connection = handlerFor(waiting.app, waiting.identifier))
+                ready.emplace_back(id, *connection);
+        for (const auto& [id, connection] : ready)
+            deliver(id, connection);
         return;
     }
     // The process that held the name went away before registering (an app that submitted and

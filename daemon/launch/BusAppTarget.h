@@ -14,6 +14,7 @@
 #include "service/LaunchTarget.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -29,6 +30,7 @@ public:
     void start(const service::ActiveRun& run) override;
     void expire(const service::ActiveRun& run, const std::string& reason) override;
     void stop(const service::ActiveRun& run) override;
+    void launchWindowEnded(const service::ActiveRun& run) override;
     void forget(std::int64_t runId) override { waiting_.erase(runId); }
 
     void registered(const std::string& connection, const std::string& app,
@@ -42,9 +44,13 @@ private:
         std::string app;
         std::string identifier;
         bool reactivated = false;   // activated again after the app left before registering
+        bool startedByUs = false;   // an activation for it started the app
     };
 
     void activateFor(const core::Manifest& app);
+    // The connection that may take the app's task now: the current owner of the app's bus
+    // name, if it registered the identifier (an app acts only while it owns its name).
+    std::optional<std::string> handlerFor(const std::string& app, const std::string& identifier) const;
     void deliver(std::int64_t runId, const std::string& connection);
 
     service::LaunchContext context_;

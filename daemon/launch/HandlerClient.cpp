@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "HandlerClient.h"
 
+#include "core/Utf8.h"
 #include "service/Log.h"
 
 #include <bgtask-api/Names.h>
@@ -14,6 +15,13 @@ auto log() { static auto l = service::logger("launch"); return l; }
 sdbus::ObjectPath taskPath(std::int64_t runId)
 {
     return sdbus::ObjectPath(std::string(api::kTaskPathPrefix) + std::to_string(runId));
+}
+
+// An app's error reply as "name: message", bounded before anything logs or keeps it: an app
+// may answer with a message of any size (the bus allows 128 MiB).
+std::string appError(const sdbus::Error& error)
+{
+    return core::boundedText(error.getName() + ": " + error.getMessage(), core::kMaxReasonBytes);
 }
 
 } // namespace
@@ -62,7 +70,7 @@ void HandlerClient::launch(const std::string& connection, const core::RunningTas
         .uponReplyInvoke([this, id, done = std::move(done)](const sdbus::Error* error) {
             endCall(id);
             if (error)
-                done(error->getName() + ": " + error->getMessage());
+                done(appError(*error));
             else
                 done(std::nullopt);
         });
@@ -81,10 +89,11 @@ void HandlerClient::expire(const std::string& connection, const core::RunningTas
         .withArguments(taskPath(runId), reason)
         .uponReplyInvoke([this, id, runId, done = std::move(done)](const sdbus::Error* error) {
             endCall(id);
-            if (error)
-                log()->debug("Expire for run {} answered {}: {}", runId, error->getName(), error->getMessage());
+            const auto text = error ? std::optional(appError(*error)) : std::nullopt;
+            if (text)
+                log()->debug("Expire for run {} answered {}", runId, *text);
             if (done)
-                done(error ? std::optional(error->getName() + ": " + error->getMessage()) : std::nullopt);
+                done(text);
         });
 }
 

@@ -16,6 +16,7 @@ constexpr const char* kPath = "/org/freedesktop/Notifications";
 constexpr const char* kInterface = "org.freedesktop.Notifications";
 constexpr const char* kAppName = "bgtaskd";
 constexpr const char* kCancelAction = "cancel";
+constexpr std::uint32_t kDismissedByUser = 2;   // NotificationClosed's reason (specification 1.2)
 // Notification services answer at once; a stuck one must not hold back the next update for long.
 constexpr auto kCallTimeout = std::chrono::seconds(5);
 
@@ -45,7 +46,7 @@ Notifier::Notifier(sdbus::IConnection& connection, CancelHandler onCancel)
     proxy_->uponSignal("ActionInvoked").onInterface(kInterface).call(
         [this](std::uint32_t id, const std::string& action) { actionInvoked(id, action); });
     proxy_->uponSignal("NotificationClosed").onInterface(kInterface).call(
-        [this](std::uint32_t id, std::uint32_t /*reason*/) { notificationClosed(id); });
+        [this](std::uint32_t id, std::uint32_t reason) { notificationClosed(id, reason); });
     proxy_->finishRegistration();
 }
 
@@ -72,8 +73,16 @@ void Notifier::show(const service::TaskNotification& notification)
         entry.closeWanted = false;
         return;
     }
-    if (entry.sent == notification)
+    if (entry.dismissedQueued) {
+        if (*entry.dismissedQueued == notification.queued) {
+            entry.sent = notification;   // respected: the user said no to this state
+            return;
+        }
+        entry.dismissedQueued.reset();   // a new state: shown again, as a new notification
+        entry.id = 0;
+    } else if (entry.sent == notification) {
         return;
+    }
     notify(key, notification);
 }
 
@@ -121,6 +130,11 @@ void Notifier::notified(const Key& key, const sdbus::Error* error, std::uint32_t
     if (error) {
         failed("show", key, *error);
         entry.sent.reset();   // the same content may be tried again
+    } else if (entry.dismissedQueued && entry.sent && *entry.dismissedQueued == entry.sent->queued) {
+        // Dismissed while this replacement was on its way: the service made a new one.
+        failureReported_ = false;
+        closeNotification(id);
+        entry.id = 0;
     } else {
         failureReported_ = false;
         entry.id = id;
@@ -133,9 +147,8 @@ void Notifier::notified(const Key& key, const sdbus::Error* error, std::uint32_t
     } else if (entry.wanted) {
         const auto next = std::move(*entry.wanted);
         entry.wanted.reset();
-        if (next != entry.sent)
-            notify(key, next);
-    } else if (entry.id == 0) {
+        show(next);   // through the dismissal's rule
+    } else if (entry.id == 0 && !entry.dismissedQueued) {
         entries_.erase(it);   // nothing shown, nothing to replace
     }
 }
@@ -171,12 +184,19 @@ void Notifier::actionInvoked(std::uint32_t id, const std::string& action)
     onCancel_(key.first, key.second);
 }
 
-void Notifier::notificationClosed(std::uint32_t id)
+void Notifier::notificationClosed(std::uint32_t id, std::uint32_t reason)
 {
     const auto it = findById(id);
     if (it == entries_.end())
         return;
-    log()->debug("Notification {} of {}/{} was closed", id, it->first.first, it->first.second);
+    log()->debug("Notification {} of {}/{} was closed (reason {})", id, it->first.first,
+                 it->first.second, reason);
+    if (reason == kDismissedByUser) {
+        auto& entry = it->second;
+        entry.dismissedQueued = entry.sent ? entry.sent->queued : false;
+        entry.id = 0;
+        return;
+    }
     if (it->second.inFlight)
         it->second.id = 0;   // the replacement in flight creates a new one; its reply brings the id
     else

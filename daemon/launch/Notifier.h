@@ -3,7 +3,9 @@
 // on the daemon's own bus; one notification per (app, identifier), replaced in place, never
 // duplicated. Owns the proxy and the ids the notification service handed out; borrows the
 // connection, which the daemon's event loop drives. Every call is asynchronous; without a
-// notification service the notifications are skipped, never an error for the caller.
+// notification service the notifications are skipped, never an error for the caller. A
+// notification the user dismissed stays away until its task's state changes: from waiting to
+// running or back, or the task ends (close).
 #pragma once
 
 #include "service/Effects.h"
@@ -43,13 +45,16 @@ private:
         std::optional<service::TaskNotification> sent;      // content of the last Notify
         std::optional<service::TaskNotification> wanted;     // to send once the reply is in
         bool closeWanted = false;                            // close once the reply is in
+        // Set when the user dismissed it: whether the task was waiting (queued) then. Shows in
+        // that state are kept in `sent` but not sent.
+        std::optional<bool> dismissedQueued;
     };
 
     void notify(const Key& key, const service::TaskNotification& notification);
     void notified(const Key& key, const sdbus::Error* error, std::uint32_t id);
     void closeNotification(std::uint32_t id);
     void actionInvoked(std::uint32_t id, const std::string& action);
-    void notificationClosed(std::uint32_t id);
+    void notificationClosed(std::uint32_t id, std::uint32_t reason);
     std::map<Key, Entry>::iterator findById(std::uint32_t id);
     void failed(const char* what, const Key& key, const sdbus::Error& error);
 

@@ -41,6 +41,10 @@ public:
     // The run ended, with what the target measured about it (nothing, for an app process).
     virtual void ended(std::int64_t runId, core::Outcome outcome, std::string reason,
                        core::RunUsage usage = {}) = 0;
+    // The launch did not reach the app (core/Reachability.h): nothing ran, so the run is
+    // forgotten and its request goes back to pending, blocked "app-unreachable" until the app
+    // registers or the retry comes. `why` is "sub-reason: text".
+    virtual void unreachable(std::int64_t runId, std::string why) = 0;
     // After the grace period the target goes on stopping the task by its own means (systemd's
     // TimeoutStopSec= for a unit) and will report ended(): the run stays expiring without a
     // grace deadline.
@@ -76,6 +80,10 @@ public:
     virtual void expire(const ActiveRun& run, const std::string& reason) = 0;
     // The grace period is over: end the task by force, or delegate (stopDelegated()).
     virtual void stop(const ActiveRun& run) = 0;
+    // The launch window ended before the task was handed over. The target may report
+    // unreachable() (the app it did not start never registered) and stop what it started;
+    // a run still active afterwards ends launch-failed, "never-registered".
+    virtual void launchWindowEnded(const ActiveRun& /*run*/) {}
     // The run ended (whoever ended it): drop what the target kept about it.
     virtual void forget(std::int64_t runId) = 0;
 

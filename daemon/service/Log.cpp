@@ -5,6 +5,27 @@
 
 namespace bgtask::service {
 
+namespace {
+thread_local const TaskLogFields* currentFields = nullptr;
+}
+
+TaskLogScope::TaskLogScope(const TaskLogFields& fields)
+    : fields_(fields)
+    , previous_(currentFields)
+{
+    currentFields = &fields_;
+}
+
+TaskLogScope::~TaskLogScope()
+{
+    currentFields = previous_;
+}
+
+const TaskLogFields* TaskLogScope::current()
+{
+    return currentFields;
+}
+
 std::shared_ptr<spdlog::logger> logger(const char* name)
 {
     if (auto existing = spdlog::get(name))

@@ -2,6 +2,7 @@
 #include "ManifestRegistry.h"
 
 #include "core/ManifestParser.h"
+#include "core/Utf8.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -46,24 +47,31 @@ void ManifestRegistry::loadDirectory(const fs::path& appsDir)
     std::sort(files.begin(), files.end());   // deterministic order, for messages and tests
 
     for (const auto& file : files) {
+        // Problems and apps are answered on the bus, which carries only UTF-8: a file name
+        // that is not is shown repaired, and its manifest refused (its Id could never match).
+        const std::string shownName = core::sanitizeUtf8(file.string());
+        if (!core::isValidUtf8(file.filename().string())) {
+            issues_.push_back({shownName, 0, "the file name is not valid UTF-8", true});
+            continue;
+        }
         std::ifstream in(file);
         std::stringstream text;
         text << in.rdbuf();
         if (!in.good() && !in.eof()) {
-            issues_.push_back({file.string(), 0, "cannot read file", true});
+            issues_.push_back({shownName, 0, "cannot read file", true});
             continue;
         }
         auto parsed = core::parseManifest(text.str(), file.filename().string());
         for (const auto& p : parsed.problems)
-            issues_.push_back({file.string(), p.line, p.message, !parsed.manifest});
+            issues_.push_back({shownName, p.line, core::sanitizeUtf8(p.message), !parsed.manifest});
         if (!parsed.manifest)
             continue;
         if (byId(parsed.manifest->id)) {
-            issues_.push_back({file.string(), 0,
+            issues_.push_back({shownName, 0,
                                "shadowed by an earlier manifest for " + parsed.manifest->id, false});
             continue;
         }
-        parsed.manifest->sourceFile = file.string();
+        parsed.manifest->sourceFile = shownName;
         manifests_.push_back(std::move(*parsed.manifest));
     }
 }

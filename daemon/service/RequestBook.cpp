@@ -60,4 +60,15 @@ bool RequestBook::eraseId(std::int64_t id)
     return std::erase_if(requests_, [&](const auto& r) { return r.id == id; }) > 0;
 }
 
+std::size_t RequestBook::clearUnreachable(std::string_view app)
+{
+    std::size_t cleared = 0;
+    for (auto& r : requests_)
+        if (r.app == app && r.unreachable) {
+            r.unreachable.reset();
+            ++cleared;
+        }
+    return cleared;
+}
+
 } // namespace bgtask::service

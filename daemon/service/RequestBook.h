@@ -28,6 +28,9 @@ public:
     bool erase(std::string_view app, std::string_view identifier);
     std::size_t eraseApp(std::string_view app);
     bool eraseId(std::int64_t id);
+    // The app registered: its requests that waited for it to be reachable may launch again.
+    // Returns how many did.
+    std::size_t clearUnreachable(std::string_view app);
 
 private:
     std::vector<core::TaskRequest> requests_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "RunController.h"
 
+#include "core/Utf8.h"
 #include "Log.h"
 
 #include <algorithm>
@@ -78,8 +79,11 @@ void RunController::launch(const std::vector<core::TaskRequest>& requests, bool 
         const auto id = task.runId;
         auto& run = runs_[id];
         run.task = std::move(task);
-        log()->info("Run {}: launching {} {} of {}{}", id, toString(run.task.request.kind),
-                    run.task.request.identifier, run.task.request.app, simulated ? " (simulated)" : "");
+        {
+            const TaskLogScope scope({run.task.request.app, run.task.request.identifier, id, {}});
+            log()->info("Run {}: launching {} {} of {}{}", id, toString(run.task.request.kind),
+                        run.task.request.identifier, run.task.request.app, simulated ? " (simulated)" : "");
+        }
         emit(run, "launching");
         run.target = targetFor(run.task.request.app);
         if (!run.target) {
@@ -147,6 +151,22 @@ void RunController::ended(std::int64_t runId, core::Outcome outcome, std::string
     finish(runId, outcome, std::move(reason), {}, std::move(usage));
 }
 
+void RunController::unreachable(std::int64_t runId, std::string why)
+{
+    auto node = runs_.extract(runId);
+    if (node.empty())
+        return;
+    auto& run = node.mapped();
+    if (run.target)
+        run.target->forget(runId);
+    log()->info("Run {}: {} of {} did not reach the app ({}); the request waits for it", runId,
+                run.task.request.identifier, run.task.request.app, why);
+    emit(run, "unreachable", why);
+    if (hooks_.unreachable)
+        hooks_.unreachable(run, why);
+    effects_.requestPlan();
+}
+
 void RunController::stopDelegated(std::int64_t runId)
 {
     auto it = runs_.find(runId);
@@ -208,6 +228,12 @@ void RunController::launchTimedOut(std::int64_t runId)
     auto it = runs_.find(runId);
     if (it == runs_.end())
         return;
+    if (!it->second.delivered && it->second.target) {
+        it->second.target->launchWindowEnded(it->second);
+        it = runs_.find(runId);
+        if (it == runs_.end())
+            return;   // the target found the app unreachable: the request waits again
+    }
     const auto& run = it->second;
     finish(runId, core::Outcome::LaunchFailed,
            run.delivered ? "launch-timeout: the app did not answer Launch within the launch window"
@@ -253,9 +279,13 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
     auto& run = node.mapped();
     if (run.target)
         run.target->forget(runId);
+    reason = core::boundedText(reason, core::kMaxReasonBytes);
     const auto now = effects_.now();
-    log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
-                reason.empty() ? "" : ": ", reason);
+    {
+        const TaskLogScope scope({run.task.request.app, run.task.request.identifier, runId, toString(outcome)});
+        log()->info("Run {}: {} {}{}{}", runId, run.task.request.identifier, toString(outcome),
+                    reason.empty() ? "" : ": ", reason);
+    }
     // The task object goes only after the outcome is committed and SetTaskCompleted answered:
     // sd-bus checks a reply against the vtable of the object that received the call.
     // A success ends the work a checkpoint was resuming: the next run starts afresh.
@@ -346,12 +376,13 @@ void RunController::saveCheckpoint(const std::string& caller, std::int64_t runId
                           "a checkpoint is at most " + std::to_string(core::kMaxCheckpointSize) +
                               " bytes, this one has " + std::to_string(data.size()));
     log()->info("Run {}: {} saved a checkpoint of {} bytes", runId, run.task.request.identifier, data.size());
-    commits_.enqueue([app = run.task.request.app, identifier = run.task.request.identifier,
+    commits_.enqueue([runId, app = run.task.request.app, identifier = run.task.request.identifier,
                       data = std::move(data), now = effects_.now()](store::Store& s) {
                          if (data.empty())
                              s.deleteCheckpoint(app, identifier);
                          else
                              s.putCheckpoint(app, identifier, data, now);
+                         s.setRunCheckpointBytes(runId, static_cast<std::int64_t>(data.size()));
                      },
                      std::move(done));
 }

@@ -37,6 +37,9 @@ struct RunHooks {
     std::function<void(const ActiveRun&)> delivered;        // Launch was called
     std::function<void(const ActiveRun&)> progressed;       // progress or titles changed
     std::function<void(const ActiveRun&, core::Outcome, core::TimePoint, const core::RunUsage&)> ended;
+    // The launch did not reach the app: the run is gone without an outcome; the owner puts its
+    // request back (RunReports::unreachable).
+    std::function<void(const ActiveRun&, const std::string& why)> unreachable;
 };
 
 class RunController final : public RunReports {
@@ -85,6 +88,7 @@ public:
     void running(std::int64_t runId) override;
     void ended(std::int64_t runId, core::Outcome outcome, std::string reason,
                core::RunUsage usage) override;
+    void unreachable(std::int64_t runId, std::string why) override;
     void stopDelegated(std::int64_t runId) override;
     const ActiveRun* find(std::int64_t runId) const override;
 

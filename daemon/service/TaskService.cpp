@@ -39,7 +39,8 @@ TaskService::TaskService(store::Store& store, ManifestRegistry& manifests, const
                     [this](const ActiveRun& run) { refreshNotification(run.task.request.app, run.task.request.identifier); },
                     [this](const ActiveRun& run, core::Outcome outcome, core::TimePoint at, const core::RunUsage& usage) {
                         onRunEnded(run, outcome, at, usage);
-                    }});
+                    },
+                    [this](const ActiveRun& run, const std::string& why) { onRunUnreachable(run, why); }});
 }
 
 void TaskService::start()
@@ -172,6 +173,11 @@ std::vector<std::string> TaskService::registerHandlers(const std::string& caller
     for (const auto& [app, ids] : accepted) {
         log()->debug("{} registered {} handler(s) for {}", caller, ids.size(), app);
         runs_.registered(caller, app, ids);
+        if (const auto waited = book_.clearUnreachable(app)) {
+            log()->info("{} registered; {} request(s) that could not reach it may launch now", app, waited);
+            unmet_.invalidateAll();
+            effects_.requestPlan();
+        }
     }
     return refused;
 }
@@ -348,13 +354,35 @@ std::vector<core::TaskRequest> TaskService::pendingOf(const std::string& caller)
 
 void TaskService::complete(const std::string& caller, std::int64_t runId, bool success, Done done)
 {
+    try {
+        checkOwnsTaskApp(caller, runId);
+    } catch (const core::Error& e) {
+        done(&e);
+        return;
+    }
     runs_.complete(caller, runId, success, std::move(done));
 }
 
 void TaskService::saveCheckpoint(const std::string& caller, std::int64_t runId,
                                  std::vector<std::uint8_t> data, Done done)
 {
+    try {
+        checkOwnsTaskApp(caller, runId);
+    } catch (const core::Error& e) {
+        done(&e);
+        return;
+    }
     runs_.saveCheckpoint(caller, runId, std::move(data), std::move(done));
+}
+
+void TaskService::checkOwnsTaskApp(const std::string& caller, std::int64_t runId) const
+{
+    const auto* run = runs_.find(runId);
+    if (!run || run->connection != caller || actsFor(caller, run->task.request.app))
+        return;   // not found and not the owner are the run controller's errors
+    throw core::Error(core::ErrorCode::NotPermitted, "name-not-owned",
+                      "connection " + caller + " no longer owns the bus name of " + run->task.request.app +
+                          "; an app acts only while it owns its name");
 }
 
 std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
@@ -404,6 +432,31 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
     }
     names_.update(name, newOwner);
     runs_.busNameOwnerChanged(name, newOwner);
+}
+
+void TaskService::onRunUnreachable(const ActiveRun& run, const std::string& why)
+{
+    const auto now = effects_.now();
+    auto request = run.task.request;
+    const auto* newer = book_.find(request.app, request.identifier);
+    commits_.flush();
+    {
+        // Nothing ran: the run row goes (it would count as a launch for refresh spacing) and
+        // the request comes back, unless the app has submitted a new one meanwhile.
+        store::Store::Transaction txn(store_);
+        store_.deleteRun(run.task.runId);
+        if (!newer)
+            store_.upsertRequest(request);
+        txn.commit();
+    }
+    if (newer)
+        request = *newer;
+    else
+        request.id = nextRequestId_++;
+    request.unreachable = core::markUnreachable(request.unreachable, why, now);
+    book_.upsert(std::move(request));
+    unmet_.touch(run.task.request.app, run.task.request.identifier);
+    usage_.load(now);   // the attempt is no launch: spacing and budgets as before it
 }
 
 // Power coming back after time on battery releases at once every request that waited for it;

@@ -56,6 +56,8 @@ struct Explanation {
     std::optional<ActiveRun> running;
     std::optional<core::RunRecord> lastRun;
     std::optional<ScheduleView> schedule;   // the schedule of a pending request or running task
+    // The checkpoint the identifier's next launch gets (Task1.SaveCheckpoint), in any state.
+    std::optional<store::CheckpointInfo> checkpoint;
     core::TimePoint now{};
 };
 
@@ -117,7 +119,8 @@ public:
     supportedResources(const std::string& caller) const;
     core::PolicyStatus refreshStatus(const std::string& caller) const;
 
-    // Task1
+    // Task1. Each throws (or answers) NotPermitted "name-not-owned" when the caller was handed
+    // the task but no longer owns its app's bus name.
     void complete(const std::string& caller, std::int64_t runId, bool success, Done done);
     // Throws core::Error for a bad call (RunController::saveCheckpoint); else done() once durable.
     void saveCheckpoint(const std::string& caller, std::int64_t runId, std::vector<std::uint8_t> data,
@@ -200,6 +203,11 @@ private:
     // strategy it must be able to start at once (ImmediateRunIneligible otherwise).
     void checkContinuedCanRun(const std::string& caller, const core::TaskRequest& request) const;
     void checkGpu(const core::Manifest& app, const core::TaskRequest& request) const;
+    // Task1 calls: the connection a task was handed to acts on it only while it owns its app's
+    // bus name. Throws NotPermitted (name-not-owned).
+    void checkOwnsTaskApp(const std::string& caller, std::int64_t runId) const;
+    // explain() without the checkpoint: the request's, task's or last run's state.
+    Explanation explainState(const std::string& app, const std::string& identifier);
     // Expires the app's running task of this identifier with "app-cancelled"; false if none.
     bool expireRunningFor(const std::string& app, const std::string& identifier, const std::string& reason);
     // Removes a pending request (book, store, TaskChanged "cancelled", notification).
@@ -209,6 +217,9 @@ private:
     void onRunDelivered(const ActiveRun& run);
     void onRunEnded(const ActiveRun& run, core::Outcome outcome, core::TimePoint at,
                     const core::RunUsage& usage);
+    // The launch did not reach the app: the run leaves no trace and its request waits again,
+    // "app-unreachable" until the app registers or the retry comes (core/Reachability.h).
+    void onRunUnreachable(const ActiveRun& run, const std::string& why);
     void connectionGone(const std::string& connection);
     // policyOf() without the check that the app exists.
     PolicyView policyView(const std::string& app) const;

@@ -26,12 +26,14 @@ std::optional<int> percentOf(const TaskProgress& progress)
 void TaskService::updateProgress(const std::string& caller, std::int64_t runId, std::int64_t completed,
                                  std::int64_t total)
 {
+    checkOwnsTaskApp(caller, runId);
     runs_.updateProgress(caller, runId, completed, total);
 }
 
 void TaskService::updateTitle(const std::string& caller, std::int64_t runId, const std::string& title,
                               const std::string& subtitle)
 {
+    checkOwnsTaskApp(caller, runId);
     runs_.updateTitle(caller, runId, title, subtitle);
 }
 

@@ -124,8 +124,11 @@ ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
 )sql";
 
 // Version 6: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
-// next launch of that identifier until a run completes successfully.
+// next launch of that identifier until a run completes successfully; and, per run, the size of
+// the checkpoint it saved last (0: it removed the checkpoint; NULL: it saved none), for history.
 constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE runs ADD COLUMN checkpoint_bytes INTEGER NULL;
+
 CREATE TABLE checkpoints (
     app        TEXT    NOT NULL,
     identifier TEXT    NOT NULL,

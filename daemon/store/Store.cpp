@@ -21,6 +21,7 @@ constexpr std::string_view kDeleteRequestByKey =
     "DELETE FROM requests WHERE app = ?1 AND identifier = ?2";
 constexpr std::string_view kDeleteRequestById = "DELETE FROM requests WHERE id = ?1";
 constexpr std::string_view kDeleteRequestsOfApp = "DELETE FROM requests WHERE app = ?1";
+constexpr std::string_view kDeleteRun = "DELETE FROM runs WHERE id = ?1";
 constexpr std::string_view kInsertRequest =
     "INSERT INTO requests (app, identifier, kind, submitted_at, earliest_begin, requires_network,"
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
@@ -43,7 +44,9 @@ constexpr std::string_view kSelectCheckpoint = "SELECT data FROM checkpoints WHE
 constexpr std::string_view kPutCheckpoint =
     "INSERT OR REPLACE INTO checkpoints (app, identifier, data, saved_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr std::string_view kDeleteCheckpoint = "DELETE FROM checkpoints WHERE app = ?1 AND identifier = ?2";
-constexpr std::string_view kCheckpointSizes = "SELECT app, identifier, length(data) FROM checkpoints";
+constexpr std::string_view kCheckpointInfo =
+    "SELECT length(data), saved_at FROM checkpoints WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kSetRunCheckpointBytes = "UPDATE runs SET checkpoint_bytes = ?2 WHERE id = ?1";
 
 // Columns 0-4, then the options from column 5 on (see OptionColumns.h), then the schedule
 // options.
@@ -174,7 +177,7 @@ std::string historySql(const HistoryFilter& filter)
 {
     std::string sql = "SELECT id, app, identifier, kind, started_at, ended_at, outcome, reason,"
                       " simulated, cpu_nsec, memory_peak_bytes, io_read_bytes, io_write_bytes,"
-                      " end_cause, coalesce_group FROM runs WHERE outcome IS NOT NULL";
+                      " end_cause, coalesce_group, checkpoint_bytes FROM runs WHERE outcome IS NOT NULL";
     if (filter.app)
         sql += " AND app = ?1";
     if (filter.identifier)
@@ -209,6 +212,7 @@ core::RunRecord readRunRecord(const Statement& stmt)
     record.usage.ioWriteBytes = optionalAt(12);
     record.usage.endCause = stmt.isNull(13) ? "" : stmt.textAt(13);
     record.coalesceGroup = optionalAt(14);
+    record.checkpointBytes = optionalAt(15);
     return record;
 }
 
@@ -347,6 +351,11 @@ std::int64_t Store::startRun(const core::RunningTask& run)
     return id;
 }
 
+void Store::deleteRun(std::int64_t runId)
+{
+    db_->cached(kDeleteRun).bind(1, runId).run();
+}
+
 void Store::finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
                       core::TimePoint endedAt)
 {
@@ -401,13 +410,20 @@ void Store::deleteCheckpoint(std::string_view app, std::string_view identifier)
     db_->cached(kDeleteCheckpoint).bind(1, app).bind(2, identifier).run();
 }
 
-std::map<std::pair<std::string, std::string>, std::int64_t> Store::checkpointSizes()
+std::optional<CheckpointInfo> Store::checkpointInfo(std::string_view app, std::string_view identifier)
 {
-    std::map<std::pair<std::string, std::string>, std::int64_t> out;
-    Statement stmt = db_->prepare(kCheckpointSizes);
-    while (stmt.step())
-        out[{stmt.textAt(0), stmt.textAt(1)}] = stmt.int64At(2);
-    return out;
+    auto& stmt = db_->cached(kCheckpointInfo).bind(1, app).bind(2, identifier);
+    std::optional<CheckpointInfo> info;
+    if (stmt.step()) {
+        info = CheckpointInfo{stmt.int64At(0), core::fromUsec(stmt.int64At(1))};
+        stmt.reset();
+    }
+    return info;
+}
+
+void Store::setRunCheckpointBytes(std::int64_t runId, std::int64_t bytes)
+{
+    db_->cached(kSetRunCheckpointBytes).bind(1, runId).bind(2, bytes).run();
 }
 
 std::vector<core::RunningTask> Store::loadUnfinishedRuns()

@@ -32,6 +32,12 @@ struct HistoryFilter {
     std::size_t limit = 100;                  // newest N
 };
 
+// A saved checkpoint as explain shows it (the bytes stay in the store).
+struct CheckpointInfo {
+    std::int64_t bytes = 0;
+    core::TimePoint savedAt{};
+};
+
 class Store {
 public:
     // Throws core::Error(Internal, …) with sub-reason "store-open-failed", "schema-too-new" or
@@ -71,6 +77,9 @@ public:
     std::int64_t startRun(const core::RunningTask& run);
     void finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
                    core::TimePoint endedAt);
+    // Removes a run that never reached its app (core/Reachability.h): it ran nothing, so it
+    // leaves no history and costs no launch.
+    void deleteRun(std::int64_t runId);
     // Runs without an outcome (what was running when the daemon stopped), with their requests.
     // state is Running; deadline and simulated as recorded.
     std::vector<core::RunningTask> loadUnfinishedRuns();
@@ -86,8 +95,10 @@ public:
     void putCheckpoint(std::string_view app, std::string_view identifier,
                        const std::vector<std::uint8_t>& data, core::TimePoint savedAt);
     void deleteCheckpoint(std::string_view app, std::string_view identifier);
-    // Every checkpoint's size in bytes, by (app, identifier), for explain and history.
-    std::map<std::pair<std::string, std::string>, std::int64_t> checkpointSizes();
+    // The size and time of (app, identifier)'s checkpoint, for explain; nullopt when none.
+    std::optional<CheckpointInfo> checkpointInfo(std::string_view app, std::string_view identifier);
+    // Records on the run the size of the checkpoint it saved (history's CheckpointSize).
+    void setRunCheckpointBytes(std::int64_t runId, std::int64_t bytes);
 
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.

@@ -124,6 +124,8 @@ class DaemonTestCase(unittest.TestCase):
         self.events_dir = os.path.join(self.tmp, "events")
         os.makedirs(self.events_dir)
         self.config = os.path.join(self.tmp, "bgtaskd.conf")
+        # The administrator's directory (never the host's /etc/bgtaskd): empty unless a test fills it.
+        self.admin_config_dir = os.path.join(self.tmp, "etc-bgtaskd")
         self.write_config()
         self.env = os.environ.copy()
         self.env["XDG_DATA_HOME"] = self.data_dir
@@ -182,7 +184,7 @@ class DaemonTestCase(unittest.TestCase):
         self.daemon_logs.append(log)
         self._daemon_log = open(log, "w")
         cmd = [BGTASKD, "-vv", f"--state-dir={self.state_dir}", f"--config={self.config}",
-               f"--data-dir={self.data_dir}", *extra_args]
+               f"--config-dir={self.admin_config_dir}", f"--data-dir={self.data_dir}", *extra_args]
         wrapper = os.environ.get("BGTASKD_WRAPPER")
         if wrapper:
             cmd = wrapper.split() + cmd

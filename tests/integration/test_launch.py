@@ -133,14 +133,82 @@ class LaunchTest(DaemonTestCase):
         self.assertEqual([e["reason"] for e in self.app_events(APP, "expire")], ["time-limit"])
         self.assertIsNone(proc.poll(), "a process the user started must not be killed")
 
-    def test_not_activatable_app_is_recorded_as_launch_failure(self):
-        self.install_manifest("org.example.Ghost", ["org.example.Ghost.refresh"])
+    def unreachable_blocker(self, app_id, identifier):
+        for r in self.list_requests():
+            if r["App"] == app_id and r["Identifier"] == identifier:
+                reason = str(r.get("Waiting", ""))
+                return reason if reason.startswith("app-unreachable: ") else None
+        return None
+
+    def test_a_not_activatable_app_keeps_its_request_until_it_registers(self):
+        # Issue 11, defect 1: a launch that cannot reach the app never consumes the request.
+        ghost, ghost_id = "org.example.Ghost", "org.example.Ghost.refresh"
+        self.install_manifest(ghost, [ghost_id])
         self.restart()
-        self.submit_as_app("org.example.Ghost", "org.example.Ghost.refresh")
-        run = eventually(lambda: self.last_run(App="org.example.Ghost"), 10)
-        self.assertEqual(run["Outcome"], "launch-failed")
-        self.assertTrue(run["Reason"].startswith("activation-failed: "), run["Reason"])
-        self.assertIn("ServiceUnknown", run["Reason"])
+        self.submit_as_app(ghost, ghost_id)
+        reason = eventually(lambda: self.unreachable_blocker(ghost, ghost_id), 10)
+        self.assertIn("not-activatable: ", reason)
+        self.assertIn("ServiceUnknown", reason)
+        self.assertEqual(self.history(App=ghost), [], "an attempt that reached nothing is no run")
+        explained = self.ctl("explain", ghost, ghost_id).stdout
+        self.assertIn("app-unreachable", explained)
+        # It survives a restart, and is launched when the app starts and registers.
+        self.restart()
+        eventually(lambda: self.unreachable_blocker(ghost, ghost_id), 10)
+        self.run_testapp(ghost, behavior="complete", identifiers=[ghost_id], extra=["--idle-exit", "0"])
+        run = eventually(lambda: self.last_run(App=ghost), 10)
+        self.assertEqual(run["Outcome"], "completed")
+        self.assertEqual(self.list_requests(), [])
+
+    def test_a_running_app_that_has_not_registered_keeps_its_request(self):
+        # The app was started by hand (not by bgtaskd) and has not registered the identifier:
+        # the launch window ends without reaching it, and the request waits for it.
+        conn = self.app_bus(APP)
+        self.scheduler(conn).Submit("app-refresh", ID, dbus.Dictionary({}, signature="sv"))
+        reason = eventually(lambda: self.unreachable_blocker(APP, ID), 12)
+        self.assertIn("not-registered: ", reason)
+        self.assertEqual(self.history(App=APP), [])
+        conn.release_name(APP)
+        self.run_testapp(APP, behavior="complete", identifiers=[ID], extra=["--idle-exit", "0"])
+        self.assertEqual(eventually(lambda: self.last_run(App=APP), 10)["Outcome"], "completed")
+
+    def control(self, app_id, pid=None):
+        ready = [e for e in self.app_events(app_id, "ready") if pid is None or e["pid"] == pid][-1]
+        return dbus.Interface(self.bus.get_object(ready["unique_name"], "/Test"), "org.bgtaskd.Test")
+
+    def test_a_connection_that_released_the_name_gets_no_launch_and_cannot_act(self):
+        # Issue 11, defect 2: an app acts only while it owns its name.
+        self.install_activatable_testapp(APP, [ID], behavior="complete")
+        old = self.app_bus(APP)
+        self.scheduler(old).Register([ID])
+        old.release_name(APP)
+        self.assertDbusError("org.bgtaskd.Error.AccessDenied", "not-an-app", self.scheduler(old).Register, [ID])
+        self.assertDbusError("org.bgtaskd.Error.AccessDenied", "not-an-app", self.scheduler(old).Submit,
+                             "app-refresh", ID, dbus.Dictionary({}, signature="sv"))
+        # A process that registered and then let its name go is sent no Launch: the task goes
+        # to the app activated for it.
+        proc = self.run_testapp(APP, behavior="never-complete", identifiers=[ID], extra=["--idle-exit", "0"])
+        self.assertEqual(self.control(APP, proc.pid).ReleaseName(APP), "ok")
+        self.submit_as_app()
+        self.assertEqual(eventually(lambda: self.last_run(App=APP), 10)["Outcome"], "completed")
+        launches = self.app_events(APP, "launch")
+        self.assertEqual(len(launches), 1)
+        self.assertNotEqual(launches[0]["pid"], proc.pid, "Launch reached a connection without the name")
+
+    def test_a_task_holder_that_releases_its_name_cannot_complete_the_task(self):
+        proc = self.run_testapp(APP, behavior="never-complete", identifiers=[ID],
+                                extra=["--idle-exit", "0", "--submit", f"app-refresh:{ID}"])
+        task = eventually(lambda: self.app_events(APP, "launch"), 10)[0]["task"]
+        control = self.control(APP, proc.pid)
+        self.assertEqual(control.ReleaseName(APP), "ok")
+        answer = control.Complete(task, True)
+        self.assertTrue(answer.startswith("org.bgtaskd.Error.NotPermitted: name-not-owned: "), answer)
+        self.assertEqual(self.list_running()[0]["State"] in ("running", "expiring"), True)
+        # Owning its name again, it may.
+        self.assertEqual(control.RequestName(APP), "ok")
+        self.assertEqual(control.Complete(task, True), "ok")
+        run = eventually(lambda: self.last_run(App=APP), 10)
+        self.assertIn(run["Outcome"], ("completed", "expired"))   # expired if the 2 s limit passed meanwhile
 
     def test_exec_is_used_when_bus_activation_is_unavailable(self):
         cmd = self.app_command("org.example.Execd", "complete", ["org.example.Execd.refresh"])

@@ -2,6 +2,7 @@
 """The user's policy (Background App Refresh and continued processing, per app and for every
 app) through Manager1, what apps see of it through Scheduler1, its durability across a daemon
 restart, and the administrator's overrides in bgtaskd.conf."""
+import os
 import time
 import unittest
 
@@ -130,6 +131,57 @@ class AdministratorPolicyTest(PolicyTestCase):
                              self.manager().SetPolicy, OTHER, "continued", False)
         self.manager().SetPolicy(OTHER, "refresh", False)   # not restricted
         self.assertEqual(self.status_seen_by(OTHER), "denied")
+
+
+class AdministratorConfigDirTest(PolicyTestCase):
+    """The administrator's files (bgtaskd.conf, then bgtaskd.conf.d/*.conf in lexical order) come
+    before the user's file, which can tighten them but not lift them."""
+    config_extra = (f"[Policy]\nRefresh=on\n[Policy {APP}]\nRefresh=on\n"
+                    "[Quotas]\nMaxPendingProcessing=5\n")
+
+    def install_apps(self):
+        super().install_apps()
+        self.install_manifest(APP, [REFRESH, JOB, JOB + "2"], kinds=("app-refresh", "processing"))
+
+    def prepare_environment(self):
+        drop_ins = os.path.join(self.admin_config_dir, "bgtaskd.conf.d")
+        os.makedirs(drop_ins)
+        with open(os.path.join(self.admin_config_dir, "bgtaskd.conf"), "w") as f:
+            f.write("# the site's policy\n[Policy]\nRefresh=off\nContinued=on\n"
+                    "[Quotas]\nMaxPendingProcessing=4\n")
+        # Lexical order: 20- overrides 10-; a file not ending in .conf is not read.
+        with open(os.path.join(drop_ins, "20-tight.conf"), "w") as f:
+            f.write("[Quotas]\nMaxPendingProcessing=1\n")
+        with open(os.path.join(drop_ins, "10-loose.conf"), "w") as f:
+            f.write("[Quotas]\nMaxPendingProcessing=3\n")
+        with open(os.path.join(drop_ins, "30-ignored.conf.disabled"), "w") as f:
+            f.write("[Quotas]\nMaxPendingProcessing=9\n")
+
+    def test_the_administrators_files_win_over_the_users(self):
+        for app_id in (APP, OTHER):
+            policy = self.policy(app_id)
+            self.assertEqual((policy["Refresh"], policy["RefreshSource"]), ("restricted", "administrator"))
+        self.assertDbusError("org.bgtaskd.Error.Unavailable", "refresh-restricted",
+                             self.submit, APP, "app-refresh", REFRESH)
+        # The last drop-in's quota of one holds, not the user's five.
+        self.submit(APP, "processing", JOB, EarliestBeginDate=dbus.Int64(usec(3600)))
+        self.assertDbusError("org.bgtaskd.Error.TooManyPendingTaskRequests", "quota",
+                             self.submit, APP, "processing", JOB + "2", EarliestBeginDate=dbus.Int64(usec(3600)))
+        log = self.daemon_log()
+        self.assertRegex(log, r"bgtaskd.conf:\d+: MaxPendingProcessing would lift the administrator's setting "
+                              r"\(\S+/bgtaskd.conf.d/20-tight.conf:2\), ignoring")
+        self.assertRegex(log, r"bgtaskd.conf:\d+: refresh is switched off by the administrator "
+                              r"\(\S+/etc-bgtaskd/bgtaskd.conf:3\), ignoring")
+
+    def test_the_user_may_tighten_what_the_administrator_set(self):
+        self.assertEqual(self.policy(OTHER)["Continued"], "available")
+        self.stop_bgtaskd()
+        with open(self.config, "a") as f:
+            f.write(f"[Policy {OTHER}]\nContinued=off\n")
+        self.start_bgtaskd()
+        policy = self.policy(OTHER)
+        self.assertEqual((policy["Continued"], policy["ContinuedSource"]), ("restricted", "administrator"))
+        self.assertEqual(self.policy(APP)["Continued"], "available")
 
 
 if __name__ == "__main__":

@@ -84,9 +84,11 @@ public:
     {
         emit("ActionInvoked", "us", "[<uint32 " + std::to_string(id) + ">, <'" + action + "'>]");
     }
-    void notificationClosed(std::uint32_t id) const
+    // reason 2: dismissed by the user; 1: expired; 3: closed by CloseNotification.
+    void notificationClosed(std::uint32_t id, std::uint32_t reason = 2) const
     {
-        emit("NotificationClosed", "uu", "[<uint32 " + std::to_string(id) + ">, <uint32 2>]");
+        emit("NotificationClosed", "uu",
+             "[<uint32 " + std::to_string(id) + ">, <uint32 " + std::to_string(reason) + ">]");
     }
 
 private:
@@ -278,7 +280,7 @@ TEST_CASE("Pressing Cancel on a notification cancels that app's identifier and n
     CHECK(f.cancelled.front() == std::pair<std::string, std::string>{kApp, "org.example.Feeds.upload"});
 }
 
-TEST_CASE("A notification the user dismissed is forgotten; the next show creates a new one")
+TEST_CASE("A notification the user dismissed is not shown again by progress updates of the same state")
 {
     NotificationMock mock;
     NotifierFixture f;
@@ -286,12 +288,50 @@ TEST_CASE("A notification the user dismissed is forgotten; the next show creates
     f.notifier->show(exporting("org.example.Feeds.upload"));
     REQUIRE(f.eventually([&] { return mock.notifies().size() == 2; }));
 
-    mock.notificationClosed(1);
+    mock.notificationClosed(1);        // the user dismissed it (reason 2)
     mock.actionInvoked(1, "cancel");   // no longer ours
     mock.actionInvoked(2, "cancel");   // arrives last: once seen, the two before were handled
     REQUIRE(f.eventually([&] { return !f.cancelled.empty(); }));
     CHECK(f.cancelled == std::vector<std::pair<std::string, std::string>>{{kApp, "org.example.Feeds.upload"}});
 
+    f.notifier->show(exporting("org.example.Feeds.export", 60));   // progress: still running
+    f.notifier->show(exporting("org.example.Feeds.export", 90));
+    f.notifier->show(exporting("org.example.Feeds.upload", 40));   // the other one still updates
+    REQUIRE(f.eventually([&] { return mock.notifies().size() == 3; }));
+    CHECK(f.staysTrue([&] { return mock.notifies().size() == 3; }));
+    CHECK(mock.notifies()[2].replacesId == 2);
+
+    SECTION("until the task waits again: then it is shown anew")
+    {
+        auto queued = exporting("org.example.Feeds.export", std::nullopt);
+        queued.queued = true;
+        f.notifier->show(queued);
+        REQUIRE(f.eventually([&] { return mock.notifies().size() == 4; }));
+        CHECK(mock.notifies()[3].replacesId == 0);
+        CHECK(mock.notifies()[3].body == "3 of 10 files\nWaiting to start");
+    }
+    SECTION("until the task ends: a later task of the identifier is shown")
+    {
+        f.notifier->close(kApp, "org.example.Feeds.export");
+        f.notifier->show(exporting("org.example.Feeds.export", 10));
+        REQUIRE(f.eventually([&] { return mock.notifies().size() == 4; }));
+        CHECK(mock.notifies()[3].replacesId == 0);
+        CHECK(mock.closes().empty());   // nothing left to close of the dismissed one
+    }
+}
+
+TEST_CASE("A notification closed other than by the user is forgotten; the next show creates a new one")
+{
+    NotificationMock mock;
+    NotifierFixture f;
+    f.notifier->show(exporting("org.example.Feeds.export"));
+    f.notifier->show(exporting("org.example.Feeds.upload"));
+    REQUIRE(f.eventually([&] { return mock.notifies().size() == 2; }));
+    mock.notificationClosed(1, 1);    // expired on the server
+    mock.actionInvoked(1, "cancel");  // no longer ours
+    mock.actionInvoked(2, "cancel");  // arrives last: once seen, the two before were handled
+    REQUIRE(f.eventually([&] { return !f.cancelled.empty(); }));
+    CHECK(f.cancelled == std::vector<std::pair<std::string, std::string>>{{kApp, "org.example.Feeds.upload"}});
     f.notifier->show(exporting("org.example.Feeds.export"));   // same content, but the old one is gone
     REQUIRE(f.eventually([&] { return mock.notifies().size() == 3; }));
     CHECK(mock.notifies()[2].replacesId == 0);

@@ -18,7 +18,8 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch",
-             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "no-expire-method", "cancel-self", "exit-at-start")
+             "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "no-expire-method", "cancel-self", "exit-at-start",
+             "complete-twice")
 
 
 def plain(value):
@@ -70,6 +71,22 @@ class Control(dbus.service.Object):
     def task(self, path):
         return dbus.Interface(self.bus.get_object("org.bgtaskd", path), "org.bgtaskd.Task1")
 
+    @dbus.service.method("org.bgtaskd.Test", in_signature="s", out_signature="s")
+    def ReleaseName(self, name):
+        return self.attempt(lambda: self.bus.release_name(name))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="s", out_signature="s")
+    def RequestName(self, name):
+        return self.attempt(lambda: self.bus.request_name(name, dbus.bus.NAME_FLAG_DO_NOT_QUEUE))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="ob", out_signature="s")
+    def Complete(self, task, success):
+        return self.attempt(lambda: self.task(task).SetTaskCompleted(success))
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="oay", out_signature="s")
+    def SaveCheckpoint(self, task, data):
+        return self.attempt(lambda: self.task(task).SaveCheckpoint(dbus.ByteArray(bytes(data)), signature="ay"))
+
     @dbus.service.method("org.bgtaskd.Test", in_signature="oxx", out_signature="s")
     def UpdateProgress(self, task, completed, total):
         return self.attempt(lambda: self.task(task).UpdateProgress(dbus.Int64(completed), dbus.Int64(total)))
@@ -118,7 +135,8 @@ class App(dbus.service.Object):
                     info={str(k): plain(v) for k, v in info.items()})
         b = self.args.behavior
         if b == "refuse-launch":
-            raise dbus.exceptions.DBusException("not today", name="org.example.Error.Refused")
+            message = "x" * self.args.refuse_bytes if self.args.refuse_bytes else "not today"
+            raise dbus.exceptions.DBusException(message, name="org.example.Error.Refused")
         self.running.add(str(task))
         self.last_activity = time.monotonic()
         if b == "crash-on-launch":
@@ -128,8 +146,16 @@ class App(dbus.service.Object):
         elif b == "progress":
             steps = [tuple(int(n) for n in step.split("/")) for step in self.args.progress.split(",") if step]
             self.report_progress(task, steps)
+        elif b == "complete-twice":
+            GLib.timeout_add(int(self.args.work_seconds * 1000), self.complete_twice, task)
         elif b == "cancel-self":
             GLib.timeout_add(200, self.cancel_self, str(identifier))
+
+    def complete_twice(self, task):
+        self.complete(task, True)
+        self.running.add(str(task))   # so that the second call is recorded as the first was
+        self.complete(task, True)
+        return False
 
     def report_progress(self, task, steps):
         def step():
@@ -181,6 +207,7 @@ def main():
     p.add_argument("--work-seconds", type=float, default=0.1)
     p.add_argument("--submit", action="append", default=[], metavar="KIND:IDENTIFIER",
                    help="submit these requests after registering (as a foreground app would)")
+    p.add_argument("--refuse-bytes", type=int, default=0, help="size of refuse-launch's error message")
     p.add_argument("--title", default="Working")
     p.add_argument("--subtitle", default="")
     p.add_argument("--strategy", default="")

@@ -19,17 +19,27 @@ const bgtask::TimePoint kNow{std::chrono::seconds{1'700'000'000}};
 
 } // namespace
 
-TEST_CASE("Relative times read like speech, in whole units")
+TEST_CASE("Relative times round as systemctl does, two units where the second matters")
 {
     const auto [offset, text] = GENERATE(table<std::chrono::seconds, std::string>({
         {0s, "now"},
         {4s, "in 4 s"},
         {-59s, "59 s ago"},
         {-180s, "3 min ago"},
+        {185s, "in 3 min 5 s"},
+        {299s, "in 4 min 59 s"},
+        {300s, "in 5 min"},
         {3599s, "in 59 min"},
         {7200s, "in 2 h"},
-        {-47h, "47 h ago"},
+        {7199s, "in 1 h 59 min"},
+        {-(5h + 59min + 59s), "5 h 59 min ago"},
+        {6h + 59min, "in 6 h"},
+        {-24h - 59min, "24 h ago"},
+        {25h + 30min, "in 1 d 1 h"},
+        {-47h, "1 d 23 h ago"},
         {-72h, "3 d ago"},
+        {8 * 24h + 5h, "in 1 w 1 d"},
+        {14 * 24h, "in 2 w"},
     }));
     CHECK(relativeTime(kNow + offset, kNow) == text);
 }

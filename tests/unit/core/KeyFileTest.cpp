@@ -201,3 +201,37 @@ TEST_CASE("splitList reads GLib string lists, trimming items and skipping empty 
     CAPTURE(value);
     CHECK(splitList(value) == items);
 }
+
+TEST_CASE("KeyFile reports a line that is not UTF-8 at its number, without quoting it or keeping its value")
+{
+    const auto [what, line] = GENERATE(table<std::string, std::string>({
+        {"a stray continuation byte in a value", "Exec=/usr/bin/\x80tool"},
+        {"Latin-1 in a key", "Na\xefme=x"},
+        {"a truncated sequence at the end", "K=caf\xc3"},
+        {"an overlong slash", "K=\xc0\xaf"},
+        {"a UTF-16 surrogate", "K=\xed\xa0\x80"},
+        {"a NUL byte", std::string("K=a\0b", 5)},
+        {"a header", "[Gr\xffoup]"},
+    }));
+    CAPTURE(what);
+    const auto file = parseKeyFile("[G]\nA=1\n" + line + "\nB=2\n");
+    REQUIRE(file.errors.size() == 1);
+    CHECK(file.errors[0].line == 3);
+    CHECK(file.errors[0].message == "the line is not valid UTF-8");
+    CHECK(describe(file) == " group G@1; [G] 'A'='1'@2; [G] 'B'='2'@4; error@3 the line is not valid UTF-8;");
+}
+
+TEST_CASE("KeyFile keeps values in any valid UTF-8")
+{
+    const auto file = parseKeyFile("[G]\nK=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6\n");
+    CHECK(file.errors.empty());
+    REQUIRE(file.entries.size() == 1);
+    CHECK(file.entries[0].value == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6");
+}
+
+TEST_CASE("KeyFile skips a comment whatever bytes it holds")
+{
+    const auto file = parseKeyFile("[G]\n# caf\xe9\nK=v\n");
+    CHECK(file.errors.empty());
+    CHECK(describe(file) == " group G@1; [G] 'K'='v'@3;");
+}

@@ -284,10 +284,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     const core::TimePoint t0 = core::fromUsec(1'767'225'600'000'000);
 
     core::TaskRequest news{2, "org.example.news", "org.example.news.refresh",
-                           core::TaskKind::AppRefresh, {}, t0 + 5min};
+                           core::TaskKind::AppRefresh, {}, t0 + 5min, std::nullopt};
     news.options.earliestBeginDate = t0 + 2h;
     core::TaskRequest backup{3, "org.example.photos", "org.example.photos.backup",
-                             core::TaskKind::Processing, {}, t0 + 6min};
+                             core::TaskKind::Processing, {}, t0 + 6min, std::nullopt};
     backup.options.requiresNetworkConnectivity = true;
     backup.options.requiresExternalPower = false;
     backup.options.protectionTypeOfRequiredData = core::Protection::CompleteUnlessOpen;
@@ -299,7 +299,7 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     REQUIRE(running.size() == 2);
     CHECK(running[0].runId == 3);
     core::TaskRequest export1{0, "org.example.photos", "org.example.photos.export.1",
-                              core::TaskKind::ContinuedProcessing, {}, t0 + 11min};
+                              core::TaskKind::ContinuedProcessing, {}, t0 + 11min, std::nullopt};
     export1.options.title = "Exporting 12 photos";
     export1.options.subtitle = "";
     export1.options.strategy = core::Strategy::Fail;
@@ -318,10 +318,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     CHECK(history[0] == core::RunRecord{2, "org.example.news", "org.example.news.refresh",
                                         core::TaskKind::AppRefresh, t0 + 10min,
                                         t0 + 10min + 31s, core::Outcome::Expired,
-                                        "time limit reached", true, {}, std::nullopt});
+                                        "time limit reached", true, {}, std::nullopt, std::nullopt});
     CHECK(history[1] == core::RunRecord{1, "org.example.health", "org.example.health.study",
                                         core::TaskKind::HealthResearch, t0 + 8min, t0 + 9min,
-                                        core::Outcome::Completed, "", false, {}, std::nullopt});
+                                        core::Outcome::Completed, "", false, {}, std::nullopt, std::nullopt});
 
     // Ids continue after the fixture's, which had already used request ids up to 4.
     CHECK(store.upsertRequest(news) == 5);
@@ -513,6 +513,13 @@ TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v6 f
         Store store(fixture);
         const auto data = store.loadCheckpoint("org.example.Feeds", "org.example.Feeds.cleanup");
         CHECK(std::string(data.begin(), data.end()) == std::string("page 12 of 40\0", 14));
+        CHECK(store.checkpointInfo("org.example.Feeds", "org.example.Feeds.cleanup")->savedAt ==
+              bgtask::core::fromUsec(1796500000000000));
+        std::map<std::int64_t, std::optional<std::int64_t>> sizes;
+        for (const auto& record : store.history({}))
+            sizes[record.runId] = record.checkpointBytes;
+        CHECK(sizes.at(9) == 14);
+        CHECK(sizes.at(8) == std::nullopt);
     }
     const auto file = dir / "bgtaskd.db";
     {
@@ -524,9 +531,23 @@ TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v6 f
     }
     Store store(file);
     CHECK(store.loadCheckpoint("a.b", "a.b.c") == std::vector<std::uint8_t>{4, 5});
-    CHECK(store.checkpointSizes().at({"a.b", "a.b.c"}) == 2);
-    CHECK(store.checkpointSizes().at({"a.b", "a.b.d"}) == 0);
+    CHECK(store.checkpointInfo("a.b", "a.b.c")->bytes == 2);
+    CHECK(store.checkpointInfo("a.b", "a.b.d")->bytes == 0);
     store.deleteCheckpoint("a.b", "a.b.c");
     CHECK(store.loadCheckpoint("a.b", "a.b.c").empty());
-    CHECK_FALSE(store.checkpointSizes().contains({"a.b", "a.b.c"}));
+    CHECK_FALSE(store.checkpointInfo("a.b", "a.b.c").has_value());
+}
+
+TEST_CASE("A version-5 file migrates to runs without checkpoint sizes until a run saves one")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v5.sql"));
+    Store store(file);
+    const auto before = store.history({});
+    REQUIRE_FALSE(before.empty());
+    CHECK(std::ranges::none_of(before, [](const auto& r) { return r.checkpointBytes.has_value(); }));
+    CHECK_FALSE(store.checkpointInfo("org.example.Feeds", "org.example.Feeds.cleanup").has_value());
+    store.setRunCheckpointBytes(before.front().runId, 300);
+    CHECK(store.history({}).front().checkpointBytes == 300);
 }
