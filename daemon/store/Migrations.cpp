@@ -123,10 +123,23 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
 )sql";
 
-// Version 6: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
+// Version 6: the desktop notifications bgtaskd shows, so that the ones a crash left on screen are
+// closed at the next start. A notification id is only meaningful to the notification service that
+// handed it out: owner is that service's unique bus name.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE notifications (
+    owner      TEXT    NOT NULL,
+    id         INTEGER NOT NULL CHECK (id > 0),
+    app        TEXT    NOT NULL,
+    identifier TEXT    NOT NULL,
+    PRIMARY KEY (owner, id)
+) STRICT;
+)sql";
+
+// Version 7: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
 // next launch of that identifier until a run completes successfully; and, per run, the size of
 // the checkpoint it saved last (0: it removed the checkpoint; NULL: it saved none), for history.
-constexpr std::string_view kVersion6 = R"sql(
+constexpr std::string_view kVersion7 = R"sql(
 ALTER TABLE runs ADD COLUMN checkpoint_bytes INTEGER NULL;
 
 CREATE TABLE checkpoints (
@@ -145,6 +158,7 @@ constexpr Migration kMigrations[] = {
     {4, kVersion4},
     {5, kVersion5},
     {6, kVersion6},
+    {7, kVersion7},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -444,6 +444,38 @@ TEST_CASE("The version-5 fixture's coalesced runs read back with their group and
     CHECK(groups.at(6) == std::nullopt);
 }
 
+TEST_CASE("The version-6 fixture's notifications read back and are recorded and forgotten by owner and id")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v6.sql"));
+    Store store(file);
+    using store::NotificationRecord;
+    CHECK(store.loadNotifications() ==
+          std::vector<NotificationRecord>{{":1.7", 3, "org.example.photos", "org.example.photos.export.1"},
+                                          {":1.7", 4, "org.example.photos", "org.example.photos.export.2"}});
+    {
+        Store::Transaction txn(store);
+        store.putNotification({":1.9", 3, "org.example.news", "org.example.news.job"});   // same id, other service
+        store.putNotification({":1.7", 4, "org.example.photos", "org.example.photos.export.9"});   // replaced
+        store.deleteNotification(":1.7", 3);
+        store.deleteNotification(":1.7", 99);   // none: no error
+        txn.commit();
+    }
+    CHECK(store.loadNotifications() ==
+          std::vector<NotificationRecord>{{":1.7", 4, "org.example.photos", "org.example.photos.export.9"},
+                                          {":1.9", 3, "org.example.news", "org.example.news.job"}});
+}
+
+TEST_CASE("A version-5 file migrates to no notifications recorded")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v5.sql"));
+    Store store(file);
+    CHECK(store.loadNotifications().empty());
+}
+
 TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set")
 {
     TempDir dir;
@@ -504,11 +536,11 @@ TEST_CASE("The policy table refuses switch values other than 0, 1 and NULL")
     CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"2"});
 }
 
-TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v6 fixture's reads back")
+TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v7 fixture's reads back")
 {
     TempDir dir;
-    const auto fixture = dir / "v6.db";
-    executeSql(fixture, readTestData("schema-v6.sql"));
+    const auto fixture = dir / "v7.db";
+    executeSql(fixture, readTestData("schema-v7.sql"));
     {
         Store store(fixture);
         const auto data = store.loadCheckpoint("org.example.Feeds", "org.example.Feeds.cleanup");
@@ -538,11 +570,11 @@ TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v6 f
     CHECK_FALSE(store.checkpointInfo("a.b", "a.b.c").has_value());
 }
 
-TEST_CASE("A version-5 file migrates to runs without checkpoint sizes until a run saves one")
+TEST_CASE("A version-6 file migrates to runs without checkpoint sizes until a run saves one")
 {
     TempDir dir;
     const auto file = dir / "bgtaskd.db";
-    executeSql(file, readTestData("schema-v5.sql"));
+    executeSql(file, readTestData("schema-v6.sql"));
     Store store(file);
     const auto before = store.history({});
     REQUIRE_FALSE(before.empty());
