@@ -136,10 +136,23 @@ CREATE TABLE notifications (
 ) STRICT;
 )sql";
 
-// Version 7: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
+// Version 7: refresh timed to usage. One row per app whose opens bgtaskd learned: the decayed
+// weights and weighted minutes of the 168 local hours of the week as space-separated numbers,
+// the undecayed count of opens and the moment the weights were decayed to.
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE usage_patterns (
+    app        TEXT    PRIMARY KEY,
+    opens      INTEGER NOT NULL CHECK (opens >= 0),
+    decayed_at INTEGER NOT NULL,
+    weights    TEXT    NOT NULL,
+    minutes    TEXT    NOT NULL
+) STRICT;
+)sql";
+
+// Version 8: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
 // next launch of that identifier until a run completes successfully; and, per run, the size of
 // the checkpoint it saved last (0: it removed the checkpoint; NULL: it saved none), for history.
-constexpr std::string_view kVersion7 = R"sql(
+constexpr std::string_view kVersion8 = R"sql(
 ALTER TABLE runs ADD COLUMN checkpoint_bytes INTEGER NULL;
 
 CREATE TABLE checkpoints (
@@ -159,6 +172,7 @@ constexpr Migration kMigrations[] = {
     {5, kVersion5},
     {6, kVersion6},
     {7, kVersion7},
+    {8, kVersion8},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

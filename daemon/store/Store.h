@@ -99,7 +99,7 @@ public:
     // The run launched in the network coalescing group `group` (schema v5).
     void setCoalesceGroup(std::int64_t runId, std::int64_t group);
 
-    // Checkpoints (schema v7): the opaque bytes a task of (app, identifier) saved last; empty
+    // Checkpoints (schema v8): the opaque bytes a task of (app, identifier) saved last; empty
     // when there is none. put replaces, delete removes (no-op when there is none).
     std::vector<std::uint8_t> loadCheckpoint(std::string_view app, std::string_view identifier);
     void putCheckpoint(std::string_view app, std::string_view identifier,
@@ -109,6 +109,12 @@ public:
     std::optional<CheckpointInfo> checkpointInfo(std::string_view app, std::string_view identifier);
     // Records on the run the size of the checkpoint it saved (history's CheckpointSize).
     void setRunCheckpointBytes(std::int64_t runId, std::int64_t bytes);
+
+    // Learned usage patterns (schema v7), by app id; saving replaces the app's row.
+    std::map<std::string, core::UsagePattern, std::less<>> loadUsagePatterns();
+    void saveUsagePattern(std::string_view app, const core::UsagePattern& pattern);
+    // False when the app had none.
+    bool deleteUsagePattern(std::string_view app);
 
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.

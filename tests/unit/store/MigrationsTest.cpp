@@ -489,6 +489,31 @@ TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set
     CHECK(store.history({}).front().coalesceGroup == 42);
 }
 
+TEST_CASE("The version-7 fixture's usage pattern reads back and patterns save, replace and delete")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v7.sql"));
+    Store store(file);
+    auto patterns = store.loadUsagePatterns();
+    REQUIRE(patterns.size() == 1);
+    const auto& news = patterns.at("org.example.news");
+    CHECK(news.opens == 23);
+    CHECK(news.weight[8] == Approx(4.6));
+    CHECK(news.minutes[8] / news.weight[8] == Approx(10.0));
+    CHECK(news.weight[9] == 0.0);
+
+    core::UsagePattern learned = core::learnOpen({}, core::fromUsec(1'767'229'000'000'000), std::chrono::hours(1));
+    learned.weight[100] = 0.1 + 0.2;   // not exact in binary: must read back bit for bit
+    store.saveUsagePattern("org.example.mail", learned);
+    store.saveUsagePattern("org.example.mail", learned);
+    patterns = store.loadUsagePatterns();
+    CHECK(patterns.at("org.example.mail") == learned);
+    CHECK(store.deleteUsagePattern("org.example.news"));
+    CHECK_FALSE(store.deleteUsagePattern("org.example.news"));
+    CHECK(store.loadUsagePatterns().size() == 1);
+}
+
 TEST_CASE("A run's accounting is recorded once it has finished and reads back in the history")
 {
     TempDir dir;
@@ -536,11 +561,11 @@ TEST_CASE("The policy table refuses switch values other than 0, 1 and NULL")
     CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"2"});
 }
 
-TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v7 fixture's reads back")
+TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v8 fixture's reads back")
 {
     TempDir dir;
-    const auto fixture = dir / "v7.db";
-    executeSql(fixture, readTestData("schema-v7.sql"));
+    const auto fixture = dir / "v8.db";
+    executeSql(fixture, readTestData("schema-v8.sql"));
     {
         Store store(fixture);
         const auto data = store.loadCheckpoint("org.example.Feeds", "org.example.Feeds.cleanup");
@@ -570,11 +595,11 @@ TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v7 f
     CHECK_FALSE(store.checkpointInfo("a.b", "a.b.c").has_value());
 }
 
-TEST_CASE("A version-6 file migrates to runs without checkpoint sizes until a run saves one")
+TEST_CASE("A version-7 file migrates to runs without checkpoint sizes until a run saves one")
 {
     TempDir dir;
     const auto file = dir / "bgtaskd.db";
-    executeSql(file, readTestData("schema-v6.sql"));
+    executeSql(file, readTestData("schema-v7.sql"));
     Store store(file);
     const auto before = store.history({});
     REQUIRE_FALSE(before.empty());

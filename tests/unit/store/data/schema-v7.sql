@@ -1,8 +1,7 @@
 -- A version-7 bgtaskd store with a few rows: `sqlite3 bgtaskd.db .dump` of the version-6 fixture
--- after migration 7, with one checkpoint of org.example.Feeds.cleanup ("page 12 of 40", 14 bytes)
--- and run 9 recorded as having saved a checkpoint of 14 bytes.
--- .dump does not carry PRAGMA user_version, hence the first statement. Never edit: it is what
--- v7 files look like.
+-- after migration 7, with the learned usage of one app (23 opens, weekdays at 08:10). .dump does
+-- not carry PRAGMA user_version, hence the first statement. Never edit: it is what v7 files look
+-- like.
 PRAGMA user_version=7;
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
@@ -49,16 +48,16 @@ CREATE TABLE runs (
     outcome              TEXT    NULL,
     reason               TEXT    NOT NULL DEFAULT '',
     simulated            INTEGER NOT NULL DEFAULT 0
-, cpu_nsec INTEGER NULL, memory_peak_bytes INTEGER NULL, io_read_bytes INTEGER NULL, io_write_bytes INTEGER NULL, end_cause TEXT NULL, repeat_interval INTEGER NULL, flex INTEGER NULL, randomized_delay INTEGER NULL, backoff_delay INTEGER NULL, max_backoff_delay INTEGER NULL, coalesce_group INTEGER NULL, checkpoint_bytes INTEGER NULL) STRICT;
-INSERT INTO runs VALUES(1,'org.example.health','org.example.health.study','health-research',1767226020000000,NULL,NULL,1,'complete',NULL,NULL,NULL,NULL,NULL,NULL,1767226080000000,1767226680000000,1767226140000000,'completed','',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
-INSERT INTO runs VALUES(2,'org.example.news','org.example.news.refresh','app-refresh',1767225900000000,1767232800000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767226200000000,1767226230000000,1767226231000000,'expired','time limit reached',1,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
-INSERT INTO runs VALUES(3,'org.example.photos','org.example.photos.export.1','continued-processing',1767226260000000,NULL,NULL,NULL,NULL,'Exporting 12 photos','','fail','gpu',NULL,NULL,1767226260000000,NULL,NULL,NULL,'',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
-INSERT INTO runs VALUES(4,'org.example.photos','org.example.photos.export.2','continued-processing',1767226320000000,NULL,NULL,NULL,NULL,'Réglages ✓ "quoted"; semi',NULL,'queue','',NULL,NULL,1767226320000000,1767228120000000,NULL,NULL,'',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
-INSERT INTO runs VALUES(5,'org.example.news','org.example.news.refresh','app-refresh',1767226900000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767227000000000,1767227030000000,1767227060000000,'terminated','grace period ended without completion',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
-INSERT INTO runs VALUES(6,'org.example.aptdaily','org.example.aptdaily.update','processing',1767227100000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767227200000000,NULL,1767227260000000,'failed','oom-kill',0,2500000000,104857600,4096,NULL,'oom-kill',NULL,NULL,NULL,NULL,NULL,NULL,NULL);
-INSERT INTO runs VALUES(7,'org.example.backup','org.example.backup.upload','processing',1767229300000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767229400000000,1767230000000000,NULL,NULL,'',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,20000000,NULL,NULL,NULL);
-INSERT INTO runs VALUES(8,'org.example.news','org.example.news.sync','processing',1767229000000000,NULL,1,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767229500000000,NULL,1767229510000000,'completed','',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,8,NULL);
-INSERT INTO runs VALUES(9,'org.example.backup','org.example.backup.sync','processing',1767229100000000,NULL,1,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767229500000000,NULL,1767229520000000,'completed','',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,8,14);
+, cpu_nsec INTEGER NULL, memory_peak_bytes INTEGER NULL, io_read_bytes INTEGER NULL, io_write_bytes INTEGER NULL, end_cause TEXT NULL, repeat_interval INTEGER NULL, flex INTEGER NULL, randomized_delay INTEGER NULL, backoff_delay INTEGER NULL, max_backoff_delay INTEGER NULL, coalesce_group INTEGER NULL) STRICT;
+INSERT INTO runs VALUES(1,'org.example.health','org.example.health.study','health-research',1767226020000000,NULL,NULL,1,'complete',NULL,NULL,NULL,NULL,NULL,NULL,1767226080000000,1767226680000000,1767226140000000,'completed','',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO runs VALUES(2,'org.example.news','org.example.news.refresh','app-refresh',1767225900000000,1767232800000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767226200000000,1767226230000000,1767226231000000,'expired','time limit reached',1,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO runs VALUES(3,'org.example.photos','org.example.photos.export.1','continued-processing',1767226260000000,NULL,NULL,NULL,NULL,'Exporting 12 photos','','fail','gpu',NULL,NULL,1767226260000000,NULL,NULL,NULL,'',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO runs VALUES(4,'org.example.photos','org.example.photos.export.2','continued-processing',1767226320000000,NULL,NULL,NULL,NULL,'Réglages ✓ "quoted"; semi',NULL,'queue','',NULL,NULL,1767226320000000,1767228120000000,NULL,NULL,'',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO runs VALUES(5,'org.example.news','org.example.news.refresh','app-refresh',1767226900000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767227000000000,1767227030000000,1767227060000000,'terminated','grace period ended without completion',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO runs VALUES(6,'org.example.aptdaily','org.example.aptdaily.update','processing',1767227100000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767227200000000,NULL,1767227260000000,'failed','oom-kill',0,2500000000,104857600,4096,NULL,'oom-kill',NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO runs VALUES(7,'org.example.backup','org.example.backup.upload','processing',1767229300000000,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767229400000000,1767230000000000,NULL,NULL,'',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,20000000,NULL,NULL);
+INSERT INTO runs VALUES(8,'org.example.news','org.example.news.sync','processing',1767229000000000,NULL,1,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767229500000000,NULL,1767229510000000,'completed','',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,8);
+INSERT INTO runs VALUES(9,'org.example.backup','org.example.backup.sync','processing',1767229100000000,NULL,1,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,1767229500000000,NULL,1767229520000000,'completed','',0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,8);
 CREATE TABLE policy (
     app       TEXT    NOT NULL PRIMARY KEY,
     refresh   INTEGER NULL CHECK (refresh IN (0, 1)),
@@ -89,14 +88,14 @@ CREATE TABLE notifications (
 ) STRICT;
 INSERT INTO notifications VALUES(':1.7',3,'org.example.photos','org.example.photos.export.1');
 INSERT INTO notifications VALUES(':1.7',4,'org.example.photos','org.example.photos.export.2');
-CREATE TABLE checkpoints (
-    app        TEXT    NOT NULL,
-    identifier TEXT    NOT NULL,
-    data       BLOB    NOT NULL,
-    saved_at   INTEGER NOT NULL,
-    PRIMARY KEY (app, identifier)
+CREATE TABLE usage_patterns (
+    app        TEXT    PRIMARY KEY,
+    opens      INTEGER NOT NULL CHECK (opens >= 0),
+    decayed_at INTEGER NOT NULL,
+    weights    TEXT    NOT NULL,
+    minutes    TEXT    NOT NULL
 ) STRICT;
-INSERT INTO checkpoints VALUES('org.example.Feeds','org.example.Feeds.cleanup',X'70616765203132206f6620343000',1796500000000000);
+INSERT INTO usage_patterns VALUES('org.example.news',23,1767229000000000,'0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4.5999999999999996 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0','0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 46 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0');
 DELETE FROM sqlite_sequence;
 INSERT INTO sqlite_sequence VALUES('requests',5);
 INSERT INTO sqlite_sequence VALUES('runs',9);
