@@ -78,6 +78,12 @@ void printHuman(Context& ctx, const std::string& app, const std::string& identif
     }
     if (e.schedule)
         ctx.out << scheduleExplanation(*e.schedule, ctx.now);
+    if (e.checkpointSize) {
+        ctx.out << "checkpoint: " << *e.checkpointSize << " bytes";
+        if (e.checkpointSavedAt)
+            ctx.out << ", saved " << relativeTime(*e.checkpointSavedAt, ctx.now);
+        ctx.out << "; the next launch resumes from it\n";
+    }
 }
 
 void printJson(Context& ctx, const std::string& app, const std::string& identifier, const bgtask::Explanation& e)
@@ -111,6 +117,9 @@ void printJson(Context& ctx, const std::string& app, const std::string& identifi
         json.key("schedule");
         writeSchedule(json, *e.schedule);
     }
+    json.key("checkpointBytes");
+    e.checkpointSize ? json.value(*e.checkpointSize) : json.null();
+    json.key("checkpointSavedAt").time(e.checkpointSavedAt);
     json.endObject();
 }
 
@@ -126,8 +135,9 @@ void addExplainCommand(CLI::App& app, Command& selected)
                 "would unblock it, and when it would run. For a running task: its deadline, and for\n"
                 "continued processing its progress and when it counts as stalled. Otherwise:\n"
                 "how its last run ended. For a schedule's request or task: its interval, when its next\n"
-                "run may start and after which success or failure. Exit status 3 when the app has\n"
-                "none of these.");
+                "run may start and after which success or failure. In any state: the size of the\n"
+                "checkpoint the next launch resumes from, if a task saved one. Exit status 3 when the\n"
+                "app has none of these.");
     sub->callback([target, &selected] {
         selected = [target](Context& ctx) {
             const auto e = ctx.manager.explain(target->first, target->second);

@@ -81,10 +81,12 @@ void printHuman(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
             : "-";
         rows.push_back({std::to_string(r.run), r.app, r.identifier, r.kind, started, took, cpuText(r),
                         orDash(r.memoryPeakBytes), ioText(r),
-                        r.coalesceGroup ? std::to_string(*r.coalesceGroup) : "-", outcomeText(r)});
+                        r.coalesceGroup ? std::to_string(*r.coalesceGroup) : "-", orDash(r.checkpointSize),
+                        outcomeText(r)});
     }
     printTable(ctx.out,
-               {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "CPU", "PEAK MEM", "IO R/W", "GROUP", "OUTCOME"},
+               {"RUN", "APP", "IDENTIFIER", "KIND", "STARTED", "TOOK", "CPU", "PEAK MEM", "IO R/W", "GROUP", "CHECKPOINT",
+                "OUTCOME"},
                rows, ctx.table);
 }
 
@@ -106,6 +108,7 @@ void printJson(Context& ctx, const std::vector<bgtask::HistoryRecord>& runs)
         optional("ioReadBytes", r.ioReadBytes);
         optional("ioWriteBytes", r.ioWriteBytes);
         optional("coalesceGroup", r.coalesceGroup);
+        optional("checkpointBytes", r.checkpointSize);
         json.key("endCause");
         r.endCause.empty() ? json.null() : json.value(r.endCause);
         json.endObject();

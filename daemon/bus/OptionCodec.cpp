@@ -194,6 +194,8 @@ Dict encodeRunRecord(const core::RunRecord& r)
         d[key::kEndCause] = r.usage.endCause;
     if (r.coalesceGroup)
         d[key::kCoalesceGroup] = static_cast<std::uint64_t>(*r.coalesceGroup);
+    if (r.checkpointBytes)
+        d[key::kCheckpointSize] = static_cast<std::uint64_t>(*r.checkpointBytes);
     return d;
 }
 
@@ -202,6 +204,10 @@ Dict encodeExplanation(const service::Explanation& e)
     auto d = encodeExplanationState(e);
     if (e.schedule)
         d[key::kSchedule] = encodeSchedule(*e.schedule);
+    if (e.checkpoint) {
+        d[key::kCheckpointSize] = static_cast<std::uint64_t>(e.checkpoint->bytes);
+        d[key::kCheckpointSavedAt] = core::toUsec(e.checkpoint->savedAt);
+    }
     return d;
 }
 

@@ -52,6 +52,15 @@ private:
     {
         service_.complete(sender(), runId_, success, replyWhenDone(std::move(result)));
     }
+    void SaveCheckpoint(sdbus::Result<>&& result, std::vector<uint8_t> data) override
+    {
+        const auto done = replyWhenDone(std::move(result));
+        try {
+            service_.saveCheckpoint(sender(), runId_, std::move(data), done);
+        } catch (const core::Error& e) {
+            done(&e);
+        }
+    }
     void UpdateProgress(const int64_t& completed, const int64_t& total) override
     {
         translated("UpdateProgress", [&] { service_.updateProgress(sender(), runId_, completed, total); });

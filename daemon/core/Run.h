@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bgtask::core {
 
@@ -50,7 +51,13 @@ struct RunningTask {
     std::optional<TimePoint> graceEnd;       // set when Expiring
     std::string expireReason;                // set when Expiring
     bool simulated = false;                  // started by Manager1.RunNow
+    // The checkpoint an earlier run of the identifier saved, handed to this run's Launch;
+    // empty when there is none.
+    std::vector<std::uint8_t> checkpoint;
 };
+
+// Task1.SaveCheckpoint's bound: a checkpoint is a small resume marker, not a data store.
+inline constexpr std::size_t kMaxCheckpointSize = 64 * 1024;
 
 // The most a run's reason may hold (RunRecord::reason, the Reason of GetHistory and TaskChanged):
 // it often quotes an app's own error text, which is cut to this many bytes with
@@ -71,6 +78,9 @@ struct RunRecord {
     // The run id of the first run of the network coalescing group it launched in; nullopt
     // when it launched on its own.
     std::optional<std::int64_t> coalesceGroup;
+    // The size of the checkpoint the run saved last (Task1.SaveCheckpoint; 0 when it removed
+    // it); nullopt when it saved none.
+    std::optional<std::int64_t> checkpointBytes;
 
     bool operator==(const RunRecord&) const = default;
 };

@@ -55,6 +55,8 @@ void HandlerClient::launch(const std::string& connection, const core::RunningTas
     std::map<std::string, sdbus::Variant> info{
         {api::key::kDeadline, run.deadline ? core::toUsec(*run.deadline) : std::int64_t{0}},
         {api::key::kSimulated, run.simulated}};
+    if (!run.checkpoint.empty())
+        info.emplace(api::key::kCheckpoint, run.checkpoint);
     if (run.request.kind == core::TaskKind::ContinuedProcessing) {
         info.emplace(api::key::kTitle, run.request.options.title.value_or(""));
         info.emplace(api::key::kSubtitle, run.request.options.subtitle.value_or(""));

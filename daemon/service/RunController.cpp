@@ -64,6 +64,7 @@ core::TimePoint RunController::launch(const std::vector<core::TaskRequest>& requ
             run.simulated = simulated;
             store_.deleteRequest(request.app, request.identifier);
             run.runId = store_.startRun(run);
+            run.checkpoint = store_.loadCheckpoint(request.app, request.identifier);
             if (std::ranges::find(coalesced, request.id) != coalesced.end()) {
                 group = group.value_or(run.runId);
                 store_.setCoalesceGroup(run.runId, *group);
@@ -288,8 +289,13 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
     }
     // The task object goes only after the outcome is committed and SetTaskCompleted answered:
     // sd-bus checks a reply against the vtable of the object that received the call.
-    commits_.enqueue([runId, outcome, reason, now, usage](store::Store& s) {
+    // A success ends the work a checkpoint was resuming: the next run starts afresh.
+    const bool clearCheckpoint = outcome == core::Outcome::Completed;
+    commits_.enqueue([runId, outcome, reason, now, usage, clearCheckpoint, app = run.task.request.app,
+                      identifier = run.task.request.identifier](store::Store& s) {
                          s.finishRun(runId, outcome, reason, now);
+                         if (clearCheckpoint)
+                             s.deleteCheckpoint(app, identifier);
                          if (usage != core::RunUsage{})
                              s.recordUsage(runId, usage);
                      },
@@ -339,7 +345,7 @@ void RunController::requeueInterrupted(store::Store& store, const core::RunningT
     }
 }
 
-ActiveRun& RunController::ownedContinuedRun(const std::string& caller, std::int64_t runId)
+ActiveRun& RunController::ownedRun(const std::string& caller, std::int64_t runId)
 {
     auto it = runs_.find(runId);
     if (it == runs_.end() || !it->second.delivered)
@@ -347,10 +353,39 @@ ActiveRun& RunController::ownedContinuedRun(const std::string& caller, std::int6
     if (it->second.connection != caller)
         throw core::Error(core::ErrorCode::AccessDenied, "not-task-owner",
                           "task " + std::to_string(runId) + " was handed to another connection");
-    if (it->second.task.request.kind != core::TaskKind::ContinuedProcessing)
+    return it->second;
+}
+
+ActiveRun& RunController::ownedContinuedRun(const std::string& caller, std::int64_t runId)
+{
+    auto& run = ownedRun(caller, runId);
+    if (run.task.request.kind != core::TaskKind::ContinuedProcessing)
         throw core::Error(core::ErrorCode::NotPermitted, "not-continued-processing",
                           "only continued-processing tasks report progress and titles");
-    return it->second;
+    return run;
+}
+
+// Committed through the queue like an outcome, so the reply (done) comes only once the bytes
+// are on disk; the checkpoint belongs to (app, identifier), not to the run, so that the next
+// launch after a crash, an expiration or a kill -9 of the daemon finds it.
+void RunController::saveCheckpoint(const std::string& caller, std::int64_t runId,
+                                   std::vector<std::uint8_t> data, CommitQueue::Done done)
+{
+    const auto& run = ownedRun(caller, runId);
+    if (data.size() > core::kMaxCheckpointSize)
+        throw core::Error(core::ErrorCode::InvalidArgument, "checkpoint-too-large",
+                          "a checkpoint is at most " + std::to_string(core::kMaxCheckpointSize) +
+                              " bytes, this one has " + std::to_string(data.size()));
+    log()->info("Run {}: {} saved a checkpoint of {} bytes", runId, run.task.request.identifier, data.size());
+    commits_.enqueue([runId, app = run.task.request.app, identifier = run.task.request.identifier,
+                      data = std::move(data), now = effects_.now()](store::Store& s) {
+                         if (data.empty())
+                             s.deleteCheckpoint(app, identifier);
+                         else
+                             s.putCheckpoint(app, identifier, data, now);
+                         s.setRunCheckpointBytes(runId, static_cast<std::int64_t>(data.size()));
+                     },
+                     std::move(done));
 }
 
 // Progress advances when either count rises; only then does the stall clock restart, so a

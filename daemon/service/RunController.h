@@ -74,6 +74,11 @@ public:
                         std::int64_t total);
     void updateTitle(const std::string& caller, std::int64_t runId, const std::string& title,
                      const std::string& subtitle);
+    // Task1.SaveCheckpoint from `caller`: durable (committed) before done(). Empty data removes
+    // the checkpoint. Throws core::Error: NotFound (no-such-task), AccessDenied (not-task-owner),
+    // InvalidArgument (checkpoint-too-large).
+    void saveCheckpoint(const std::string& caller, std::int64_t runId, std::vector<std::uint8_t> data,
+                        CommitQueue::Done done);
     void setHooks(RunHooks hooks) { hooks_ = std::move(hooks); }
     void launchTimedOut(std::int64_t runId);
     // The grace period is over: the run's target ends it by force or takes the stop over.
@@ -102,6 +107,7 @@ public:
 
 private:
     LaunchTarget* targetFor(const std::string& app) const;
+    ActiveRun& ownedRun(const std::string& caller, std::int64_t runId);
     ActiveRun& ownedContinuedRun(const std::string& caller, std::int64_t runId);
     void finish(std::int64_t runId, core::Outcome outcome, std::string reason,
                 CommitQueue::Done done = {}, core::RunUsage usage = {});

@@ -407,6 +407,18 @@ void TaskService::complete(const std::string& caller, std::int64_t runId, bool s
     runs_.complete(caller, runId, success, std::move(done));
 }
 
+void TaskService::saveCheckpoint(const std::string& caller, std::int64_t runId,
+                                 std::vector<std::uint8_t> data, Done done)
+{
+    try {
+        checkOwnsTaskApp(caller, runId);
+    } catch (const core::Error& e) {
+        done(&e);
+        return;
+    }
+    runs_.saveCheckpoint(caller, runId, std::move(data), std::move(done));
+}
+
 void TaskService::checkOwnsTaskApp(const std::string& caller, std::int64_t runId) const
 {
     const auto* run = runs_.find(runId);

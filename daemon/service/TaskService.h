@@ -56,6 +56,8 @@ struct Explanation {
     std::optional<ActiveRun> running;
     std::optional<core::RunRecord> lastRun;
     std::optional<ScheduleView> schedule;   // the schedule of a pending request or running task
+    // The checkpoint the identifier's next launch gets (Task1.SaveCheckpoint), in any state.
+    std::optional<store::CheckpointInfo> checkpoint;
     core::TimePoint now{};
 };
 
@@ -122,6 +124,9 @@ public:
     // Task1. Each throws (or answers) NotPermitted "name-not-owned" when the caller was handed
     // the task but no longer owns its app's bus name.
     void complete(const std::string& caller, std::int64_t runId, bool success, Done done);
+    // Throws core::Error for a bad call (RunController::saveCheckpoint); else done() once durable.
+    void saveCheckpoint(const std::string& caller, std::int64_t runId, std::vector<std::uint8_t> data,
+                        Done done);
     void updateProgress(const std::string& caller, std::int64_t runId, std::int64_t completed,
                         std::int64_t total);
     void updateTitle(const std::string& caller, std::int64_t runId, const std::string& title,
@@ -205,6 +210,8 @@ private:
     // Task1 calls: the connection a task was handed to acts on it only while it owns its app's
     // bus name. Throws NotPermitted (name-not-owned).
     void checkOwnsTaskApp(const std::string& caller, std::int64_t runId) const;
+    // explain() without the checkpoint: the request's, task's or last run's state.
+    Explanation explainState(const std::string& app, const std::string& identifier);
     // Expires the app's running task of this identifier with "app-cancelled"; false if none.
     bool expireRunningFor(const std::string& app, const std::string& identifier, const std::string& reason);
     // Removes a pending request (book, store, TaskChanged "cancelled", notification).

@@ -60,6 +60,14 @@ std::vector<RequestView> TaskService::listRequests() const
 
 Explanation TaskService::explain(const std::string& app, const std::string& identifier)
 {
+    auto out = explainState(app, identifier);
+    commits_.flush();   // a checkpoint saved this turn is already acknowledged
+    out.checkpoint = store_.checkpointInfo(app, identifier);
+    return out;
+}
+
+Explanation TaskService::explainState(const std::string& app, const std::string& identifier)
+{
     Explanation out;
     out.now = effects_.now();
     for (auto& view : evaluateAll(out.now)) {

@@ -149,6 +149,21 @@ CREATE TABLE usage_patterns (
 ) STRICT;
 )sql";
 
+// Version 8: checkpoints. The last checkpoint a task of (app, identifier) saved, handed to the
+// next launch of that identifier until a run completes successfully; and, per run, the size of
+// the checkpoint it saved last (0: it removed the checkpoint; NULL: it saved none), for history.
+constexpr std::string_view kVersion8 = R"sql(
+ALTER TABLE runs ADD COLUMN checkpoint_bytes INTEGER NULL;
+
+CREATE TABLE checkpoints (
+    app        TEXT    NOT NULL,
+    identifier TEXT    NOT NULL,
+    data       BLOB    NOT NULL,
+    saved_at   INTEGER NOT NULL,
+    PRIMARY KEY (app, identifier)
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -157,6 +172,7 @@ constexpr Migration kMigrations[] = {
     {5, kVersion5},
     {6, kVersion6},
     {7, kVersion7},
+    {8, kVersion8},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

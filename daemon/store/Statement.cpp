@@ -130,6 +130,25 @@ std::int64_t Statement::int64At(int column) const
     return sqlite3_column_int64(stmt_, column);
 }
 
+Statement& Statement::bindBlob(int index, const std::vector<std::uint8_t>& bytes)
+{
+    // A zero-length blob with a null pointer would bind NULL: bind an empty one explicitly.
+    static const std::uint8_t kEmpty = 0;
+    const void* data = bytes.empty() ? &kEmpty : bytes.data();
+    if (sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT) != SQLITE_OK)
+        fail("bind");
+    return *this;
+}
+
+std::vector<std::uint8_t> Statement::blobAt(int column) const
+{
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+    if (data == nullptr)
+        return {};
+    return {data, data + size};
+}
+
 std::string Statement::textAt(int column) const
 {
     // Text first, then its length: the documented order that avoids a conversion in between.

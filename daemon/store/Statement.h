@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3_stmt;
 
@@ -27,6 +28,7 @@ public:
     Statement& bind(int index, bool value);
     Statement& bind(int index, std::string_view value);
     Statement& bindNull(int index);
+    Statement& bindBlob(int index, const std::vector<std::uint8_t>& bytes);
     template <typename T>
     Statement& bind(int index, const std::optional<T>& value)
     {
@@ -49,6 +51,7 @@ public:
     std::int64_t int64At(int column) const;
     bool boolAt(int column) const { return int64At(column) != 0; }
     std::string textAt(int column) const;
+    std::vector<std::uint8_t> blobAt(int column) const;
     std::optional<std::int64_t> optionalInt64At(int column) const;
     std::optional<bool> optionalBoolAt(int column) const;
     std::optional<std::string> optionalTextAt(int column) const;

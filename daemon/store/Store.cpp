@@ -40,6 +40,13 @@ constexpr std::string_view kRecordUsage =
     "UPDATE runs SET cpu_nsec = ?2, memory_peak_bytes = ?3, io_read_bytes = ?4, io_write_bytes = ?5,"
     " end_cause = nullif(?6, '') WHERE id = ?1";
 constexpr std::string_view kSetCoalesceGroup = "UPDATE runs SET coalesce_group = ?2 WHERE id = ?1";
+constexpr std::string_view kSelectCheckpoint = "SELECT data FROM checkpoints WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kPutCheckpoint =
+    "INSERT OR REPLACE INTO checkpoints (app, identifier, data, saved_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeleteCheckpoint = "DELETE FROM checkpoints WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kCheckpointInfo =
+    "SELECT length(data), saved_at FROM checkpoints WHERE app = ?1 AND identifier = ?2";
+constexpr std::string_view kSetRunCheckpointBytes = "UPDATE runs SET checkpoint_bytes = ?2 WHERE id = ?1";
 
 // Columns 0-4, then the options from column 5 on (see OptionColumns.h), then the schedule
 // options.
@@ -176,7 +183,7 @@ std::string historySql(const HistoryFilter& filter)
 {
     std::string sql = "SELECT id, app, identifier, kind, started_at, ended_at, outcome, reason,"
                       " simulated, cpu_nsec, memory_peak_bytes, io_read_bytes, io_write_bytes,"
-                      " end_cause, coalesce_group FROM runs WHERE outcome IS NOT NULL";
+                      " end_cause, coalesce_group, checkpoint_bytes FROM runs WHERE outcome IS NOT NULL";
     if (filter.app)
         sql += " AND app = ?1";
     if (filter.identifier)
@@ -211,6 +218,7 @@ core::RunRecord readRunRecord(const Statement& stmt)
     record.usage.ioWriteBytes = optionalAt(12);
     record.usage.endCause = stmt.isNull(13) ? "" : stmt.textAt(13);
     record.coalesceGroup = optionalAt(14);
+    record.checkpointBytes = optionalAt(15);
     return record;
 }
 
@@ -383,6 +391,45 @@ void Store::recordUsage(std::int64_t runId, const core::RunUsage& usage)
 void Store::setCoalesceGroup(std::int64_t runId, std::int64_t group)
 {
     db_->cached(kSetCoalesceGroup).bind(1, runId).bind(2, group).run();
+}
+
+std::vector<std::uint8_t> Store::loadCheckpoint(std::string_view app, std::string_view identifier)
+{
+    auto& stmt = db_->cached(kSelectCheckpoint).bind(1, app).bind(2, identifier);
+    std::vector<std::uint8_t> data;
+    if (stmt.step()) {
+        data = stmt.blobAt(0);
+        stmt.reset();
+    }
+    return data;
+}
+
+void Store::putCheckpoint(std::string_view app, std::string_view identifier,
+                          const std::vector<std::uint8_t>& data, core::TimePoint savedAt)
+{
+    db_->cached(kPutCheckpoint).bind(1, app).bind(2, identifier).bindBlob(3, data)
+        .bind(4, core::toUsec(savedAt)).run();
+}
+
+void Store::deleteCheckpoint(std::string_view app, std::string_view identifier)
+{
+    db_->cached(kDeleteCheckpoint).bind(1, app).bind(2, identifier).run();
+}
+
+std::optional<CheckpointInfo> Store::checkpointInfo(std::string_view app, std::string_view identifier)
+{
+    auto& stmt = db_->cached(kCheckpointInfo).bind(1, app).bind(2, identifier);
+    std::optional<CheckpointInfo> info;
+    if (stmt.step()) {
+        info = CheckpointInfo{stmt.int64At(0), core::fromUsec(stmt.int64At(1))};
+        stmt.reset();
+    }
+    return info;
+}
+
+void Store::setRunCheckpointBytes(std::int64_t runId, std::int64_t bytes)
+{
+    db_->cached(kSetRunCheckpointBytes).bind(1, runId).bind(2, bytes).run();
 }
 
 std::vector<core::RunningTask> Store::loadUnfinishedRuns()

@@ -42,6 +42,12 @@ struct HistoryFilter {
     std::size_t limit = 100;                  // newest N
 };
 
+// A saved checkpoint as explain shows it (the bytes stay in the store).
+struct CheckpointInfo {
+    std::int64_t bytes = 0;
+    core::TimePoint savedAt{};
+};
+
 class Store {
 public:
     // Throws core::Error(Internal, …) with sub-reason "store-open-failed", "schema-too-new" or
@@ -92,6 +98,17 @@ public:
     void recordUsage(std::int64_t runId, const core::RunUsage& usage);
     // The run launched in the network coalescing group `group` (schema v5).
     void setCoalesceGroup(std::int64_t runId, std::int64_t group);
+
+    // Checkpoints (schema v8): the opaque bytes a task of (app, identifier) saved last; empty
+    // when there is none. put replaces, delete removes (no-op when there is none).
+    std::vector<std::uint8_t> loadCheckpoint(std::string_view app, std::string_view identifier);
+    void putCheckpoint(std::string_view app, std::string_view identifier,
+                       const std::vector<std::uint8_t>& data, core::TimePoint savedAt);
+    void deleteCheckpoint(std::string_view app, std::string_view identifier);
+    // The size and time of (app, identifier)'s checkpoint, for explain; nullopt when none.
+    std::optional<CheckpointInfo> checkpointInfo(std::string_view app, std::string_view identifier);
+    // Records on the run the size of the checkpoint it saved (history's CheckpointSize).
+    void setRunCheckpointBytes(std::int64_t runId, std::int64_t bytes);
 
     // Learned usage patterns (schema v7), by app id; saving replaces the app's row.
     std::map<std::string, core::UsagePattern, std::less<>> loadUsagePatterns();

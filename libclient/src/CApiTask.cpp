@@ -115,6 +115,33 @@ bool bgtask_task_is_completed(const bgtask_task* task)
     return task->task->isCompleted();
 }
 
+uint8_t* bgtask_task_get_checkpoint(const bgtask_task* task, size_t* size)
+{
+    *size = 0;
+    try {
+        const auto data = task->task->checkpoint();
+        if (data.empty())
+            return nullptr;
+        auto* copy = static_cast<uint8_t*>(std::malloc(data.size()));
+        if (copy == nullptr)
+            return nullptr;
+        std::memcpy(copy, data.data(), data.size());
+        *size = data.size();
+        return copy;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int bgtask_task_save_checkpoint(bgtask_task* task, const void* data, size_t size, bgtask_error** error)
+{
+    return capi::guarded(error, [&] {
+        const auto* bytes = static_cast<const std::uint8_t*>(data);
+        task->task->saveCheckpoint(std::span<const std::uint8_t>(bytes, bytes == nullptr ? 0 : size));
+        return 0;
+    });
+}
+
 int bgtask_task_set_progress(bgtask_task* task, int64_t completed_unit_count, int64_t total_unit_count)
 {
     auto* c = continued(task);

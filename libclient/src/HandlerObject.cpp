@@ -30,7 +30,8 @@ HandlerObject::HandlerObject(sdbus::IConnection& connection, HandlerSink& sink)
                                 optionalFromMicros(lookupOr<std::int64_t>(info, api::key::kDeadline, 0)),
                                 lookupOr(info, api::key::kSimulated, false),
                                 lookup<std::string>(info, proposed::kLaunchTitle),
-                                lookup<std::string>(info, proposed::kLaunchSubtitle)};
+                                lookup<std::string>(info, proposed::kLaunchSubtitle),
+                                lookupOr<std::vector<std::uint8_t>>(info, api::key::kCheckpoint, {})};
                 return sink_.onLaunch(std::move(call));
             });
         });

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bgtask::detail {
 
@@ -31,6 +32,8 @@ struct LaunchCall {
     // Continued processing, once bgtaskd sends them (proposed Launch info keys Title, Subtitle).
     std::optional<std::string> title;
     std::optional<std::string> subtitle;
+    // Info key Checkpoint: what an earlier run of the identifier saved; empty when none.
+    std::vector<std::uint8_t> checkpoint;
 };
 
 class HandlerSink {

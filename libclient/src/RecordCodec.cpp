@@ -118,6 +118,7 @@ HistoryRecord decodeHistoryRecord(const VariantMap& record)
     r.ioWriteBytes = lookup<std::uint64_t>(record, key::kIoWriteBytes);
     r.endCause = text(record, key::kEndCause);
     r.coalesceGroup = lookup<std::uint64_t>(record, key::kCoalesceGroup);
+    r.checkpointSize = lookup<std::uint64_t>(record, key::kCheckpointSize);
     return r;
 }
 
@@ -177,6 +178,8 @@ Explanation decodeExplanation(const VariantMap& record)
     e.reason = text(record, key::kReason);
     e.endedAt = time(record, key::kEndedAt);
     e.schedule = scheduleIn(record);
+    e.checkpointSize = lookup<std::uint64_t>(record, key::kCheckpointSize);
+    e.checkpointSavedAt = time(record, key::kCheckpointSavedAt);
     return e;
 }
 

@@ -86,6 +86,7 @@ public:
     // TaskCompleter
     void completeTask(const std::string& path, bool success) noexcept override;
     void forgetTask(const std::string& path) noexcept override;
+    void saveCheckpoint(const std::string& path, std::span<const std::uint8_t> data) override;
     // ProgressSender
     void sendProgress(const std::string& path, const ProgressValue& value, Report report) noexcept override;
     void sendTitle(const std::string& path, const TitleValue& value, Report report) noexcept override;

@@ -64,7 +64,7 @@ std::function<void()> SchedulerCore::onLaunch(LaunchCall call)
         channel = flusher_->open(call.task, std::move(title));
     }
     auto impl = std::make_unique<Task::Impl>(weak_from_this(), call.task, call.identifier, *kind, call.deadline,
-                                             call.simulated, channel);
+                                             call.simulated, channel, std::move(call.checkpoint));
     auto* implPtr = impl.get();
     std::shared_ptr<Task> task;
     if (continued)
@@ -166,6 +166,14 @@ void SchedulerCore::completeTask(const std::string& path, bool success) noexcept
     } catch (const std::exception& e) {
         warn("complete task", path, e.what());
     }
+}
+
+void SchedulerCore::saveCheckpoint(const std::string& path, std::span<const std::uint8_t> data)
+{
+    call([&] {
+        TaskProxy task(*connection_, path);
+        task.SaveCheckpoint(std::vector<std::uint8_t>(data.begin(), data.end()));
+    });
 }
 
 std::shared_ptr<sdbus::IProxy> SchedulerCore::taskProxy(const std::string& path)

@@ -3,6 +3,8 @@
 
 #include "TaskImpl.h"
 
+#include <bgtask/SchedulerError.h>
+
 #include <array>
 #include <cstdio>
 #include <exception>
@@ -57,6 +59,27 @@ const std::string& Task::identifier() const noexcept { return impl_->identifier_
 TaskKind Task::kind() const noexcept { return impl_->kind_; }
 std::optional<TimePoint> Task::deadline() const noexcept { return impl_->deadline_; }
 bool Task::isSimulated() const noexcept { return impl_->simulated_; }
+
+std::vector<std::uint8_t> Task::checkpoint() const
+{
+    std::lock_guard lock(impl_->mutex_);
+    return impl_->checkpoint_;
+}
+
+void Task::saveCheckpoint(std::span<const std::uint8_t> data)
+{
+    if (isCompleted())
+        throw SchedulerError(SchedulerError::Code::NotFound, "task-completed",
+                             impl_->identifier_ + " is completed; a checkpoint belongs to a running task");
+    auto completer = impl_->completer_.lock();
+    if (!completer)
+        throw SchedulerError(SchedulerError::Code::NoScheduler, "no-scheduler",
+                             "the scheduler of " + impl_->identifier_ + " is gone");
+    // Not under the lock: the call may wait for the bus thread, which may need the task.
+    completer->saveCheckpoint(impl_->path_, data);
+    std::lock_guard lock(impl_->mutex_);
+    impl_->checkpoint_.assign(data.begin(), data.end());
+}
 
 void Task::setExpirationHandler(ExpirationHandler handler)
 {

@@ -13,7 +13,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace bgtask::detail {
 
@@ -24,6 +26,9 @@ public:
     virtual void completeTask(const std::string& path, bool success) noexcept = 0;
     // Forgets the task at path without telling bgtaskd, which has ended it already. Never throws.
     virtual void forgetTask(const std::string& path) noexcept = 0;
+    // Task1.SaveCheckpoint for the task at path; returns once bgtaskd has stored it. Throws
+    // SchedulerError.
+    virtual void saveCheckpoint(const std::string& path, std::span<const std::uint8_t> data) = 0;
 
 protected:
     ~TaskCompleter() = default;
@@ -38,7 +43,7 @@ class __attribute__((visibility("hidden"))) Task::Impl {
 public:
     Impl(std::weak_ptr<detail::TaskCompleter> completer, std::string path, std::string identifier, TaskKind kind,
          std::optional<TimePoint> deadline, bool simulated,
-         std::shared_ptr<detail::ProgressChannel> channel = nullptr)
+         std::shared_ptr<detail::ProgressChannel> channel = nullptr, std::vector<std::uint8_t> checkpoint = {})
         : completer_(std::move(completer))
         , path_(std::move(path))
         , identifier_(std::move(identifier))
@@ -46,6 +51,7 @@ public:
         , deadline_(deadline)
         , simulated_(simulated)
         , channel_(std::move(channel))
+        , checkpoint_(std::move(checkpoint))
     {
     }
 
@@ -86,6 +92,7 @@ private:
     ExpirationHandler expirationHandler_;
     bool completed_ = false;
     bool expired_ = false;  // Expire was handled; a second one changes nothing
+    std::vector<std::uint8_t> checkpoint_;
 };
 
 } // namespace bgtask

@@ -289,6 +289,42 @@ class LibraryTest(LibraryTestCase):
         self.assertEqual(self.finished_run(REFRESH)["Outcome"], "completed")
         self.assertEqual([r["identifier"] for r in app.ok("pending")["requests"]], [REFRESH])
 
+    # ---- checkpoints -------------------------------------------------------------------------
+
+    def launch_now(self, app, identifier, count):
+        app.ok("submit", "processing", identifier, "in=3600")
+        self.run_now(APP, identifier)
+        eventually(lambda: len(app.events("launch", identifier=identifier)) >= count, 10,
+                   message=f"launch {count} of {identifier} did not come")
+        # The app records the launch just before it keeps the task: wait for the new one.
+        eventually(lambda: app.send("task", identifier).get("completed") is False, 10)
+
+    def runs_of(self, identifier, count):
+        return eventually(lambda: (lambda runs: runs if len(runs) >= count else None)(
+            self.history(Identifier=identifier)), 10, message=f"no {count} finished runs of {identifier}")
+
+    def test_a_checkpoint_reaches_the_next_launch_until_a_success_clears_it(self):
+        app = self.app()
+        app.ok("register", SYNC, "hold")
+        self.launch_now(app, SYNC, 1)
+        self.assertEqual(app.ok("checkpoint", SYNC)["checkpoint"], "")
+        app.ok("save-checkpoint", SYNC, "7061676520330066")   # "page 3\0f": bytes, not text
+        self.assertEqual(app.ok("checkpoint", SYNC)["checkpoint"], "7061676520330066")
+        self.assertError(app.send("save-checkpoint", SYNC, "ab", str(64 * 1024 + 1)),
+                         "InvalidArgument", "checkpoint-too-large")
+        self.assertEqual(app.ok("checkpoint", SYNC)["checkpoint"], "7061676520330066")
+        app.ok("complete", SYNC, "false")
+        self.assertEqual(str(self.runs_of(SYNC, 1)[0]["Outcome"]), "failed")
+        self.assertError(app.send("save-checkpoint", SYNC, "00"), "NotFound", "task-completed")
+
+        self.launch_now(app, SYNC, 2)
+        self.assertEqual(app.ok("checkpoint", SYNC)["checkpoint"], "7061676520330066")
+        app.ok("complete", SYNC, "true")
+        self.assertEqual(str(self.runs_of(SYNC, 2)[0]["Outcome"]), "completed")
+        self.launch_now(app, SYNC, 3)
+        self.assertEqual(app.ok("checkpoint", SYNC)["checkpoint"], "")
+        app.ok("complete", SYNC, "true")
+
     # ---- periodic work and retries ---------------------------------------------------------
 
     def schedule_of(self, identifier):

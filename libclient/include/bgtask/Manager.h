@@ -99,6 +99,9 @@ struct HistoryRecord {
     // Network requests that launched together (network coalescing) share this group: the run
     // number of the group's first run. nullopt for a run that launched on its own.
     std::optional<std::uint64_t> coalesceGroup;
+    // The size in bytes of the last checkpoint the run saved (Task::saveCheckpoint; 0: it removed
+    // the checkpoint); nullopt when it saved none.
+    std::optional<std::uint64_t> checkpointSize;
 };
 
 struct HistoryFilter {
@@ -167,6 +170,10 @@ struct Explanation {
     std::optional<TimePoint> endedAt;
     // pending, launching, running, expiring: set for a schedule's request or task
     std::optional<ScheduleRecord> schedule;
+    // any state: the checkpoint the identifier's next launch receives (Task::saveCheckpoint), its
+    // size in bytes and when it was saved; unset when there is none
+    std::optional<std::uint64_t> checkpointSize;
+    std::optional<TimePoint> checkpointSavedAt;
 };
 
 // One of the user's switches over background work (Manager1.SetPolicy).

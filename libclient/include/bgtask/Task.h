@@ -13,8 +13,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bgtask {
 
@@ -71,6 +73,21 @@ public:
     std::optional<TimePoint> deadline() const noexcept;
     // True when the launch was simulated ("bgtaskctl run").
     bool isSimulated() const noexcept;
+
+    // Checkpoints: where the work got to, so that a later attempt resumes instead of starting over.
+    //
+    // The checkpoint of this identifier: what an earlier run saved and no successful run has
+    // cleared since (handed over at launch), or what this run saved last. Empty when there is none.
+    std::vector<std::uint8_t> checkpoint() const;
+    // Saves a checkpoint for the next run of this identifier, should this one end without success
+    // (expiration, crash, termination, a kill -9 of the app or of bgtaskd); a successful
+    // completion clears it. Opaque bytes, at most kMaxCheckpointSize; empty data removes it.
+    // Returns once bgtaskd has stored it durably (a synchronous call: not for every item of a
+    // loop). Callable from any thread, for any kind of task. Throws SchedulerError:
+    // InvalidArgument "checkpoint-too-large"; NotFound once the task has ended; Internal
+    // "protocol-mismatch" from a bgtaskd without checkpoints; NoScheduler without a scheduler.
+    void saveCheckpoint(std::span<const std::uint8_t> data);
+    static constexpr std::size_t kMaxCheckpointSize = 64 * 1024;
 
     // Called (on the thread that runs the library's bus connection, like the launch handler) when the
     // scheduler wants the task to stop: cancel the work, then call setTaskCompleted(false) soon.

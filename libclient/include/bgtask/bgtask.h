@@ -289,6 +289,16 @@ BGTASK_EXPORT void bgtask_task_set_completed(bgtask_task *task, bool success);
  * handler). */
 BGTASK_EXPORT bool bgtask_task_is_completed(const bgtask_task *task);
 
+/* Checkpoints (bgtask::Task::checkpoint, saveCheckpoint): the checkpoint the launch carried, or
+ * the one this run saved last, as a copy to free with free(), its length in *size; NULL and
+ * *size 0 when there is none (or when out of memory). */
+BGTASK_EXPORT uint8_t *bgtask_task_get_checkpoint(const bgtask_task *task, size_t *size);
+/* Saves a checkpoint for the next run of the identifier should this one not succeed; at most
+ * 65536 bytes, size 0 removes it. Returns 0 once bgtaskd has stored it durably, -1 on error
+ * ("checkpoint-too-large", a task that has ended, …). */
+BGTASK_EXPORT int bgtask_task_save_checkpoint(bgtask_task *task, const void *data, size_t size,
+                                              bgtask_error **error);
+
 /* Continued processing: progress (cheap, coalesced before it reaches the bus) and the title shown
  * on the desktop. The setters return -1 for tasks of other kinds. */
 BGTASK_EXPORT int bgtask_task_set_progress(bgtask_task *task, int64_t completed_unit_count,

@@ -106,6 +106,8 @@ def load(path):
         "bgtask_task_update_title": (c_int, [c_void_p, c_char_p, c_char_p]),
         "bgtask_task_get_title": (c_void_p, [c_void_p]),
         "bgtask_task_get_subtitle": (c_void_p, [c_void_p]),
+        "bgtask_task_get_checkpoint": (c_void_p, [c_void_p, POINTER(c_size_t)]),
+        "bgtask_task_save_checkpoint": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(POINTER(Error))]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)
@@ -396,6 +398,16 @@ class App:
         elif w[0] == "title":
             if lib.bgtask_task_update_title(task, w[2].encode(), (w[3] if len(w) > 3 else "").encode()) != 0:
                 raise RuntimeError("not a continued-processing task")
+        elif w[0] == "checkpoint":
+            size = c_size_t(0)
+            pointer = lib.bgtask_task_get_checkpoint(task, byref(size))
+            data = ctypes.string_at(pointer, size.value) if pointer else b""
+            self.libc.free(pointer)
+            return {"checkpoint": data.hex()}
+        elif w[0] == "save-checkpoint":
+            data = bytes.fromhex(w[2] if len(w) > 2 else "") * (int(w[3]) if len(w) > 3 else 1)
+            err = POINTER(Error)()
+            self.check(lib.bgtask_task_save_checkpoint(task, data, len(data), byref(err)), err)
         elif w[0] == "task":
             out = {"identifier": lib.bgtask_task_get_identifier(task).decode(),
                    "kind": KINDS[lib.bgtask_task_get_kind(task)],

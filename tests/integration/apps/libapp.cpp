@@ -278,6 +278,16 @@ private:
             if (!continued)
                 throw std::runtime_error("not a continued-processing task");
             continued->updateTitle(w.at(2), w.size() > 3 ? w.at(3) : "");
+        } else if (cmd == "checkpoint") {
+            reply.set("checkpoint", toHex(task->checkpoint()));
+        } else if (cmd == "save-checkpoint") {
+            // save-checkpoint IDENT HEX [REPEAT]: the bytes, repeated REPEAT times (big ones).
+            auto bytes = fromHex(w.size() > 2 ? w.at(2) : "");
+            const auto repeat = w.size() > 3 ? std::stoul(w.at(3)) : 1UL;
+            std::vector<std::uint8_t> data;
+            for (unsigned long i = 0; i < repeat; ++i)
+                data.insert(data.end(), bytes.begin(), bytes.end());
+            task->saveCheckpoint(data);
         } else if (cmd == "task") {
             reply.set("identifier", task->identifier())
                 .set("kind", std::string(bgtask::toString(task->kind())))
@@ -293,6 +303,23 @@ private:
         } else {
             throw std::runtime_error("unknown command " + cmd);
         }
+    }
+
+    static std::string toHex(const std::vector<std::uint8_t>& data)
+    {
+        static constexpr char kDigits[] = "0123456789abcdef";
+        std::string text;
+        for (auto byte : data)
+            text += {kDigits[byte >> 4], kDigits[byte & 15]};
+        return text;
+    }
+
+    static std::vector<std::uint8_t> fromHex(const std::string& text)
+    {
+        std::vector<std::uint8_t> data;
+        for (std::size_t i = 0; i + 1 < text.size(); i += 2)
+            data.push_back(static_cast<std::uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
+        return data;
     }
 
     static std::vector<Json> pendingJson(const std::vector<bgtask::PendingTaskRequest>& requests)

@@ -84,6 +84,10 @@ class Control(dbus.service.Object):
     def Complete(self, task, success):
         return self.attempt(lambda: self.task(task).SetTaskCompleted(success))
 
+    @dbus.service.method("org.bgtaskd.Test", in_signature="oay", out_signature="s")
+    def SaveCheckpoint(self, task, data):
+        return self.attempt(lambda: self.task(task).SaveCheckpoint(dbus.ByteArray(bytes(data)), signature="ay"))
+
     @dbus.service.method("org.bgtaskd.Test", in_signature="oxx", out_signature="s")
     def UpdateProgress(self, task, completed, total):
         return self.attempt(lambda: self.task(task).UpdateProgress(dbus.Int64(completed), dbus.Int64(total)))

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,8 +23,17 @@ class RecordingCompleter final : public detail::TaskCompleter {
 public:
     void completeTask(const std::string& path, bool success) noexcept override { calls.emplace_back(path, success); }
     void forgetTask(const std::string& path) noexcept override { forgotten.push_back(path); }
+    // Saves what it is given, or throws `refusal` when set (as bgtaskd's error would come back).
+    void saveCheckpoint(const std::string& path, std::span<const std::uint8_t> data) override
+    {
+        if (refusal)
+            throw *refusal;
+        saved.emplace_back(path, std::vector<std::uint8_t>(data.begin(), data.end()));
+    }
     std::vector<std::pair<std::string, bool>> calls;
     std::vector<std::string> forgotten;
+    std::vector<std::pair<std::string, std::vector<std::uint8_t>>> saved;
+    std::optional<SchedulerError> refusal;
 };
 
 class NullSender final : public detail::ProgressSender {
@@ -159,6 +170,44 @@ TEST_CASE("A task handle lives until its task completes, and as long as the app 
     CHECK_FALSE(weak.expired());  // the app's reference
     bgtask_task_unref(handle);
     CHECK(weak.expired());
+}
+
+TEST_CASE("A C task hands out a copy of its checkpoint and saves new ones through the scheduler")
+{
+    auto completer = std::make_shared<RecordingCompleter>();
+    auto task = std::make_shared<Task>(std::make_unique<Task::Impl>(
+        completer, "/t/9", "a.sync", TaskKind::Processing, std::nullopt, false, nullptr,
+        std::vector<std::uint8_t>{'p', 0, 'q'}));
+    bgtask_task* handle = capi::newTaskHandle(task);
+    std::size_t size = 99;
+    auto* data = bgtask_task_get_checkpoint(handle, &size);
+    REQUIRE(size == 3);
+    CHECK(std::memcmp(data, "p\0q", 3) == 0);
+    std::free(data);
+
+    CHECK(bgtask_task_save_checkpoint(handle, "xyz", 2, nullptr) == 0);
+    REQUIRE(completer->saved.size() == 1);
+    CHECK(completer->saved[0] == std::pair<std::string, std::vector<std::uint8_t>>{"/t/9", {'x', 'y'}});
+    data = bgtask_task_get_checkpoint(handle, &size);
+    CHECK(size == 2);
+    std::free(data);
+
+    completer->refusal = SchedulerError(SchedulerError::Code::InvalidArgument, "checkpoint-too-large", "too big");
+    bgtask_error* error = nullptr;
+    CHECK(bgtask_task_save_checkpoint(handle, "abc", 3, &error) == -1);
+    REQUIRE(error != nullptr);
+    CHECK(error->code == BGTASK_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(error->sub_reason) == "checkpoint-too-large");
+    bgtask_error_free(error);
+    data = bgtask_task_get_checkpoint(handle, &size);
+    CHECK(size == 2);   // a refused checkpoint changes nothing
+    std::free(data);
+
+    completer->refusal.reset();
+    CHECK(bgtask_task_save_checkpoint(handle, nullptr, 0, nullptr) == 0);   // removes it
+    CHECK(bgtask_task_get_checkpoint(handle, &size) == nullptr);
+    CHECK(size == 0);
+    bgtask_task_set_completed(handle, true);
 }
 
 TEST_CASE("A C expiration handler gets the reason and name, and completing releases everything")

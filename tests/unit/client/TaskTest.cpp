@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "TaskImpl.h"
 
+#include <bgtask/SchedulerError.h>
+
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -15,8 +19,17 @@ class RecordingCompleter final : public detail::TaskCompleter {
 public:
     void completeTask(const std::string& path, bool success) noexcept override { calls.emplace_back(path, success); }
     void forgetTask(const std::string& path) noexcept override { forgotten.push_back(path); }
+    // Saves what it is given, or throws `refusal` when set (as bgtaskd's error would come back).
+    void saveCheckpoint(const std::string& path, std::span<const std::uint8_t> data) override
+    {
+        if (refusal)
+            throw *refusal;
+        saved.emplace_back(path, std::vector<std::uint8_t>(data.begin(), data.end()));
+    }
     std::vector<std::pair<std::string, bool>> calls;
     std::vector<std::string> forgotten;
+    std::vector<std::pair<std::string, std::vector<std::uint8_t>>> saved;
+    std::optional<SchedulerError> refusal;
 };
 
 struct Fixture {
@@ -169,4 +182,27 @@ TEST_CASE("A continued-processing task needs a progress channel")
                                                                          TaskKind::ContinuedProcessing, std::nullopt,
                                                                          false)),
                     std::invalid_argument);
+}
+
+TEST_CASE("A task's checkpoint starts as the launch's and follows saves, and a completed task refuses to save")
+{
+    auto completer = std::make_shared<RecordingCompleter>();
+    auto task = std::make_shared<Task>(std::make_unique<Task::Impl>(
+        completer, "/t/1", "a.sync", TaskKind::Processing, std::nullopt, false, nullptr,
+        std::vector<std::uint8_t>{1, 2}));
+    CHECK(task->checkpoint() == std::vector<std::uint8_t>{1, 2});
+    const std::vector<std::uint8_t> next{3, 4, 5};
+    task->saveCheckpoint(next);
+    CHECK(task->checkpoint() == next);
+    REQUIRE(completer->saved.size() == 1);
+    CHECK(completer->saved[0].second == next);
+    task->setTaskCompleted(false);
+    try {
+        task->saveCheckpoint(next);
+        FAIL("a completed task saved a checkpoint");
+    } catch (const SchedulerError& e) {
+        CHECK(e.code() == SchedulerError::Code::NotFound);
+        CHECK(e.subReason() == "task-completed");
+    }
+    CHECK(completer->saved.size() == 1);
 }

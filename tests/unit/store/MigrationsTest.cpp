@@ -318,10 +318,10 @@ TEST_CASE("The version-1 fixture's rows read back through the Store")
     CHECK(history[0] == core::RunRecord{2, "org.example.news", "org.example.news.refresh",
                                         core::TaskKind::AppRefresh, t0 + 10min,
                                         t0 + 10min + 31s, core::Outcome::Expired,
-                                        "time limit reached", true, {}, std::nullopt});
+                                        "time limit reached", true, {}, std::nullopt, std::nullopt});
     CHECK(history[1] == core::RunRecord{1, "org.example.health", "org.example.health.study",
                                         core::TaskKind::HealthResearch, t0 + 8min, t0 + 9min,
-                                        core::Outcome::Completed, "", false, {}, std::nullopt});
+                                        core::Outcome::Completed, "", false, {}, std::nullopt, std::nullopt});
 
     // Ids continue after the fixture's, which had already used request ids up to 4.
     CHECK(store.upsertRequest(news) == 5);
@@ -559,4 +559,52 @@ TEST_CASE("The policy table refuses switch values other than 0, 1 and NULL")
     CHECK_THROWS(executeSql(file, "INSERT INTO policy (app) VALUES (NULL)"));
     CHECK_NOTHROW(executeSql(file, "INSERT INTO policy VALUES ('a', 1, NULL), ('b', 0, 1)"));
     CHECK(queryColumn(file, "SELECT count(*) FROM policy") == Strings{"2"});
+}
+
+TEST_CASE("Checkpoints survive reopening, are replaced and deleted, and the v8 fixture's reads back")
+{
+    TempDir dir;
+    const auto fixture = dir / "v8.db";
+    executeSql(fixture, readTestData("schema-v8.sql"));
+    {
+        Store store(fixture);
+        const auto data = store.loadCheckpoint("org.example.Feeds", "org.example.Feeds.cleanup");
+        CHECK(std::string(data.begin(), data.end()) == std::string("page 12 of 40\0", 14));
+        CHECK(store.checkpointInfo("org.example.Feeds", "org.example.Feeds.cleanup")->savedAt ==
+              bgtask::core::fromUsec(1796500000000000));
+        std::map<std::int64_t, std::optional<std::int64_t>> sizes;
+        for (const auto& record : store.history({}))
+            sizes[record.runId] = record.checkpointBytes;
+        CHECK(sizes.at(9) == 14);
+        CHECK(sizes.at(8) == std::nullopt);
+    }
+    const auto file = dir / "bgtaskd.db";
+    {
+        Store store(file);
+        CHECK(store.loadCheckpoint("a.b", "a.b.c").empty());
+        store.putCheckpoint("a.b", "a.b.c", {1, 2, 3}, bgtask::core::TimePoint{});
+        store.putCheckpoint("a.b", "a.b.c", {4, 5}, bgtask::core::TimePoint{});
+        store.putCheckpoint("a.b", "a.b.d", {}, bgtask::core::TimePoint{});
+    }
+    Store store(file);
+    CHECK(store.loadCheckpoint("a.b", "a.b.c") == std::vector<std::uint8_t>{4, 5});
+    CHECK(store.checkpointInfo("a.b", "a.b.c")->bytes == 2);
+    CHECK(store.checkpointInfo("a.b", "a.b.d")->bytes == 0);
+    store.deleteCheckpoint("a.b", "a.b.c");
+    CHECK(store.loadCheckpoint("a.b", "a.b.c").empty());
+    CHECK_FALSE(store.checkpointInfo("a.b", "a.b.c").has_value());
+}
+
+TEST_CASE("A version-7 file migrates to runs without checkpoint sizes until a run saves one")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v7.sql"));
+    Store store(file);
+    const auto before = store.history({});
+    REQUIRE_FALSE(before.empty());
+    CHECK(std::ranges::none_of(before, [](const auto& r) { return r.checkpointBytes.has_value(); }));
+    CHECK_FALSE(store.checkpointInfo("org.example.Feeds", "org.example.Feeds.cleanup").has_value());
+    store.setRunCheckpointBytes(before.front().runId, 300);
+    CHECK(store.history({}).front().checkpointBytes == 300);
 }
