@@ -84,7 +84,8 @@ struct HistoryRecord {
     std::optional<TimePoint> startedAt;
     std::optional<TimePoint> endedAt;
     // "completed", "failed", "expired", "terminated", "launch-failed", "app-exited", "interrupted",
-    // "cancelled" (continued processing whose process went away)
+    // "cancelled" (continued processing whose process went away), "dropped" (a pending request
+    // removed without running: its app's manifest was removed)
     std::string outcome;
     std::string reason;
     bool simulated = false;
@@ -236,7 +237,7 @@ struct ManagerEvent {
     std::string event;
     std::string kind;
     std::string task;     // the Task1 object path, for task events
-    std::string outcome;  // for "ended"
+    std::string outcome;  // for "ended", and "dropped" for a "cancelled" by bgtaskd itself
     std::string reason;   // for "expiring" and "ended"
     SystemStatus systemState;  // for Type::SystemState
     AppPolicy policy;          // for Type::PolicyChanged
