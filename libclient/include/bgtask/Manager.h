@@ -243,9 +243,21 @@ struct ManagerEvent {
     AppPolicy policy;          // for Type::PolicyChanged
 };
 
+// How a Manager reaches bgtaskd.
+struct ManagerOptions {
+    // false: never start bgtaskd by D-Bus activation; when it is not running, calls fail with
+    // NoScheduler ("not-running") at once. For shell completion and status bars, which should
+    // not start a daemon just to look.
+    bool activate = true;
+    // How long one call may take before it fails with NoScheduler; zero: the bus library's
+    // default (25 s).
+    std::chrono::milliseconds callTimeout{0};
+};
+
 class BGTASK_EXPORT Manager {
 public:
     explicit Manager(Bus bus = Bus::Session);
+    Manager(Bus bus, const ManagerOptions& options);
     ~Manager();
     Manager(Manager&&) noexcept;
     Manager& operator=(Manager&&) noexcept;
