@@ -231,10 +231,31 @@ int Daemon::run()
     if (!options_.systemBus) {
         // Continued processing is the user's work: its notifications go to the user's desktop,
         // which the system instance has none of.
+        // The notifications on screen are kept in the store, so that those a crash left
+        // behind are closed now (issue 11, defect 8).
+        launch::Notifier::Ledger ledger{
+            [&p](const store::NotificationRecord& record) {
+                store::Store::Transaction txn(*p.store);
+                p.store->putNotification(record);
+                txn.commit();
+            },
+            [&p](const std::string& owner, std::uint32_t id) {
+                store::Store::Transaction txn(*p.store);
+                p.store->deleteNotification(owner, id);
+                txn.commit();
+            }};
+        std::vector<store::NotificationRecord> leftOver;
+        try {
+            leftOver = p.store->loadNotifications();
+        } catch (const core::Error& e) {
+            log()->warn("Failed to read the notifications left on screen: {}", e.what());
+        }
         p.notifier = std::make_unique<launch::Notifier>(
-            *p.connection, [&p](const std::string& app, const std::string& identifier) {
+            *p.connection,
+            [&p](const std::string& app, const std::string& identifier) {
                 p.service->notificationCancelled(app, identifier);
-            });
+            },
+            std::move(ledger), std::move(leftOver));
         p.effects->bindNotifications(
             {[&p](const service::TaskNotification& n) { p.notifier->show(n); },
              [&p](const std::string& app, const std::string& identifier) { p.notifier->close(app, identifier); }});

@@ -357,12 +357,13 @@ bool coalescibleNow(const TaskRequest& request, const Scheduling& scheduling, Ti
 // made it expensive with thousands of requests waiting for their dates. A request waiting only
 // for time wakes the planner when its time comes, unless its slots are full: then the end of a
 // run re-plans first.
-DueRequests collectDue(Plan& result, std::span<const TaskRequest> pending, std::span<const RunningTask> running,
-                       const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
-                       const Scheduling& scheduling, bool scheduledFull, TimePoint now)
+DueRequests collectDue(Plan& result, std::span<const TaskRequest* const> pending,
+                       std::span<const RunningTask> running, const SystemState& state, const GatingPolicy& gating,
+                       const PolicyTable& policy, const Scheduling& scheduling, bool scheduledFull, TimePoint now)
 {
     DueRequests due;
-    for (const auto& request : pending) {
+    for (const TaskRequest* candidate : pending) {
+        const TaskRequest& request = *candidate;
         if (isActive(request, running) || !policyAllows(request, policy) ||
             !unmetConditions(request, state, gating).empty())
             continue;
@@ -406,12 +407,12 @@ std::size_t governCatchUp(Plan& result, std::vector<const TaskRequest*>& due, co
 // Once a network request launches, the coalescible ones take what is left of the slots and of
 // the catch-up quota (never a second refresh of an app while there is spacing). The network
 // requests of the scheduled kinds launched by this plan, when two or more, are one group.
-void coalesce(Plan& result, std::span<const TaskRequest> pending, std::vector<const TaskRequest*> coalescible,
+void coalesce(Plan& result, std::span<const TaskRequest* const> pending, std::vector<const TaskRequest*> coalescible,
               const Scheduling& scheduling, std::size_t room)
 {
     std::vector<const TaskRequest*> launched;
     for (const auto id : result.launch)
-        launched.push_back(&*std::ranges::find(pending, id, &TaskRequest::id));
+        launched.push_back(*std::ranges::find(pending, id, [](const TaskRequest* r) { return r->id; }));
     const auto network = [](const TaskRequest* r) { return coalescesOnNetwork(*r); };
     if (std::ranges::none_of(launched, network))
         return;
@@ -492,9 +493,13 @@ Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> runn
 // list holds the scheduled kinds in their round-robin order, then continued processing in
 // FIFO order; the service starts a plan's launches in one go, so neither pool waits for the
 // other.
-Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
-          const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
-          const Scheduling& scheduling, TimePoint now)
+namespace {
+
+// plan() over the requests given, which must include every request that may launch now or
+// coalesce with one that does (PendingSet::candidates()), in submission order.
+Plan planOver(std::span<const TaskRequest* const> pending, std::span<const RunningTask> running,
+              const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
+              const Scheduling& scheduling, TimePoint now)
 {
     Plan result;
     const Occupancy occupancy = occupancyOf(running);
@@ -514,6 +519,34 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
     std::ranges::sort(result.expire);
     std::ranges::sort(result.terminate);
     std::ranges::sort(result.expireFor);
+    return result;
+}
+
+} // namespace
+
+Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
+          const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
+          const Scheduling& scheduling, TimePoint now)
+{
+    std::vector<const TaskRequest*> all;
+    all.reserve(pending.size());
+    for (const auto& request : pending)
+        all.push_back(&request);
+    return planOver(all, running, state, gating, policy, scheduling, now);
+}
+
+// The requests left out wait for a condition of their bucket (the full plan skips them without
+// a wake-up too) or are held beyond the horizon: the full plan would wake at the latest of
+// their timed blockers, this one wakes at the first held moment, which is never later; the
+// wake-up finds them ripe and looks at them in full.
+Plan plan(const PendingSet& pending, std::span<const RunningTask> running, const SystemState& state,
+          const GatingPolicy& gating, const PolicyTable& policy, const Scheduling& scheduling, TimePoint now)
+{
+    const TimePoint horizon = now + std::max(scheduling.limits.networkCoalesceWindow, Duration{0});
+    const auto candidates = pending.candidates(state, gating, horizon);
+    Plan result = planOver(candidates, running, state, gating, policy, scheduling, now);
+    if (const auto held = pending.nextHeldAfter(horizon))
+        noteWakeup(result, *held, now);
     return result;
 }
 

@@ -8,6 +8,7 @@
 #include "Conditions.h"
 #include "Fairness.h"
 #include "Limits.h"
+#include "PendingSet.h"
 #include "Policy.h"
 #include "Run.h"
 #include "TaskRequest.h"
@@ -100,6 +101,11 @@ Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> run
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
           const SystemState& state, const GatingPolicy& gating, const PolicyTable& policy,
           const Scheduling& scheduling, TimePoint now);
+// The same decision over the indexed pending requests (PendingSet.h), looking only at the
+// candidates: the same launches, expirations and catch-up figures as the full plan() over
+// every request; the wake-up may be earlier (the first held moment), never later.
+Plan plan(const PendingSet& pending, std::span<const RunningTask> running, const SystemState& state,
+          const GatingPolicy& gating, const PolicyTable& policy, const Scheduling& scheduling, TimePoint now);
 // The same in favourableSystemState() with the default policy: no condition is lost, so
 // expireFor holds only stalled continued processing.
 Plan plan(std::span<const TaskRequest> pending, std::span<const RunningTask> running, TimePoint now);

@@ -39,8 +39,9 @@ std::map<std::string, sdbus::Variant> hints(const service::TaskNotification& n)
 
 } // namespace
 
-Notifier::Notifier(sdbus::IConnection& connection, CancelHandler onCancel)
-    : onCancel_(std::move(onCancel)), proxy_(sdbus::createProxy(connection, kService, kPath))
+Notifier::Notifier(sdbus::IConnection& connection, CancelHandler onCancel, Ledger ledger,
+                   std::vector<store::NotificationRecord> leftOver)
+    : onCancel_(std::move(onCancel)), ledger_(std::move(ledger)), proxy_(sdbus::createProxy(connection, kService, kPath))
 {
     // The match rules name the well-known name; the bus applies them to whoever owns it.
     proxy_->uponSignal("ActionInvoked").onInterface(kInterface).call(
@@ -48,6 +49,75 @@ Notifier::Notifier(sdbus::IConnection& connection, CancelHandler onCancel)
     proxy_->uponSignal("NotificationClosed").onInterface(kInterface).call(
         [this](std::uint32_t id, std::uint32_t reason) { notificationClosed(id, reason); });
     proxy_->finishRegistration();
+    if (!leftOver.empty()) {
+        busProxy_ = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        busProxy_->finishRegistration();
+        closeLeftOver(std::move(leftOver));
+    }
+}
+
+void Notifier::closeLeftOver(std::vector<store::NotificationRecord> leftOver)
+{
+    // An id means something only to the service that handed it out: a service that has gone
+    // since took its notifications with it, and a new one may have given the same ids to others.
+    const auto closeAll = [this, leftOver](const sdbus::Error* error, const std::string& owner) {
+        std::size_t closed = 0;
+        for (const auto& record : leftOver) {
+            if (!error && record.owner == owner) {
+                closeNotification(record.id);
+                ++closed;
+            }
+            forget(record.owner, record.id);
+        }
+        if (closed > 0)
+            log()->info("Closing {} notification(s) the previous run of bgtaskd left on screen", closed);
+        else
+            log()->debug("The {} notification(s) the previous run left went with their service", leftOver.size());
+    };
+    try {
+        busProxy_->callMethodAsync("GetNameOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withTimeout(kCallTimeout)
+            .withArguments(std::string(kService))
+            .uponReplyInvoke(closeAll);
+    } catch (const sdbus::Error& e) {
+        log()->debug("Failed to ask for the owner of {}: {}, ignoring", kService, e.getMessage());
+    }
+}
+
+void Notifier::setId(const Key& key, Entry& entry, std::uint32_t id, const std::string& owner)
+{
+    if (entry.id == id && entry.owner == owner)
+        return;
+    if (entry.id != 0)
+        forget(entry.owner, entry.id);
+    entry.id = id;
+    entry.owner = id != 0 ? owner : std::string();
+    if (id != 0)
+        remember({owner, id, key.first, key.second});
+}
+
+void Notifier::remember(const store::NotificationRecord& record)
+{
+    if (!ledger_.remember)
+        return;
+    try {
+        ledger_.remember(record);
+    } catch (const std::exception& e) {
+        log()->warn("Failed to keep notification {} of {}/{}: {}; a crash would leave it on screen",
+                    record.id, record.app, record.identifier, e.what());
+    }
+}
+
+void Notifier::forget(const std::string& owner, std::uint32_t id)
+{
+    if (!ledger_.forget)
+        return;
+    try {
+        ledger_.forget(owner, id);
+    } catch (const std::exception& e) {
+        log()->warn("Failed to forget notification {}: {}", id, e.what());
+    }
 }
 
 Notifier::~Notifier()
@@ -57,7 +127,9 @@ Notifier::~Notifier()
             continue;
         try {
             proxy_->callMethod("CloseNotification").onInterface(kInterface).withArguments(entry.id).dontExpectReply();
+            forget(entry.owner, entry.id);
         } catch (const sdbus::Error& e) {
+            // Kept in the ledger: the next start closes it.
             log()->debug("Failed to close notification {} of {}/{}: {}, ignoring", entry.id, key.first,
                          key.second, e.getMessage());
         }
@@ -79,7 +151,7 @@ void Notifier::show(const service::TaskNotification& notification)
             return;
         }
         entry.dismissedQueued.reset();   // a new state: shown again, as a new notification
-        entry.id = 0;
+        setId(key, entry, 0, {});
     } else if (entry.sent == notification) {
         return;
     }
@@ -98,6 +170,7 @@ void Notifier::close(const std::string& app, const std::string& identifier)
     }
     if (it->second.id != 0)
         closeNotification(it->second.id);
+    setId(it->first, it->second, 0, {});
     entries_.erase(it);
 }
 
@@ -127,6 +200,9 @@ void Notifier::notified(const Key& key, const sdbus::Error* error, std::uint32_t
         return;
     auto& entry = it->second;
     entry.inFlight = false;
+    // The reply comes from the service's unique name, which the ids belong to.
+    const auto* reply = proxy_->getCurrentlyProcessedMessage();
+    const std::string owner = reply ? reply->getSender() : std::string();
     if (error) {
         failed("show", key, *error);
         entry.sent.reset();   // the same content may be tried again
@@ -134,15 +210,16 @@ void Notifier::notified(const Key& key, const sdbus::Error* error, std::uint32_t
         // Dismissed while this replacement was on its way: the service made a new one.
         failureReported_ = false;
         closeNotification(id);
-        entry.id = 0;
+        setId(key, entry, 0, {});
     } else {
         failureReported_ = false;
-        entry.id = id;
+        setId(key, entry, id, owner);
         log()->debug("Notification {} shows {}/{}", id, key.first, key.second);
     }
     if (entry.closeWanted) {
         if (entry.id != 0)
             closeNotification(entry.id);
+        setId(key, entry, 0, {});
         entries_.erase(it);
     } else if (entry.wanted) {
         const auto next = std::move(*entry.wanted);
@@ -191,16 +268,14 @@ void Notifier::notificationClosed(std::uint32_t id, std::uint32_t reason)
         return;
     log()->debug("Notification {} of {}/{} was closed (reason {})", id, it->first.first,
                  it->first.second, reason);
+    setId(it->first, it->second, 0, {});   // gone from the screen
     if (reason == kDismissedByUser) {
         auto& entry = it->second;
         entry.dismissedQueued = entry.sent ? entry.sent->queued : false;
-        entry.id = 0;
         return;
     }
-    if (it->second.inFlight)
-        it->second.id = 0;   // the replacement in flight creates a new one; its reply brings the id
-    else
-        entries_.erase(it);  // a later show creates a new one
+    if (!it->second.inFlight)
+        entries_.erase(it);  // a later show creates a new one; one in flight brings its new id
 }
 
 std::map<Notifier::Key, Notifier::Entry>::iterator Notifier::findById(std::uint32_t id)

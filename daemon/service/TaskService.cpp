@@ -346,9 +346,12 @@ std::vector<core::TaskRequest> TaskService::pendingOf(const std::string& caller)
         throw core::Error(core::ErrorCode::AccessDenied, "not-an-app",
                           "connection " + caller + " owns the bus name of no app with a bgtaskd manifest");
     std::vector<core::TaskRequest> out;
-    for (const auto& r : book_.all())
-        if (std::any_of(apps.begin(), apps.end(), [&](const auto* a) { return a->id == r.app; }))
-            out.push_back(r);
+    for (const auto* app : apps)
+        for (const auto* r : book_.ofApp(app->id))
+            out.push_back(*r);
+    std::ranges::sort(out, {}, &core::TaskRequest::id);   // submission order
+    const auto [first, last] = std::ranges::unique(out, {}, &core::TaskRequest::id);
+    out.erase(first, last);
     return out;
 }
 
@@ -384,6 +387,7 @@ std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
     std::size_t i = 0;
     for (const auto& r : book_.all())
         out.push_back({r, std::move(readiness[i++]), schedules_.viewOf(r.app, r.identifier, &r, false)});
+    std::ranges::sort(out, [](const RequestView& a, const RequestView& b) { return a.request.id < b.request.id; });
     return out;
 }
 
@@ -497,9 +501,9 @@ void TaskService::planNow()
         unmet_.invalidateAll();
     }
     trackUnmet(now);
+    book_.ripen(now);
     const auto running = runs_.snapshot();
-    const auto plan = core::plan(book_.all(), running, state_, policy_, policyTable_,
-                                 usage_.scheduling(), now);
+    const auto plan = core::plan(book_, running, state_, policy_, policyTable_, usage_.scheduling(), now);
     if (plan.catchUpBegins)
         beginCatchUp(now, *plan.catchUpBegins);
     for (auto id : plan.launchTimedOut)
@@ -522,8 +526,12 @@ void TaskService::planNow()
         unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
             runs_.launch(due, false, plan.coalesced);
+            // The runs start once the pending commits are flushed, after `now`: the catch-up
+            // window and the spacing count from no earlier than their start, or the next
+            // launches could follow them by less than the window (test_system_catchup, loaded).
+            const auto launchedAt = effects_.now();
             for (const auto& r : due)
-                usage_.launched(r, false, now);
+                usage_.launched(r, false, launchedAt);
         } catch (const core::Error& e) {
             log()->error("Failed to start {} run(s): {}; retrying in 5 s", due.size(), e.what());
             reloadBook();

@@ -11,7 +11,6 @@
 #include "HandlerRegistry.h"
 #include "ManifestRegistry.h"
 #include "NameOwnership.h"
-#include "RequestBook.h"
 #include "RunController.h"
 #include "ScheduleKeeper.h"
 #include "UnmetTracker.h"
@@ -19,6 +18,7 @@
 
 #include "core/Conditions.h"
 #include "core/Limits.h"
+#include "core/PendingSet.h"
 #include "core/Planner.h"
 #include "core/Policy.h"
 #include "core/SystemState.h"
@@ -253,7 +253,8 @@ private:
     Effects& effects_;
     NameOwnership names_;
     HandlerRegistry handlers_;
-    RequestBook book_;
+    // The pending requests, mirroring the store (the truth: reloaded after a failed commit).
+    core::PendingSet book_;
     CommitQueue commits_;
     RunController runs_;
     ScheduleKeeper schedules_;

@@ -123,12 +123,26 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE runs ADD COLUMN coalesce_group INTEGER NULL;
 )sql";
 
+// Version 6: the desktop notifications bgtaskd shows, so that the ones a crash left on screen are
+// closed at the next start. A notification id is only meaningful to the notification service that
+// handed it out: owner is that service's unique bus name.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE notifications (
+    owner      TEXT    NOT NULL,
+    id         INTEGER NOT NULL CHECK (id > 0),
+    app        TEXT    NOT NULL,
+    identifier TEXT    NOT NULL,
+    PRIMARY KEY (owner, id)
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -56,6 +56,12 @@ constexpr std::string_view kSelectUnfinishedRuns =
     " battery_not_low, started_at, deadline, simulated, repeat_interval, flex, randomized_delay,"
     " backoff_delay, max_backoff_delay FROM runs WHERE outcome IS NULL"
     " ORDER BY started_at, id";   // the order of the runs_unfinished index: no table scan
+// Notifications (schema v6).
+constexpr std::string_view kSelectNotifications =
+    "SELECT owner, id, app, identifier FROM notifications ORDER BY owner, id";
+constexpr std::string_view kUpsertNotification =
+    "INSERT OR REPLACE INTO notifications (owner, id, app, identifier) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeleteNotification = "DELETE FROM notifications WHERE owner = ?1 AND id = ?2";
 // Schedules (schema v4).
 constexpr std::string_view kSelectSchedules =
     "SELECT app, identifier, source, period_start, last_success, last_end, failures FROM schedules"
@@ -492,6 +498,34 @@ bool Store::deleteSchedule(std::string_view app, std::string_view identifier)
 {
     db_->cached(kDeleteSchedule).bind(1, app).bind(2, identifier).run();
     return db_->changes() > 0;
+}
+
+std::vector<NotificationRecord> Store::loadNotifications()
+{
+    std::vector<NotificationRecord> records;
+    Statement stmt = db_->prepare(kSelectNotifications);
+    while (stmt.step()) {
+        const auto id = stmt.int64At(1);
+        if (id <= 0 || id > std::numeric_limits<std::uint32_t>::max())
+            fail("notification id " + std::to_string(id) + " out of range in the database");
+        records.push_back({stmt.textAt(0), static_cast<std::uint32_t>(id), stmt.textAt(2), stmt.textAt(3)});
+    }
+    return records;
+}
+
+void Store::putNotification(const NotificationRecord& record)
+{
+    db_->cached(kUpsertNotification)
+        .bind(1, record.owner)
+        .bind(2, std::int64_t{record.id})
+        .bind(3, record.app)
+        .bind(4, record.identifier)
+        .run();
+}
+
+void Store::deleteNotification(std::string_view owner, std::uint32_t id)
+{
+    db_->cached(kDeleteNotification).bind(1, owner).bind(2, std::int64_t{id}).run();
 }
 
 std::map<std::string, core::AppUsage, std::less<>> Store::loadUsage(core::TimePoint dayStart)

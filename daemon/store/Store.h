@@ -25,6 +25,16 @@ namespace bgtask::store {
 
 class Database;
 
+// A desktop notification bgtaskd showed (schema v6): the id the notification service (owner, its
+// unique bus name) handed out, and the continued-processing identifier it shows.
+struct NotificationRecord {
+    std::string owner;
+    std::uint32_t id = 0;
+    std::string app;
+    std::string identifier;
+    bool operator==(const NotificationRecord&) const = default;
+};
+
 struct HistoryFilter {
     std::optional<std::string> app;
     std::optional<std::string> identifier;
@@ -99,6 +109,12 @@ public:
     std::vector<core::ScheduleRecord> loadSchedules();
     void putSchedule(const core::ScheduleRecord& record);
     bool deleteSchedule(std::string_view app, std::string_view identifier);
+
+    // Notifications on screen (schema v6): every one recorded, by owner and id; record one
+    // (replacing the same owner and id); forget one (no error when there was none).
+    std::vector<NotificationRecord> loadNotifications();
+    void putNotification(const NotificationRecord& record);
+    void deleteNotification(std::string_view owner, std::uint32_t id);
 
     // Each app's use of background time since dayStart, from the history: runTime sums
     // ended - started over finished runs started at or after dayStart that are not simulated,

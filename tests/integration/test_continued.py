@@ -5,6 +5,7 @@ notification_daemon on the private session bus), the stall timeout, the user's C
 one notification per identifier across resubmits, and what happens when the app's process
 goes away."""
 import os
+import signal
 import subprocess
 import unittest
 
@@ -188,6 +189,37 @@ class CancelTest(ContinuedTestCase):
         self.mock().EmitSignal(NOTIFICATIONS, "ActionInvoked", "us", [dbus.UInt32(1), "default"])
         self.mock().EmitSignal(NOTIFICATIONS, "ActionInvoked", "us", [dbus.UInt32(77), "cancel"])
         stays_true(lambda: not self.app_events(APP, "expire"), 1.0)
+
+
+class CrashTest(ContinuedTestCase):
+    def test_notifications_left_on_screen_by_kill_9_are_closed_at_the_next_start(self):
+        """Issue 11, defect 8: the ids are kept in the store and closed at start."""
+        self.start_app("complete-on-expire", submit=[JOB1], extra=["--progress", ""])
+        eventually(lambda: self.launches(JOB1), 10)
+        self.assertEqual(self.submit(JOB2, title="Second"), "ok")   # waits: one at a time
+        eventually(lambda: len(self.notify_calls()) >= 2, 5)
+        # The mock hands out ids 1 and 2. The daemon has them once it replaces each in place:
+        # a progress update of the running task, a resubmit of the waiting one.
+        task = self.launches(JOB1)[0]["task"]
+        self.assertEqual(self.control().UpdateProgress(task, 1, 4), "ok")
+        self.assertEqual(self.submit(JOB2, title="Second again"), "ok")
+        eventually(lambda: {1, 2} <= {n[0] for n in self.notify_calls()}, 5,
+                   message=f"not replaced in place: {self.notify_calls()}")
+        self.assertEqual(self.closed_ids(), [])
+
+        self.stop_bgtaskd(signal.SIGKILL)
+        self.assertEqual(self.closed_ids(), [], "nothing closes them on kill -9")
+        self.start_bgtaskd()
+
+        eventually(lambda: {1, 2} <= set(self.closed_ids()), 10,
+                   message=f"notifications left on screen: closed {self.closed_ids()}")
+        self.assertIn("notification(s) the previous run of bgtaskd left on screen", self.daemon_log())
+        # Forgotten once closed: a second restart closes nothing more of them.
+        closed = self.closed_ids()
+        self.stop_bgtaskd(signal.SIGKILL)
+        self.start_bgtaskd()
+        stays_true(lambda: [i for i in self.closed_ids() if i in (1, 2)] == [i for i in closed if i in (1, 2)], 1.0,
+                   message=f"closed again: {self.closed_ids()}")
 
 
 class QueueTest(ContinuedTestCase):

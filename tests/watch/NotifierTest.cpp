@@ -79,6 +79,14 @@ public:
         }
         return ids;
     }
+    // The unique bus name of the mock: the owner the notifier keeps the ids under.
+    std::string owner() const
+    {
+        const auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        std::string name;
+        bus->callMethod("GetNameOwner").onInterface("org.freedesktop.DBus").withArguments(std::string(kName)).storeResultsTo(name);
+        return name;
+    }
     // What a notification server sends when the user presses a button or dismisses one.
     void actionInvoked(std::uint32_t id, const std::string& action) const
     {
@@ -120,8 +128,21 @@ struct NotifierFixture {
     std::unique_ptr<sdbus::IConnection> bus = sdbus::createSessionBusConnection();
     app::BusLoopSource busSource{loop, *bus, {}};
     std::vector<std::pair<std::string, std::string>> cancelled;
-    std::unique_ptr<Notifier> notifier = std::make_unique<Notifier>(
-        *bus, [this](const std::string& app, const std::string& identifier) { cancelled.emplace_back(app, identifier); });
+    // The ledger: what the notifier keeps (the store in the daemon).
+    std::vector<store::NotificationRecord> kept;
+    std::vector<store::NotificationRecord> leftOver;   // set before restart()
+    std::unique_ptr<Notifier> notifier = make();
+
+    std::unique_ptr<Notifier> make()
+    {
+        Notifier::Ledger ledger{[this](const store::NotificationRecord& r) { kept.push_back(r); },
+                                [this](const std::string& owner, std::uint32_t id) {
+                                    std::erase_if(kept, [&](const auto& r) { return r.owner == owner && r.id == id; });
+                                }};
+        return std::make_unique<Notifier>(
+            *bus, [this](const std::string& app, const std::string& identifier) { cancelled.emplace_back(app, identifier); },
+            std::move(ledger), leftOver);
+    }
 
     bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5000ms)
     {
@@ -386,6 +407,84 @@ TEST_CASE("Without a notification service, show and close fail quietly and log o
         REQUIRE(f.eventually([&] { return mock.notifies().size() == 1; }));
         CHECK(mock.notifies().front().replacesId == 0);
     }
+}
+
+TEST_CASE("Every notification on screen is kept in the ledger under its service's name until it is gone")
+{
+    NotificationMock mock;
+    NotifierFixture f;
+    const auto owner = mock.owner();
+    using Records = std::vector<store::NotificationRecord>;
+
+    f.notifier->show(exporting("org.example.Feeds.export"));
+    f.notifier->show(exporting("org.example.Feeds.upload"));
+    REQUIRE(f.eventually([&] { return f.kept.size() == 2; }));
+    std::ranges::sort(f.kept, {}, &store::NotificationRecord::id);
+    CHECK(f.kept == Records{{owner, 1, kApp, "org.example.Feeds.export"}, {owner, 2, kApp, "org.example.Feeds.upload"}});
+
+    f.notifier->show(exporting("org.example.Feeds.export", 80));   // replaced in place: the same id
+    REQUIRE(f.eventually([&] { return mock.notifies().size() == 3; }));
+    CHECK(f.staysTrue([&] { return f.kept.size() == 2; }));
+
+    SECTION("closed by bgtaskd")
+    {
+        f.notifier->close(kApp, "org.example.Feeds.export");
+        CHECK(f.kept == Records{{owner, 2, kApp, "org.example.Feeds.upload"}});
+    }
+    SECTION("dismissed by the user, then shown anew in another state")
+    {
+        mock.notificationClosed(1, 2);
+        REQUIRE(f.eventually([&] { return f.kept.size() == 1; }));
+        CHECK(f.kept.front().id == 2);
+        auto waiting = exporting("org.example.Feeds.export");
+        waiting.queued = true;
+        f.notifier->show(waiting);
+        REQUIRE(f.eventually([&] { return f.kept.size() == 2; }));
+        CHECK(f.kept.back() == store::NotificationRecord{owner, 3, kApp, "org.example.Feeds.export"});
+    }
+    SECTION("expired on the server")
+    {
+        mock.notificationClosed(2, 1);
+        REQUIRE(f.eventually([&] { return f.kept.size() == 1; }));
+        CHECK(f.kept.front().id == 1);
+    }
+    SECTION("closed at a clean shutdown")
+    {
+        f.notifier.reset();
+        CHECK(f.kept.empty());
+    }
+}
+
+TEST_CASE("Notifications left by a crash are closed at start when their service still shows them, and forgotten")
+{
+    NotificationMock mock;
+    NotifierFixture f;
+    // The notifier of the crashed daemon: it leaves its notifications without closing them.
+    f.notifier->show(exporting("org.example.Feeds.export"));
+    REQUIRE(f.eventually([&] { return f.kept.size() == 1; }));
+    f.leftOver = f.kept;
+    // Another service's ids (one that has gone since): never closed, only forgotten.
+    f.leftOver.push_back({":1.9999", 7, kApp, "org.example.Feeds.old"});
+    f.kept = f.leftOver;
+
+    auto restarted = f.make();
+
+    REQUIRE(f.eventually([&] { return f.kept.empty(); }));
+    REQUIRE(f.eventually([&] { return mock.closes() == std::vector<std::uint32_t>{1}; }));
+    CHECK(f.staysTrue([&] { return mock.closes().size() == 1; }));
+}
+
+TEST_CASE("Notifications left by a crash are forgotten when no notification service runs")
+{
+    watch::test::requirePrivateBus(Bus::Session);
+    REQUIRE_FALSE(watch::test::nameHasOwner(kName, Bus::Session));
+    NotifierFixture f;
+    f.leftOver = {{":1.5", 1, kApp, "org.example.Feeds.export"}};
+    f.kept = f.leftOver;
+
+    auto restarted = f.make();
+
+    CHECK(f.eventually([&] { return f.kept.empty(); }));
 }
 
 } // namespace bgtask::launch

@@ -444,6 +444,38 @@ TEST_CASE("The version-5 fixture's coalesced runs read back with their group and
     CHECK(groups.at(6) == std::nullopt);
 }
 
+TEST_CASE("The version-6 fixture's notifications read back and are recorded and forgotten by owner and id")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v6.sql"));
+    Store store(file);
+    using store::NotificationRecord;
+    CHECK(store.loadNotifications() ==
+          std::vector<NotificationRecord>{{":1.7", 3, "org.example.photos", "org.example.photos.export.1"},
+                                          {":1.7", 4, "org.example.photos", "org.example.photos.export.2"}});
+    {
+        Store::Transaction txn(store);
+        store.putNotification({":1.9", 3, "org.example.news", "org.example.news.job"});   // same id, other service
+        store.putNotification({":1.7", 4, "org.example.photos", "org.example.photos.export.9"});   // replaced
+        store.deleteNotification(":1.7", 3);
+        store.deleteNotification(":1.7", 99);   // none: no error
+        txn.commit();
+    }
+    CHECK(store.loadNotifications() ==
+          std::vector<NotificationRecord>{{":1.7", 4, "org.example.photos", "org.example.photos.export.9"},
+                                          {":1.9", 3, "org.example.news", "org.example.news.job"}});
+}
+
+TEST_CASE("A version-5 file migrates to no notifications recorded")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v5.sql"));
+    Store store(file);
+    CHECK(store.loadNotifications().empty());
+}
+
 TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set")
 {
     TempDir dir;

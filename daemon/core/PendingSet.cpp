@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "PendingSet.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <string>
+
+namespace bgtask::core {
+namespace {
+
+std::size_t hashApp(std::string_view app)
+{
+    return std::hash<std::string_view>{}(app);
+}
+
+std::size_t hashTask(std::string_view app, std::string_view identifier)
+{
+    // The boost-style combination; collisions only cost a comparison.
+    const std::size_t a = hashApp(app);
+    return a ^ (std::hash<std::string_view>{}(identifier) + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+}
+
+bool wantsGpu(const RequestOptions& options)
+{
+    return options.requiredResources &&
+           std::ranges::find(*options.requiredResources, std::string(kResourceGpu)) != options.requiredResources->end();
+}
+
+template <typename Map>
+void eraseEntry(Map& map, std::size_t key, std::int64_t id)
+{
+    auto [begin, end] = map.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+        if (it->second == id) {
+            map.erase(it);
+            return;
+        }
+    }
+}
+
+} // namespace
+
+ConditionKey conditionKeyOf(const TaskRequest& request)
+{
+    const auto& o = request.options;
+    return {request.kind,
+            o.requiresNetworkConnectivity.value_or(false),
+            o.networkType,
+            o.requiresExternalPower.value_or(false),
+            o.requiresBatteryNotLow.value_or(false),
+            o.protectionTypeOfRequiredData,
+            wantsGpu(o)};
+}
+
+std::optional<TimePoint> heldUntil(const TaskRequest& request)
+{
+    std::optional<TimePoint> until;
+    if (request.kind != TaskKind::ContinuedProcessing)
+        until = request.options.earliestBeginDate;
+    if (request.unreachable && (!until || request.unreachable->retryAt > *until))
+        until = request.unreachable->retryAt;
+    return until;
+}
+
+void PendingSet::assign(std::vector<TaskRequest> requests)
+{
+    requests_ = std::move(requests);
+    requests_.shrink_to_fit();   // loaded once at start; growth by doubling would keep ~2x
+    position_.clear();
+    byTask_.clear();
+    byApp_.clear();
+    held_.clear();
+    ripe_.clear();
+    position_.reserve(requests_.size());
+    byTask_.reserve(requests_.size());
+    byApp_.reserve(requests_.size());
+    for (std::size_t i = 0; i < requests_.size(); ++i) {
+        position_[requests_[i].id] = i;
+        index(requests_[i]);
+    }
+}
+
+std::size_t PendingSet::positionOf(std::int64_t id) const
+{
+    const auto it = position_.find(id);
+    return it == position_.end() ? requests_.size() : it->second;
+}
+
+const TaskRequest* PendingSet::find(std::string_view app, std::string_view identifier) const
+{
+    auto [begin, end] = byTask_.equal_range(hashTask(app, identifier));
+    for (auto it = begin; it != end; ++it) {
+        const auto& r = requests_[positionOf(it->second)];
+        if (r.app == app && r.identifier == identifier)
+            return &r;
+    }
+    return nullptr;
+}
+
+const TaskRequest* PendingSet::findById(std::int64_t id) const
+{
+    const auto position = positionOf(id);
+    return position < requests_.size() ? &requests_[position] : nullptr;
+}
+
+std::vector<const TaskRequest*> PendingSet::ofApp(std::string_view app) const
+{
+    std::vector<const TaskRequest*> out;
+    auto [begin, end] = byApp_.equal_range(hashApp(app));
+    for (auto it = begin; it != end; ++it) {
+        const auto& r = requests_[positionOf(it->second)];
+        if (r.app == app)
+            out.push_back(&r);
+    }
+    return out;
+}
+
+void PendingSet::index(const TaskRequest& request)
+{
+    byTask_.emplace(hashTask(request.app, request.identifier), request.id);
+    byApp_.emplace(hashApp(request.app), request.id);
+    if (const auto until = heldUntil(request))
+        held_.emplace(*until, request.id);
+    else
+        ripe_[conditionKeyOf(request)].insert(request.id);
+}
+
+// A request held until a moment that ripen() has passed is in its bucket, not in held_.
+void PendingSet::unindex(const TaskRequest& request)
+{
+    eraseEntry(byTask_, hashTask(request.app, request.identifier), request.id);
+    eraseEntry(byApp_, hashApp(request.app), request.id);
+    if (const auto until = heldUntil(request); until && held_.erase({*until, request.id}) > 0)
+        return;
+    const auto bucket = ripe_.find(conditionKeyOf(request));
+    if (bucket == ripe_.end())
+        return;
+    bucket->second.erase(request.id);
+    if (bucket->second.empty())
+        ripe_.erase(bucket);
+}
+
+// Swap with the last and pop: O(1) apart from the indexes.
+void PendingSet::removeAt(std::size_t position)
+{
+    unindex(requests_[position]);
+    position_.erase(requests_[position].id);
+    if (position + 1 != requests_.size()) {
+        requests_[position] = std::move(requests_.back());
+        position_[requests_[position].id] = position;
+    }
+    requests_.pop_back();
+}
+
+void PendingSet::upsert(TaskRequest request)
+{
+    erase(request.app, request.identifier);
+    eraseId(request.id);
+    position_[request.id] = requests_.size();
+    requests_.push_back(std::move(request));
+    index(requests_.back());
+}
+
+bool PendingSet::erase(std::string_view app, std::string_view identifier)
+{
+    const auto* r = find(app, identifier);
+    if (!r)
+        return false;
+    removeAt(static_cast<std::size_t>(r - requests_.data()));
+    return true;
+}
+
+std::size_t PendingSet::eraseApp(std::string_view app)
+{
+    std::vector<std::int64_t> ids;
+    for (const auto* r : ofApp(app))
+        ids.push_back(r->id);
+    for (const auto id : ids)
+        eraseId(id);
+    return ids.size();
+}
+
+bool PendingSet::eraseId(std::int64_t id)
+{
+    const auto position = positionOf(id);
+    if (position == requests_.size())
+        return false;
+    removeAt(position);
+    return true;
+}
+
+std::size_t PendingSet::clearUnreachable(std::string_view app)
+{
+    std::size_t cleared = 0;
+    for (const auto* found : ofApp(app)) {
+        auto& r = requests_[static_cast<std::size_t>(found - requests_.data())];
+        if (!r.unreachable)
+            continue;
+        unindex(r);
+        r.unreachable.reset();
+        index(r);
+        ++cleared;
+    }
+    return cleared;
+}
+
+std::size_t PendingSet::ripen(TimePoint now)
+{
+    std::size_t moved = 0;
+    while (!held_.empty() && held_.begin()->first <= now) {
+        const auto id = held_.begin()->second;
+        held_.erase(held_.begin());
+        ripe_[conditionKeyOf(requests_[positionOf(id)])].insert(id);
+        ++moved;
+    }
+    return moved;
+}
+
+// Every request of a bucket gets the same unmetConditions(), so one evaluation per bucket
+// decides for all of them; plan() looks at the candidates exactly as at every request.
+std::vector<const TaskRequest*> PendingSet::candidates(const SystemState& state, const GatingPolicy& gating,
+                                                       TimePoint horizon) const
+{
+    std::vector<const TaskRequest*> out;
+    for (const auto& [key, ids] : ripe_) {
+        const auto& first = requests_[positionOf(*ids.begin())];
+        if (!unmetConditions(first, state, gating).empty())
+            continue;
+        for (const auto id : ids)
+            out.push_back(&requests_[positionOf(id)]);
+    }
+    for (auto it = held_.begin(); it != held_.end() && it->first <= horizon; ++it)
+        out.push_back(&requests_[positionOf(it->second)]);
+    std::ranges::sort(out, {}, &TaskRequest::id);
+    return out;
+}
+
+std::optional<TimePoint> PendingSet::nextHeldAfter(TimePoint horizon) const
+{
+    const auto it = held_.upper_bound({horizon, std::numeric_limits<std::int64_t>::max()});
+    return it == held_.end() ? std::nullopt : std::optional(it->first);
+}
+
+} // namespace bgtask::core

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The pending requests with the indexes that let plan() look at what may launch instead of at
+// everything that waits (issue 13). Two indexes split the requests:
+//
+// - held: the requests that cannot launch before a known moment whatever else holds (an
+//   earliest begin date of a scheduled kind, the next attempt after a launch that did not reach
+//   the app): ordered by that moment, like systemd's timer queue. plan() reads only the front:
+//   the requests held until now or within the network coalescing window are looked at in full,
+//   the first one after that gives the wake-up.
+// - ripe: every other request, bucketed by what unmetConditions() reads of it (kind, network,
+//   power, battery, data protection, gpu), so that one evaluation per bucket tells whether all
+//   its requests wait for a condition; a bucket whose conditions are unmet is skipped whole.
+//
+// ripen() moves requests whose moment has passed from held to their bucket; plan() is correct
+// without it (held requests up to now are looked at), it only keeps the front short. A request
+// in a met bucket is still looked at by plan(): one that waits only for slots, its policy,
+// refresh spacing or its budget costs a visit per plan. Lookups by (app, identifier), by id and
+// by app are hashed. Pure: no clock, no I/O.
+#pragma once
+
+#include "Conditions.h"
+#include "TaskRequest.h"
+#include "Time.h"
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace bgtask::core {
+
+// What unmetConditions() reads of a request: two requests with equal keys wait for the same
+// conditions in every state.
+struct ConditionKey {
+    TaskKind kind = TaskKind::AppRefresh;
+    bool network = false;
+    std::optional<NetworkType> networkType;
+    bool externalPower = false;
+    bool batteryNotLow = false;
+    std::optional<Protection> protection;
+    bool gpu = false;
+
+    auto operator<=>(const ConditionKey&) const = default;
+};
+ConditionKey conditionKeyOf(const TaskRequest& request);
+
+// The moment before which the request cannot launch, whatever else holds: the later of its
+// earliest begin date (scheduled kinds only: continued processing ignores it) and its next
+// attempt after a launch that did not reach the app; nullopt when neither is set.
+std::optional<TimePoint> heldUntil(const TaskRequest& request);
+
+class PendingSet {
+public:
+    PendingSet() = default;
+    explicit PendingSet(std::vector<TaskRequest> requests) { assign(std::move(requests)); }
+
+    void assign(std::vector<TaskRequest> requests);
+    // Every pending request, in no particular order (sort by id for submission order).
+    std::span<const TaskRequest> all() const { return requests_; }
+    std::size_t size() const { return requests_.size(); }
+
+    const TaskRequest* find(std::string_view app, std::string_view identifier) const;
+    const TaskRequest* findById(std::int64_t id) const;
+    // The app's requests, in no particular order.
+    std::vector<const TaskRequest*> ofApp(std::string_view app) const;
+
+    // Inserts, replacing any request with the same app and identifier. Ids are unique.
+    void upsert(TaskRequest request);
+    bool erase(std::string_view app, std::string_view identifier);
+    std::size_t eraseApp(std::string_view app);
+    bool eraseId(std::int64_t id);
+    // The app registered: its requests that waited for it to be reachable may launch again.
+    // Returns how many did.
+    std::size_t clearUnreachable(std::string_view app);
+
+    // Moves the requests held until `now` or earlier into their buckets; returns how many.
+    std::size_t ripen(TimePoint now);
+
+    // The requests plan() must look at, by id: those of the buckets whose conditions the state
+    // meets and those held until no later than `horizon` (now plus the coalescing window).
+    std::vector<const TaskRequest*> candidates(const SystemState& state, const GatingPolicy& gating,
+                                               TimePoint horizon) const;
+    // The earliest moment after `horizon` until which a request is held: the wake-up for every
+    // request candidates() left out by time.
+    std::optional<TimePoint> nextHeldAfter(TimePoint horizon) const;
+
+    // Sizes of the indexes, for tests and the log.
+    std::size_t heldCount() const { return held_.size(); }
+    std::size_t bucketCount() const { return ripe_.size(); }
+
+private:
+    std::size_t positionOf(std::int64_t id) const;
+    void index(const TaskRequest& request);
+    void unindex(const TaskRequest& request);
+    void removeAt(std::size_t position);
+
+    std::vector<TaskRequest> requests_;                              // any order
+    std::unordered_map<std::int64_t, std::size_t> position_;         // id → index in requests_
+    std::unordered_multimap<std::size_t, std::int64_t> byTask_;     // hash(app, identifier) → id
+    std::unordered_multimap<std::size_t, std::int64_t> byApp_;      // hash(app) → id
+    std::set<std::pair<TimePoint, std::int64_t>> held_;              // (held until, id)
+    std::map<ConditionKey, std::set<std::int64_t>> ripe_;            // conditions → ids, never empty sets
+};
+
+} // namespace bgtask::core
