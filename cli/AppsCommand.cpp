@@ -57,6 +57,7 @@ void printJson(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         json.key("budgetResetsAt").time(a.budgetResetsAt);
         json.key("terminations").value(static_cast<std::uint64_t>(a.terminations));
         json.key("lastLaunch").time(a.lastLaunch).key("nextRefreshAt").time(a.nextRefreshAt);
+        json.key("learnedOpens").value(a.learnedOpens).key("nextUse").time(a.nextUse);
         json.key("schedules").beginArray();
         for (const auto& schedule : a.schedules)
             writeSchedule(json, schedule);
@@ -97,10 +98,11 @@ void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
         for (const auto& a : apps)
             rows.push_back({a.app, std::to_string(a.pending), std::to_string(a.running), describePolicy(a.policy),
                             describeBudget(a, ctx.now), a.lastLaunch ? relativeTime(*a.lastLaunch, ctx.now) : "never",
-                            nextRefresh(a, ctx.now), joined(a.kinds), joined(a.entitlements),
+                            nextRefresh(a, ctx.now), a.nextUse ? relativeTime(*a.nextUse, ctx.now) : "-",
+                            joined(a.kinds), joined(a.entitlements),
                             joined(a.identifiers), schedules(a)});
         printTable(ctx.out,
-                   {"APP", "PENDING", "RUNNING", "POLICY", "BUDGET", "LAST LAUNCH", "NEXT REFRESH", "KINDS",
+                   {"APP", "PENDING", "RUNNING", "POLICY", "BUDGET", "LAST LAUNCH", "NEXT REFRESH", "NEXT USE", "KINDS",
                     "ENTITLEMENTS", "IDENTIFIERS", "SCHEDULES"},
                    rows, ctx.table);
     }

@@ -34,6 +34,7 @@ void addRunCommand(CLI::App& app, Command& selected);
 void addCancelCommand(CLI::App& app, Command& selected);
 void addStatusCommand(CLI::App& app, Command& selected);
 void addExpireCommand(CLI::App& app, Command& selected);
+void addForgetCommand(CLI::App& app, Command& selected);
 void addExplainCommand(CLI::App& app, Command& selected);
 void addAppsCommand(CLI::App& app, Command& selected);
 void addMonitorCommand(CLI::App& app, Command& selected);

@@ -107,6 +107,7 @@ int main(int argc, char** argv)
     addMonitorCommand(app, selected);
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
+    addForgetCommand(app, selected);
     addCancelCommand(app, selected);
     OfflineCommand offline;
     addLintCommand(app, offline);

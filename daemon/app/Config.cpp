@@ -58,6 +58,8 @@ bool parseSwitch(const std::string& value)
     throw std::invalid_argument("expected on or off, got '" + value + "'");
 }
 
+std::int64_t parseSwitchValue(const std::string& value) { return parseSwitch(value) ? 1 : 0; }
+
 // "HH:MM", local time; in minutes.
 std::int64_t parseTimeOfDay(const std::string& value)
 {
@@ -109,6 +111,10 @@ const std::map<std::string, KeySpec>& keySpecs()
         {"Fairness.CatchUpLaunches", {parseCountOrOff, [](Config& c, auto v) { c.fairness.catchUp.launches = static_cast<std::size_t>(v); }, S::LowerNonZero}},
         {"Fairness.CatchUpWindow", {parseSeconds, [](Config& c, auto v) { c.fairness.catchUp.window = usec(v); }, S::Higher}},
         {"Fairness.NetworkCoalesceWindow", {parseSeconds, [](Config& c, auto v) { c.fairness.networkCoalesceWindow = usec(v); }, S::Fixed}},
+        {"Fairness.LearnUsage", {parseSwitchValue, [](Config& c, auto v) { c.fairness.usage.learn = v != 0; }, S::Lower}},
+        {"Fairness.UsageMinOpens", {parseCount, [](Config& c, auto v) { c.fairness.usage.minOpens = v; }, S::Fixed}},
+        {"Fairness.UsageLeadTime", {parseSeconds, [](Config& c, auto v) { c.fairness.usage.leadTime = usec(v); }, S::Fixed}},
+        {"Fairness.UsageMaxHold", {parseSeconds, [](Config& c, auto v) { c.fairness.usage.maxHold = usec(v); }, S::Fixed}},
         {"Fairness.BudgetResetTime", {parseTimeOfDay, [](Config& c, auto v) { c.budgetResetTime = std::chrono::minutes(v); }, S::Fixed}},
     };
     return specs;
@@ -159,8 +165,6 @@ std::int64_t parseEntry(const core::KeyFileEntry& entry, std::int64_t (*parse)(c
         throw std::runtime_error(where + ": " + entry.key + ": " + e.what());
     }
 }
-
-std::int64_t parseSwitchValue(const std::string& value) { return parseSwitch(value) ? 1 : 0; }
 
 Layer parseLayer(std::string_view text, const std::string& fileName)
 {

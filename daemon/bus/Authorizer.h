@@ -15,7 +15,7 @@ namespace bgtask::bus {
 
 enum class Access {
     Observe,   // read: ListRequests, ListRunningTasks, GetHistory, Explain, ListApps, GetPolicy, …
-    Manage,    // change: SetPolicy, RunNow, Expire, Cancel
+    Manage,    // change: SetPolicy, RunNow, Expire, Cancel, ForgetUsage
 };
 
 struct AccessRequest {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ErrorTranslation.h"
 
+#include "core/Utf8.h"
 #include "service/Log.h"
 
 #include <string>
@@ -9,7 +10,9 @@ namespace bgtask::bus {
 
 sdbus::Error toDbusError(const core::Error& error)
 {
-    return sdbus::Error(std::string(api::errorName(error.code())), error.what());
+    // The backstop for every message: no caller's argument comes back whole (core/Utf8.h).
+    return sdbus::Error(std::string(api::errorName(error.code())),
+                        core::boundedText(error.what(), core::kMaxErrorTextBytes));
 }
 
 sdbus::Error currentExceptionAsDbusError(const char* context)

@@ -109,6 +109,15 @@ void ManagerAdaptor::Expire(sdbus::Result<>&& result, std::string app, std::stri
     }));
 }
 
+void ManagerAdaptor::ForgetUsage(sdbus::Result<>&& result, std::string app)
+{
+    authorizer_.check(access(Access::Manage, app),
+                      continueIfAllowed(replyWhenDone(std::move(result)),
+                                        [this, app](const service::CommitQueue::Done& done) {
+                                            service_.forgetUsage(app, done);
+                                        }));
+}
+
 void ManagerAdaptor::Explain(sdbus::Result<Dict>&& result, std::string app, std::string identifier)
 {
     authorizer_.check(access(Access::Observe, app), answerIfAllowed(std::move(result), "Explain", [this, app, identifier] {

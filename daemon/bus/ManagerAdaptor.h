@@ -36,6 +36,7 @@ private:
     void RunNow(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void Cancel(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void Expire(sdbus::Result<>&& result, std::string app, std::string identifier) override;
+    void ForgetUsage(sdbus::Result<>&& result, std::string app) override;
     void Explain(sdbus::Result<Dict>&& result, std::string app, std::string identifier) override;
     void ListApps(sdbus::Result<std::vector<Dict>>&& result) override;
     void ListSchedules(sdbus::Result<std::vector<Dict>>&& result) override;

@@ -61,7 +61,7 @@ void NameWatcher::seed()
         proxy_->callMethod("GetNameOwner").onInterface(kDbusName).withArguments(app.busName).storeResultsTo(owner);
         service::logger("bus")->debug("{} is owned by {}", app.busName, owner);
         watchConnection(owner);
-        service_.nameOwnerChanged(app.busName, "", owner);
+        service_.nameOwnerKnown(app.busName, owner);
     }
 }
 

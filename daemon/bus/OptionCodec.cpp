@@ -3,6 +3,8 @@
 
 #include "ScheduleCodec.h"
 
+#include "core/Utf8.h"
+
 #include <bgtask-api/Names.h>
 #include <bgtask-api/OptionKeys.h>
 
@@ -17,7 +19,7 @@ T get(const Dict::value_type& entry)
 {
     if (!entry.second.containsValueOfType<T>())
         throw core::Error(core::ErrorCode::InvalidArgument, "wrong-type",
-                          entry.first + " must have D-Bus type '" + sdbus::signature_of<T>::str() +
+                          core::excerpt(entry.first) + " must have D-Bus type '" + sdbus::signature_of<T>::str() +
                               "', not '" + entry.second.peekValueType() + "'");
     return entry.second.get<T>();
 }
@@ -70,7 +72,7 @@ core::RequestOptions decodeOptions(const Dict& options)
         auto it = decoders.find(entry.first);
         if (it == decoders.end())
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-option",
-                              "'" + entry.first + "' is not a Submit option this bgtaskd knows");
+                              "'" + core::excerpt(entry.first) + "' is not a Submit option this bgtaskd knows");
         it->second(out, entry);
     }
     return out;
@@ -126,7 +128,7 @@ store::HistoryFilter decodeHistoryFilter(const Dict& filter)
             out.limit = limit;
         } else
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-option",
-                              "'" + entry.first + "' is not a history filter key");
+                              "'" + core::excerpt(entry.first) + "' is not a history filter key");
     }
     return out;
 }
@@ -267,6 +269,8 @@ Dict encodeAppView(const service::AppView& app)
             {"Terminations", static_cast<std::uint32_t>(app.usage.terminations)},
             {"LastLaunch", usec(app.usage.lastLaunch)},
             {"NextRefreshAt", usec(app.nextRefreshAt)},
+            {"LearnedOpens", static_cast<std::uint64_t>(app.learnedOpens)},
+            {"NextUse", usec(app.nextUse)},
             {key::kSchedules, encodeSchedules(app.schedules)}};
 }
 

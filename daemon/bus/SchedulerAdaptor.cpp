@@ -4,6 +4,8 @@
 #include "OptionCodec.h"
 #include "Reply.h"
 
+#include "core/Utf8.h"
+
 #include <bgtask-api/Names.h>
 
 namespace bgtask::bus {
@@ -38,7 +40,7 @@ void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::s
         const auto parsedKind = core::parseTaskKind(kind);
         if (!parsedKind)
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-kind",
-                              "'" + kind + "' is not a task kind (app-refresh, processing, "
+                              "'" + core::excerpt(kind) + "' is not a task kind (app-refresh, processing, "
                               "health-research, continued-processing)");
         request.kind = *parsedKind;
         request.identifier = std::move(identifier);

@@ -77,6 +77,7 @@ FairnessLimits FairnessLimits::unlimited()
     limits.terminationPenalty = Duration{0};
     limits.catchUp = CatchUpLimits{};
     limits.networkCoalesceWindow = Duration{0};
+    limits.usage.learn = false;
     return limits;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "CatchUp.h"
+#include "UsagePattern.h"
 #include "TaskRequest.h"
 #include "Time.h"
 
@@ -39,6 +40,8 @@ struct FairnessLimits {
     // Network requests due within this much of one launching launch with it
     // (NetworkCoalescing.h); zero: no coalescing.
     Duration networkCoalesceWindow = std::chrono::minutes(10);
+    // Refresh timed to usage (UsagePattern.h).
+    UsageLimits usage;
 
     bool operator==(const FairnessLimits&) const = default;
     // No cap, no spacing, no budget, no penalty, no catch-up governor: what the planner overloads without a
@@ -64,6 +67,8 @@ struct Scheduling {
     std::map<std::string, AppUsage, std::less<>> usage;   // by app id; absent: no use yet
     TimePoint budgetResetsAt{};                           // end of the current budget day
     CatchUpState catchUp;                                 // the current catch-up, if any
+    std::map<std::string, UsagePattern, std::less<>> patterns;   // learned opens, by app id
+    Duration utcOffset{};                                 // local time minus UTC, for patterns
 };
 
 // Stable blocker ids shown by explain.

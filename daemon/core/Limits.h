@@ -12,6 +12,13 @@
 
 namespace bgtask::core {
 
+// Scheduler1.Register: at most kMaxRegisterIdentifiers identifiers in one call and
+// kMaxHandlersPerConnection registered by one connection in all (InvalidArgument,
+// "too-many-identifiers"); a wildcard in the manifest would otherwise let an app grow the
+// registry without end.
+inline constexpr std::size_t kMaxRegisterIdentifiers = 1024;
+inline constexpr std::size_t kMaxHandlersPerConnection = 4096;
+
 struct Limits {
     std::size_t maxPendingAppRefresh = 1;
     std::size_t maxPendingProcessing = 10;   // processing and health-research together

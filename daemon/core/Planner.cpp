@@ -66,6 +66,18 @@ std::optional<TimePoint> latest(std::optional<TimePoint> a, std::optional<TimePo
     return !a || (b && *b > *a) ? b : a;
 }
 
+const UsagePattern* patternOf(const Scheduling& scheduling, std::string_view app)
+{
+    const auto it = scheduling.patterns.find(app);
+    return it == scheduling.patterns.end() ? nullptr : &it->second;
+}
+
+std::optional<TimePoint> usageEnd(const TaskRequest& request, const Scheduling& scheduling, TimePoint now)
+{
+    return usageWindowStart(request, patternOf(scheduling, request.app), scheduling.limits.usage, dueSince(request),
+                            now, scheduling.utcOffset);
+}
+
 // The next attempt of a request whose last launch did not reach its app (Reachability.h).
 std::optional<TimePoint> unreachableEnd(const TaskRequest& request, TimePoint now)
 {
@@ -75,14 +87,23 @@ std::optional<TimePoint> unreachableEnd(const TaskRequest& request, TimePoint no
 }
 
 // The moment a request waiting only for time may launch: the latest of its earliest begin date,
-// the end of its refresh spacing and the reset of a spent budget; nullopt when none holds it.
+// its next attempt after an unreachable launch, the end of its refresh spacing, the reset of a
+// spent budget and the start of its usage window;
+// nullopt when none holds it.
 std::optional<TimePoint> timedEnd(const TaskRequest& request, const Scheduling& scheduling, TimePoint now)
 {
     auto end = latest(earliestEnd(request, now), refreshSpacingEnd(request, scheduling, now));
     end = latest(end, unreachableEnd(request, now));
     if (dailyBudgetSpent(request, scheduling))
         end = latest(end, scheduling.budgetResetsAt);
-    return end;
+    return latest(end, usageEnd(request, scheduling, now));
+}
+
+Unmet usageBlocker(const TaskRequest& request, const Scheduling& scheduling, TimePoint now)
+{
+    const UsagePattern& pattern = *patternOf(scheduling, request.app);
+    const auto use = predictNextUse(pattern, scheduling.limits.usage, now, scheduling.utcOffset);
+    return {kBlockerUsageWindow, usageWindowReason(*use, pattern.opens, scheduling.utcOffset)};
 }
 
 // Active runs per pool of slots, whatever their state: a run holds its slot from launch to end.
@@ -171,6 +192,8 @@ Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const Runni
         result.unmet.push_back(spacingBlocker(request, scheduling, *spacing));
     if (dailyBudgetSpent(request, scheduling))
         result.unmet.push_back(budgetBlocker(request, scheduling));
+    if (usageEnd(request, scheduling, now))
+        result.unmet.push_back(usageBlocker(request, scheduling, now));
     if (!untimed && !unmetCondition)
         result.dueAt = timedEnd(request, scheduling, now);
     return result;

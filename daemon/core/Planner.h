@@ -29,11 +29,12 @@ struct Readiness {
     std::optional<TimePoint> dueAt;      // when it becomes due if nothing else changes: set only
                                          // when every blocker ends at a known time (earliest-
                                          // begin-date, app-unreachable, refresh-spacing,
-                                         // daily-budget): the latest
+                                         // daily-budget, usage-window): the latest
     // Every blocker, in order: previous-run-active, the policy blocker (policyBlocker()),
     // earliest-begin-date, app-unreachable (until its retry: Reachability.h), the conditions in
-    // the order of unmetConditions(), refresh-spacing, daily-budget, catch-up (scheduled kinds,
-    // past the catch-up quota), then concurrency-limit (scheduled kinds) or continued-queue (continued
+    // the order of unmetConditions(), refresh-spacing, daily-budget, usage-window
+    // (UsagePattern.h), catch-up (scheduled kinds, past the catch-up quota), then
+    // concurrency-limit (scheduled kinds) or continued-queue (continued
     // processing). Empty when due.
     std::vector<Unmet> unmet;
 };

@@ -22,4 +22,11 @@ std::string sanitizeUtf8(std::string_view text);
 inline constexpr std::string_view kTruncationMarker = "…[truncated]";
 std::string boundedText(std::string_view text, std::size_t maxBytes);
 
+// Error messages echo what the caller sent (an identifier, an app id, an option key) as an
+// excerpt of at most kMaxEchoBytes (boundedText), and a whole message is at most
+// kMaxErrorTextBytes: a 1 MiB argument never comes back, or goes to the log, whole.
+inline constexpr std::size_t kMaxEchoBytes = 128;
+inline constexpr std::size_t kMaxErrorTextBytes = 4096;
+inline std::string excerpt(std::string_view text) { return boundedText(text, kMaxEchoBytes); }
+
 } // namespace bgtask::core

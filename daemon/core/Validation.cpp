@@ -4,6 +4,7 @@
 #include "Error.h"
 #include "ManifestParser.h"
 #include "Schedule.h"
+#include "Utf8.h"
 
 #include <algorithm>
 #include <optional>
@@ -114,7 +115,7 @@ void validateRequest(const Manifest& manifest, const TaskRequest& request)
     const auto& id = request.identifier;
     if (!isValidIdentifier(id))
         throw Error(ErrorCode::InvalidArgument, "bad-identifier",
-                    "'" + id + "' is not a valid identifier (1-255 characters of A-Z a-z 0-9 _ - in "
+                    "'" + excerpt(id) + "' is not a valid identifier (1-255 characters of A-Z a-z 0-9 _ - in "
                                "at least two non-empty dot-separated elements)");
     if (!manifest.kinds.contains(request.kind))
         throw Error(ErrorCode::NotPermitted, "kind-not-permitted",

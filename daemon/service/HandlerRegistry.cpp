@@ -8,12 +8,23 @@ namespace bgtask::service {
 bool HandlerRegistry::add(const std::string& connection, const std::string& app,
                           const std::string& identifier)
 {
-    return entries_.insert(Entry{app, identifier, connection, nextSequence_++}).second;
+    const bool added = entries_.insert(Entry{app, identifier, connection, nextSequence_++}).second;
+    if (added)
+        ++perConnection_[connection];
+    return added;
 }
 
 void HandlerRegistry::dropConnection(std::string_view connection)
 {
     std::erase_if(entries_, [&](const Entry& e) { return e.connection == connection; });
+    if (const auto it = perConnection_.find(connection); it != perConnection_.end())
+        perConnection_.erase(it);
+}
+
+std::size_t HandlerRegistry::count(std::string_view connection) const
+{
+    const auto it = perConnection_.find(connection);
+    return it == perConnection_.end() ? 0 : it->second;
 }
 
 std::optional<std::string> HandlerRegistry::find(std::string_view app,

@@ -3,6 +3,9 @@
 // identifier. Registrations die with their connection.
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,6 +23,8 @@ public:
     std::optional<std::string> find(std::string_view app, std::string_view identifier) const;
     bool isRegistered(std::string_view connection, std::string_view app,
                       std::string_view identifier) const;
+    // How many (app, identifier) the connection has registered.
+    std::size_t count(std::string_view connection) const;
 
 private:
     struct Entry {
@@ -31,6 +36,7 @@ private:
         bool operator<(const Entry& o) const { return key() < o.key(); }
     };
     std::set<Entry> entries_;
+    std::map<std::string, std::size_t, std::less<>> perConnection_;
     unsigned long nextSequence_ = 0;
 };
 

@@ -43,11 +43,11 @@ LaunchTarget* RunController::targetFor(const std::string& app) const
     return targets_.empty() ? nullptr : targets_.back();
 }
 
-void RunController::launch(const std::vector<core::TaskRequest>& requests, bool simulated,
-                           const std::vector<std::int64_t>& coalesced)
+core::TimePoint RunController::launch(const std::vector<core::TaskRequest>& requests, bool simulated,
+                                     const std::vector<std::int64_t>& coalesced)
 {
     if (requests.empty())
-        return;
+        return effects_.now();
     // Submits still waiting for their batch must reach the store before their rows are consumed.
     commits_.flush();
     const auto now = effects_.now();
@@ -92,6 +92,7 @@ void RunController::launch(const std::vector<core::TaskRequest>& requests, bool 
         log()->debug("Run {}: started through the {} target", id, run.target->name());
         run.target->start(run);
     }
+    return now;
 }
 
 void RunController::registered(const std::string& connection, const std::string& app,

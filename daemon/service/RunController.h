@@ -51,11 +51,13 @@ public:
     // LaunchTarget::serves). Borrowed: they outlive the runs.
     void addTarget(LaunchTarget& target) { targets_.push_back(&target); }
 
-    // Consumes the requests (one durable transaction) and starts their runs.
+    // Consumes the requests (one durable transaction) and starts their runs; returns the moment
+    // their runs record as started, which is what fairness and the catch-up governor must count
+    // (the caller's own clock reading may be earlier by the time it took to get here).
     // coalesced: the request ids (of `requests`) that launch as one network coalescing group;
     // their runs record the first one's run id as their group.
-    void launch(const std::vector<core::TaskRequest>& requests, bool simulated,
-                const std::vector<std::int64_t>& coalesced = {});
+    core::TimePoint launch(const std::vector<core::TaskRequest>& requests, bool simulated,
+                           const std::vector<std::int64_t>& coalesced = {});
 
     void registered(const std::string& connection, const std::string& app,
                     const std::vector<std::string>& identifiers);

@@ -3,7 +3,9 @@
 
 #include "Log.h"
 
+#include "core/Limits.h"
 #include "core/ManifestParser.h"
+#include "core/Utf8.h"
 #include "core/Validation.h"
 
 #include <algorithm>
@@ -155,20 +157,36 @@ std::vector<std::string> TaskService::registerHandlers(const std::string& caller
     if (appsOf(caller).empty())
         throw core::Error(core::ErrorCode::AccessDenied, "not-an-app",
                           "connection " + caller + " owns the bus name of no app with a bgtaskd manifest");
+    if (identifiers.size() > core::kMaxRegisterIdentifiers)
+        throw core::Error(core::ErrorCode::InvalidArgument, "too-many-identifiers",
+                          std::to_string(identifiers.size()) + " identifiers in one call, at most " +
+                              std::to_string(core::kMaxRegisterIdentifiers));
     for (const auto& id : identifiers)
         if (!core::isValidIdentifier(id))
             throw core::Error(core::ErrorCode::InvalidArgument, "bad-identifier",
-                              "'" + id + "' is not a valid task identifier");
+                              "'" + core::excerpt(id) + "' is not a valid task identifier");
     std::vector<std::string> refused;
-    std::map<std::string, std::vector<std::string>> accepted;   // app → identifiers
+    std::vector<std::pair<const core::Manifest*, const std::string*>> permitted;
     for (const auto& id : identifiers) {
         const auto& app = appFor(caller, id, std::nullopt);
-        if (!app.permitsAnyKind(id)) {
+        if (app.permitsAnyKind(id))
+            permitted.emplace_back(&app, &id);
+        else
             refused.push_back(id);
-            continue;
-        }
-        handlers_.add(caller, app.id, id);
-        accepted[app.id].push_back(id);
+    }
+    // All or nothing: a call that would pass the connection's bound registers none.
+    const auto fresh = static_cast<std::size_t>(std::ranges::count_if(permitted, [&](const auto& p) {
+        return !handlers_.isRegistered(caller, p.first->id, *p.second);
+    }));
+    if (handlers_.count(caller) + fresh > core::kMaxHandlersPerConnection)
+        throw core::Error(core::ErrorCode::InvalidArgument, "too-many-identifiers",
+                          "connection " + caller + " has " + std::to_string(handlers_.count(caller)) +
+                              " identifiers registered and asks for " + std::to_string(fresh) +
+                              " more, at most " + std::to_string(core::kMaxHandlersPerConnection));
+    std::map<std::string, std::vector<std::string>> accepted;   // app → identifiers
+    for (const auto& [app, id] : permitted) {
+        handlers_.add(caller, app->id, *id);
+        accepted[app->id].push_back(*id);
     }
     for (const auto& [app, ids] : accepted) {
         log()->debug("{} registered {} handler(s) for {}", caller, ids.size(), app);
@@ -197,7 +215,8 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
             checkContinuedCanRun(caller, request);
         }
     } catch (const core::Error& e) {
-        log()->debug("Refused submit of {} from {}: {}", request.identifier, caller, e.what());
+        log()->debug("Refused submit of {} from {}: {}", core::excerpt(request.identifier), caller,
+                     core::boundedText(e.what(), core::kMaxErrorTextBytes));
         done(&e);
         return;
     }
@@ -411,7 +430,13 @@ void TaskService::trackUnmet(core::TimePoint now)
     unmet_.recordTouched(touched, readiness, now);
 }
 
-void TaskService::nameOwnerChanged(const std::string& name, const std::string& /*oldOwner*/,
+void TaskService::nameOwnerKnown(const std::string& name, const std::string& owner)
+{
+    names_.update(name, owner);
+    runs_.busNameOwnerChanged(name, owner);
+}
+
+void TaskService::nameOwnerChanged(const std::string& name, const std::string& oldOwner,
                                    const std::string& newOwner)
 {
     if (isUniqueName(name)) {
@@ -422,8 +447,31 @@ void TaskService::nameOwnerChanged(const std::string& name, const std::string& /
         }
         return;
     }
-    names_.update(name, newOwner);
-    runs_.busNameOwnerChanged(name, newOwner);
+    nameOwnerKnown(name, newOwner);
+    if (oldOwner.empty() && !newOwner.empty())
+        learnOpens(name);
+}
+
+// An app whose bus name appears while bgtaskd runs none of its tasks was started by someone
+// else: the user opened it. A name that appears for a launch bgtaskd started is no open.
+void TaskService::learnOpens(const std::string& busName)
+{
+    if (!usage_.scheduling().limits.usage.learn)
+        return;
+    const auto now = effects_.now();
+    for (const auto* manifest : manifests_.byBusName(busName)) {
+        const auto& app = manifest->id;
+        const bool ours = std::ranges::any_of(runs_.active(), [&](const auto& entry) {
+            return entry.second.task.request.app == app;
+        });
+        if (ours)
+            continue;
+        const auto pattern = usage_.learnOpen(app, now);
+        log()->debug("Learned an open of {} ({} so far)", app, pattern.opens);
+        commits_.enqueue([app, pattern](store::Store& s) { s.saveUsagePattern(app, pattern); }, {});
+        unmet_.invalidateAll();
+        effects_.requestPlan();
+    }
 }
 
 void TaskService::onRunUnreachable(const ActiveRun& run, const std::string& why)
@@ -525,13 +573,12 @@ void TaskService::planNow()
         }
         unmet_.invalidateAll();   // the running set changes what many requests wait for
         try {
-            runs_.launch(due, false, plan.coalesced);
-            // The runs start once the pending commits are flushed, after `now`: the catch-up
-            // window and the spacing count from no earlier than their start, or the next
-            // launches could follow them by less than the window (test_system_catchup, loaded).
-            const auto launchedAt = effects_.now();
+            // The runs' recorded start, not this pass's `now`: the governor's window and the
+            // refresh spacing must hold between the starts that history shows, and getting here
+            // (planning, flushing commits) takes time under load.
+            const auto startedAt = runs_.launch(due, false, plan.coalesced);
             for (const auto& r : due)
-                usage_.launched(r, false, launchedAt);
+                usage_.launched(r, false, startedAt);
         } catch (const core::Error& e) {
             log()->error("Failed to start {} run(s): {}; retrying in 5 s", due.size(), e.what());
             reloadBook();

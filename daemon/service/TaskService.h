@@ -79,6 +79,8 @@ struct AppView {
     core::TimePoint budgetResetsAt{};
     std::optional<core::TimePoint> nextRefreshAt;  // when spacing permits the next refresh
     std::vector<ScheduleView> schedules;          // its schedules, by identifier
+    std::int64_t learnedOpens = 0;                // refresh timed to usage: opens learned
+    std::optional<core::TimePoint> nextUse;       // the predicted next use, once enough are
 };
 
 // Everything the daemon's configuration decides about the service.
@@ -144,6 +146,9 @@ public:
     // Throws NotFound ("no-such-task").
     void expireNow(const std::string& app, const std::string& identifier);
     void cancelFor(const std::string& app, const std::string& identifier, Done done);
+    // Refresh timed to usage: drops what was learned of the app's opens; done once committed.
+    // done(NotFound no-such-app) for an app without a manifest.
+    void forgetUsage(const std::string& app, Done done);
     // app "" is every app. Throws NotFound (no-such-app).
     PolicyView policyOf(const std::string& app) const;
     // done(error): InvalidArgument (unknown-setting), NotFound (no-such-app), NotPermitted
@@ -162,6 +167,9 @@ public:
     // Bus events
     void nameOwnerChanged(const std::string& name, const std::string& oldOwner,
                           const std::string& newOwner);
+    // The owner of a well-known name found at start-up: like a change, but no open is learned
+    // (the app was started before bgtaskd, not necessarily by the user now).
+    void nameOwnerKnown(const std::string& name, const std::string& owner);
 
     // The machine's state as the sources see it; a change re-plans (launches what became
     // eligible, expires runs whose condition was lost).
@@ -216,6 +224,9 @@ private:
     // "app-unreachable" until the app registers or the retry comes (core/Reachability.h).
     void onRunUnreachable(const ActiveRun& run, const std::string& why);
     void connectionGone(const std::string& connection);
+    // Refresh timed to usage: the bus name of an app appeared; learns an open of each app it
+    // names that bgtaskd did not launch.
+    void learnOpens(const std::string& busName);
     // policyOf() without the check that the app exists.
     PolicyView policyView(const std::string& app) const;
     // A user's switch, once stored: policy table, PolicyChanged, re-plan.

@@ -5,6 +5,8 @@
 
 #include "Log.h"
 
+#include "core/Utf8.h"
+
 #include <algorithm>
 
 namespace bgtask::service {
@@ -35,6 +37,8 @@ std::string remedyFor(const std::string& condition)
         {core::kBlockerDailyBudget, "wait for the daily budget to reset (or bgtaskctl run it now)"},
         {core::kBlockerConcurrencyLimit, "wait for a running background task to end"},
         {core::kBlockerContinuedQueue, "wait for a running continued-processing task to end"},
+        {core::kBlockerUsageWindow, "wait for the hour before the app's usual use (or bgtaskctl run it now; "
+                                    "bgtaskctl forget APP)"},
         {core::kBlockerCatchUp, "wait: launches are spread out after many fell due at once (or bgtaskctl run it now)"},
     };
     const auto it = remedies.find(condition);
@@ -84,7 +88,8 @@ Explanation TaskService::explain(const std::string& app, const std::string& iden
     auto runs = store_.history(filter);
     if (runs.empty())
         throw core::Error(core::ErrorCode::NotFound, "no-such-request",
-                          "app " + app + " has no request, task or finished run " + identifier);
+                          "app " + core::excerpt(app) + " has no request, task or finished run " +
+                              core::excerpt(identifier));
     out.lastRun = std::move(runs.front());
     return out;
 }
@@ -116,6 +121,10 @@ std::vector<AppView> TaskService::apps() const
         for (const auto& schedule : allSchedules)
             if (schedule.record.app == m.id)
                 view.schedules.push_back(schedule);
+        if (const auto* pattern = usage_.patternOf(m.id)) {
+            view.learnedOpens = pattern->opens;
+            view.nextUse = core::predictNextUse(*pattern, scheduling.limits.usage, now, scheduling.utcOffset);
+        }
         out.push_back(std::move(view));
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.manifest->id < b.manifest->id; });
@@ -158,19 +167,20 @@ void TaskService::expireNow(const std::string& app, const std::string& identifie
             continue;
         if (!run.delivered)
             throw core::Error(core::ErrorCode::NotFound, "no-such-task",
-                              identifier + " of " + app + " is still being launched");
+                              core::excerpt(identifier) + " of " + core::excerpt(app) + " is still being launched");
         runs_.expire(id, "simulated");
         return;
     }
     throw core::Error(core::ErrorCode::NotFound, "no-such-task",
-                      "app " + app + " has no running task " + identifier);
+                      "app " + core::excerpt(app) + " has no running task " + core::excerpt(identifier));
 }
 
 void TaskService::cancelFor(const std::string& app, const std::string& identifier, Done done)
 {
     if (!book_.find(app, identifier) && !isRunning(app, identifier)) {
         core::Error e(core::ErrorCode::NotFound, "no-such-request",
-                      "app " + app + " has no pending request or running task " + identifier);
+                      "app " + core::excerpt(app) + " has no pending request or running task " +
+                          core::excerpt(identifier));
         done(&e);
         return;
     }
@@ -178,10 +188,25 @@ void TaskService::cancelFor(const std::string& app, const std::string& identifie
     commits_.enqueue([](store::Store&) {}, std::move(done));
 }
 
+void TaskService::forgetUsage(const std::string& app, Done done)
+{
+    if (!manifests_.byId(app)) {
+        core::Error e(core::ErrorCode::NotFound, "no-such-app", "no app with the id " + app + " has a manifest");
+        done(&e);
+        return;
+    }
+    if (usage_.forget(app)) {
+        log()->info("Forgot when the user opens {}", app);
+        unmet_.invalidateAll();
+        effects_.requestPlan();
+    }
+    commits_.enqueue([app](store::Store& s) { s.deleteUsagePattern(app); }, std::move(done));
+}
+
 PolicyView TaskService::policyOf(const std::string& app) const
 {
     if (!app.empty() && !manifests_.byId(app))
-        throw core::Error(core::ErrorCode::NotFound, "no-such-app", "no app " + app + " has a manifest");
+        throw core::Error(core::ErrorCode::NotFound, "no-such-app", "no app " + core::excerpt(app) + " has a manifest");
     return policyView(app);
 }
 
@@ -231,7 +256,7 @@ void TaskService::setPolicy(const std::string& app, const std::string& settingNa
         const auto setting = core::parsePolicySetting(settingName);
         if (!setting)
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-setting",
-                              "'" + settingName + "' is not a policy setting (refresh or continued)");
+                              "'" + core::excerpt(settingName) + "' is not a policy setting (refresh or continued)");
         policyOf(app);   // NotFound for an unknown app
         const auto adminApp = policyTable_.admin.find(app);
         if (policyTable_.adminGlobal[*setting] ||

@@ -27,6 +27,17 @@ core::TimePoint localTimeToday(const std::tm& day, std::chrono::minutes at, int 
     return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::from_time_t(t));
 }
 
+// The local time's offset from UTC now; patterns use it for the whole budget day, so a
+// daylight-saving change shifts them by an hour until the next day begins.
+core::Duration utcOffsetAt(core::TimePoint t)
+{
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(
+        std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    return std::chrono::seconds(local.tm_gmtoff);
+}
+
 } // namespace
 
 UsageLedger::UsageLedger(store::Store& store, core::FairnessLimits limits, std::chrono::minutes resetTime)
@@ -58,6 +69,30 @@ void UsageLedger::load(core::TimePoint now)
     dayStart_ = start;
     scheduling_.budgetResetsAt = end;
     scheduling_.usage = store_.loadUsage(start);
+    scheduling_.patterns = store_.loadUsagePatterns();
+    scheduling_.utcOffset = utcOffsetAt(now);
+}
+
+const core::UsagePattern& UsageLedger::learnOpen(const std::string& app, core::TimePoint at)
+{
+    auto& pattern = scheduling_.patterns[app];
+    pattern = core::learnOpen(pattern, at, scheduling_.utcOffset);
+    return pattern;
+}
+
+bool UsageLedger::forget(std::string_view app)
+{
+    const auto it = scheduling_.patterns.find(app);
+    if (it == scheduling_.patterns.end())
+        return false;
+    scheduling_.patterns.erase(it);
+    return true;
+}
+
+const core::UsagePattern* UsageLedger::patternOf(std::string_view app) const
+{
+    const auto it = scheduling_.patterns.find(app);
+    return it == scheduling_.patterns.end() ? nullptr : &it->second;
 }
 
 bool UsageLedger::rollOver(core::TimePoint now)
@@ -67,6 +102,7 @@ bool UsageLedger::rollOver(core::TimePoint now)
     const auto [start, end] = budgetDay(now, resetTime_);
     dayStart_ = start;
     scheduling_.budgetResetsAt = end;
+    scheduling_.utcOffset = utcOffsetAt(now);
     for (auto& [app, usage] : scheduling_.usage) {
         usage.runTime = {};
         usage.terminations = 0;

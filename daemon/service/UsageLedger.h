@@ -36,6 +36,13 @@ public:
     void endCatchUp() { scheduling_.catchUp = {}; }
     const core::CatchUpState& catchUp() const { return scheduling_.catchUp; }
 
+    // Refresh timed to usage (core/UsagePattern.h): the app was opened by the user at `at`.
+    // Returns the app's pattern with the open learned (for the caller to store).
+    const core::UsagePattern& learnOpen(const std::string& app, core::TimePoint at);
+    // Drops what was learned of the app; false when nothing was.
+    bool forget(std::string_view app);
+    const core::UsagePattern* patternOf(std::string_view app) const;
+
     const core::Scheduling& scheduling() const { return scheduling_; }
     const core::AppUsage* usageOf(std::string_view app) const;
     core::TimePoint dayStart() const { return dayStart_; }

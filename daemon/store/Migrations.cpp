@@ -136,6 +136,19 @@ CREATE TABLE notifications (
 ) STRICT;
 )sql";
 
+// Version 7: refresh timed to usage. One row per app whose opens bgtaskd learned: the decayed
+// weights and weighted minutes of the 168 local hours of the week as space-separated numbers,
+// the undecayed count of opens and the moment the weights were decayed to.
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE usage_patterns (
+    app        TEXT    PRIMARY KEY,
+    opens      INTEGER NOT NULL CHECK (opens >= 0),
+    decayed_at INTEGER NOT NULL,
+    weights    TEXT    NOT NULL,
+    minutes    TEXT    NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -143,6 +156,7 @@ constexpr Migration kMigrations[] = {
     {4, kVersion4},
     {5, kVersion5},
     {6, kVersion6},
+    {7, kVersion7},
 };
 
 [[noreturn]] void fail(std::string subReason, const std::string& text)

@@ -97,6 +97,12 @@ public:
     // The run launched in the network coalescing group `group` (schema v5).
     void setCoalesceGroup(std::int64_t runId, std::int64_t group);
 
+    // Learned usage patterns (schema v7), by app id; saving replaces the app's row.
+    std::map<std::string, core::UsagePattern, std::less<>> loadUsagePatterns();
+    void saveUsagePattern(std::string_view app, const core::UsagePattern& pattern);
+    // False when the app had none.
+    bool deleteUsagePattern(std::string_view app);
+
     // The user's policy switches (schema v2): key "" holds the every-app switches, other keys
     // are app ids. Apps without a row are absent.
     std::map<std::string, core::Switches, std::less<>> loadUserPolicy();

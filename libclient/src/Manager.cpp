@@ -131,6 +131,12 @@ void Manager::expire(const std::string& app, const std::string& identifier)
     detail::translatingErrors([&] { proxy.Expire(app, identifier); });
 }
 
+void Manager::forgetUsage(const std::string& app)
+{
+    auto& proxy = impl_->proxy();
+    detail::translatingErrors([&] { proxy.ForgetUsage(app); });
+}
+
 Explanation Manager::explain(const std::string& app, const std::string& identifier)
 {
     auto& proxy = impl_->proxy();

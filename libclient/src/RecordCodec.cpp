@@ -201,6 +201,8 @@ AppRecord decodeAppRecord(const VariantMap& record)
     a.terminations = lookupOr<std::uint32_t>(record, "Terminations", 0);
     a.lastLaunch = time(record, "LastLaunch");
     a.nextRefreshAt = time(record, "NextRefreshAt");
+    a.learnedOpens = lookupOr<std::uint64_t>(record, "LearnedOpens", 0);
+    a.nextUse = time(record, "NextUse");
     for (const auto& schedule : lookupOr<std::vector<VariantMap>>(record, key::kSchedules, {}))
         a.schedules.push_back(decodeScheduleRecord(schedule));
     return a;

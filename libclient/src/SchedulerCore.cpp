@@ -8,6 +8,8 @@
 
 #include <bgtask-api/Names.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -16,6 +18,8 @@ namespace bgtask::detail {
 namespace {
 
 using Code = SchedulerError::Code;
+// Scheduler1.Register's bound on the identifiers of one call (bgtaskd(8)).
+constexpr std::size_t kMaxRegisterBatch = 1024;
 
 bool isNameTaken(const sdbus::Error& e)
 {
@@ -240,11 +244,17 @@ void SchedulerCore::onSchedulerOwnerChanged(const std::string& owner) noexcept
     if (identifiers.empty())
         return;
     try {
-        for (const auto& refused : call([&] { return schedulerProxy_->Register(identifiers); })) {
-            std::fprintf(stderr, "libbgtask: Failed to register %s again: the app's manifest no longer permits it\n",
-                         refused.c_str());
-            std::lock_guard lock(mutex_);
-            handlers_.erase(refused);
+        // Register takes at most kMaxRegisterBatch identifiers in one call.
+        for (std::size_t first = 0; first < identifiers.size(); first += kMaxRegisterBatch) {
+            const auto last = std::min(identifiers.size(), first + kMaxRegisterBatch);
+            const std::vector<std::string> batch(identifiers.begin() + static_cast<std::ptrdiff_t>(first),
+                                                 identifiers.begin() + static_cast<std::ptrdiff_t>(last));
+            for (const auto& refused : call([&] { return schedulerProxy_->Register(batch); })) {
+                std::fprintf(stderr, "libbgtask: Failed to register %s again: the app's manifest no longer permits it\n",
+                             refused.c_str());
+                std::lock_guard lock(mutex_);
+                handlers_.erase(refused);
+            }
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "libbgtask: Failed to register the launch handlers again with %s: %s\n", api::kBusName,

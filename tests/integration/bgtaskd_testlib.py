@@ -46,6 +46,7 @@ NO_FAIRNESS = {
     "DailyBudget": "0",
     "CatchUpLaunches": "0",
     "NetworkCoalesceWindow": "0",
+    "LearnUsage": "false",
 }
 
 
@@ -59,6 +60,15 @@ def eventually(cond, timeout=10.0, interval=0.02, message=None):
             return last
         time.sleep(interval)
     raise AssertionError(message or f"condition not met within {timeout} s (last value {last!r})")
+
+
+def process_gone(pid):
+    """The process has exited: no longer there, or a zombie nobody has reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 def stays_true(cond, duration=1.0, interval=0.02, message=None):
@@ -294,11 +304,13 @@ class DaemonTestCase(unittest.TestCase):
         os.rename(final + ".tmp", final)
 
     def run_testapp(self, app_id, behavior="serve", identifiers=(), extra=()):
-        """Starts a test app in the foreground (as a user would); returns the process."""
+        """Starts a test app in the foreground (as a user would); returns the process once it
+        is ready (a ready event of its own: an earlier instance's does not count) or has quit."""
+        earlier = len(self.app_events(app_id, "ready"))
         proc = subprocess.Popen(self.app_command(app_id, behavior, identifiers, extra), env=self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.addCleanup(self._stop_proc, proc)
-        eventually(lambda: self.app_events(app_id, "ready") or proc.poll() is not None, 10)
+        eventually(lambda: len(self.app_events(app_id, "ready")) > earlier or proc.poll() is not None, 10)
         return proc
 
     @staticmethod

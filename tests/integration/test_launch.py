@@ -2,13 +2,12 @@
 """Launching through the real bgtaskd and a real dbus-daemon: D-Bus activation, Launch,
 SetTaskCompleted, the time limit with Expire, grace and termination, and every kind of launch
 failure, each recorded in the history with its reason."""
-import os
 import time
 import unittest
 
 import dbus
 
-from bgtaskd_testlib import DaemonTestCase, eventually, stays_true, usec
+from bgtaskd_testlib import DaemonTestCase, eventually, process_gone, stays_true, usec
 
 APP = "org.example.Worker"
 ID = "org.example.Worker.refresh"
@@ -113,7 +112,7 @@ class LaunchTest(DaemonTestCase):
         run = eventually(lambda: self.last_run(App=APP), 10)
         self.assertEqual((run["Outcome"], run["Reason"]), ("terminated", "time-limit"))
         pid = launch["pid"]
-        eventually(lambda: not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), 10,
+        eventually(lambda: process_gone(pid), 10,
                    message="the app bgtaskd launched was not terminated")
 
     def test_app_that_completes_after_expire_is_recorded_as_expired_with_the_reason(self):
@@ -258,14 +257,6 @@ class LaunchTest(DaemonTestCase):
     def restart(self):
         self.stop_bgtaskd()
         self.start_bgtaskd()
-
-
-def _is_zombie(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 if __name__ == "__main__":

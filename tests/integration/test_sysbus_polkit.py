@@ -73,7 +73,7 @@ class PolkitDecidesTest(PolkitTestCase):
 
     def test_polkit_decides_every_change_by_a_caller_that_is_not_root(self):
         changes = [("SetPolicy", OTHER, "refresh", False), ("Cancel", OTHER, OTHER_ID),
-                   ("RunNow", OTHER, OTHER_LATER), ("Expire", OTHER, OTHER_LATER)]
+                   ("RunNow", OTHER, OTHER_LATER), ("Expire", OTHER, OTHER_LATER), ("ForgetUsage", OTHER)]
         for allowed in ((), (OBSERVE,)):
             self.polkit_allow(*allowed)
             for answer in self.call_as_nobody(*changes):
@@ -82,8 +82,8 @@ class PolkitDecidesTest(PolkitTestCase):
         self.assertEqual(self.other_refresh_policy(), "available")
 
         self.polkit_allow(MANAGE)
-        set_policy, cancel, run_now, expire = self.call_as_nobody(*changes)
-        self.assertEqual((set_policy, cancel, run_now), ({"ok": None}, {"ok": None}, {"ok": None}))
+        set_policy, cancel, run_now, expire, forget = self.call_as_nobody(*changes)
+        self.assertEqual((set_policy, cancel, run_now, forget), ({"ok": None},) * 4)
         # Allowed, so bgtaskd itself answers: the launch of the verify run could not reach the
         # mirror (it is not activatable), so there is no task to expire, and the request waits
         # for the mirror to register instead of being consumed (issue 11, defect 1).
@@ -130,7 +130,7 @@ class OtherServicesTest(PolkitTestCase):
         denied = self.call_as_nobody(
             *READS,
             ("SetPolicy", OTHER, "refresh", False), ("Cancel", OTHER, OTHER_ID), ("RunNow", OTHER, OTHER_ID),
-            ("Expire", OTHER, OTHER_ID), ("SetPolicy", "", "refresh", False),
+            ("Expire", OTHER, OTHER_ID), ("SetPolicy", "", "refresh", False), ("ForgetUsage", OTHER),
             # Changing its own app's tasks through Manager1 is an administrator's action too.
             ("RunNow", APP, OWN_ID), ("Cancel", APP, OWN_ID), ("SetPolicy", APP, "refresh", False),
             own=APP)

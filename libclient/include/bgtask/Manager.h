@@ -213,6 +213,10 @@ struct AppRecord {
     // The earliest time refresh spacing permits its next app-refresh launch; unset: now.
     std::optional<TimePoint> nextRefreshAt;
     std::vector<ScheduleRecord> schedules;  // its schedules, by identifier
+    // Refresh timed to usage: the opens bgtaskd learned and the predicted next use (unset while
+    // too few are known); app-refresh launches in the hour before it.
+    std::uint64_t learnedOpens = 0;
+    std::optional<TimePoint> nextUse;
 };
 
 // Something wrong in a manifest (GetManifestProblems).
@@ -273,6 +277,8 @@ public:
     void runNow(const std::string& app, const std::string& identifier);
     // Expires the app's running task now with reason "simulated"; NotFound when none runs.
     void expire(const std::string& app, const std::string& identifier);
+    // Forgets when the user opens the app (refresh timed to usage); NotFound for an unknown app.
+    void forgetUsage(const std::string& app);
     // Removes a pending request on the app's behalf; NotFound when there is none.
     void cancel(const std::string& app, const std::string& identifier);
     // Why the request has not run, or the state of its task, or its newest finished run;

@@ -9,6 +9,7 @@ arrives. Everything it sees is appended to --events as JSON lines for the test t
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 
@@ -94,6 +95,14 @@ class Control(dbus.service.Object):
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="s")
     def GetBackgroundRefreshStatus(self):
         return str(self.scheduler().GetBackgroundRefreshStatus())
+
+    @dbus.service.method("org.bgtaskd.Test", in_signature="sssss", out_signature="s")
+    def Call(self, path, interface, method, signature, literal):
+        """Calls any method of org.bgtaskd as this app, with the signature given and the
+        arguments a Python literal of dbus types gives (malformed-input tests)."""
+        args = eval(literal, {"__builtins__": {}, "dbus": dbus, "nan": float("nan"), "inf": float("inf")})
+        return self.attempt(lambda: self.bus.call_blocking("org.bgtaskd", path, interface, method, signature,
+                                                           args, timeout=60))
 
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="(asa{ss})")
     def GetSupportedResources(self):
@@ -212,9 +221,16 @@ def main():
     p.add_argument("--progress-interval", type=float, default=0.3)
     p.add_argument("--idle-exit", type=float, default=3.0, help="exit after this long without tasks (0: never)")
     p.add_argument("--system", action="store_true", help="use the system bus (a system service)")
+    p.add_argument("--ignore-sigterm", action="store_true", help="record SIGTERM and go on (a stubborn app)")
     args = p.parse_args()
 
     DBusGMainLoop(set_as_default=True)
+    if args.ignore_sigterm:
+        def sigterm():
+            with open(args.events, "a") as f:
+                f.write(json.dumps({"event": "sigterm-ignored", "time": time.time(), "pid": os.getpid()}) + "\n")
+            return True   # keep the handler: every SIGTERM is ignored
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGTERM, sigterm)
     bus = dbus.SystemBus() if args.system else dbus.SessionBus()
     app = App(bus, args)   # the handler object exists before the name is taken
     Control(bus)

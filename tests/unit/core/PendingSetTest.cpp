@@ -8,6 +8,7 @@
 
 #include "core/PendingSet.h"
 #include "core/Planner.h"
+#include "core/UsagePattern.h"
 
 #include <catch2/catch.hpp>
 
@@ -250,6 +251,18 @@ struct World {
             usage.lastRefreshLaunch = maybe(now - std::chrono::minutes(pick(30)));
             s.usage["app" + std::to_string(app)] = usage;
         }
+        for (int app = 0; app < 4; ++app) {
+            if (!coin(30))
+                continue;
+            // Refresh timed to usage: a habit around a random hour within a few hours of now,
+            // learned on the days before (sometimes too few opens to predict anything).
+            UsagePattern pattern;
+            const auto at = now + std::chrono::minutes(pick(600) - 300);
+            for (int day = 1 + pick(14); day > 0; --day)
+                pattern = learnOpen(pattern, at - std::chrono::days(day) + std::chrono::minutes(pick(20)), 0s);
+            s.patterns["app" + std::to_string(app)] = pattern;
+        }
+        s.limits.usage.learn = coin(80);
         s.budgetResetsAt = now + 3h;
         if (coin(30)) {
             s.catchUp.since = now - std::chrono::seconds(pick(120));

@@ -489,6 +489,31 @@ TEST_CASE("A version-4 file migrates to coalesce groups that are empty until set
     CHECK(store.history({}).front().coalesceGroup == 42);
 }
 
+TEST_CASE("The version-7 fixture's usage pattern reads back and patterns save, replace and delete")
+{
+    TempDir dir;
+    const auto file = dir / "bgtaskd.db";
+    executeSql(file, readTestData("schema-v7.sql"));
+    Store store(file);
+    auto patterns = store.loadUsagePatterns();
+    REQUIRE(patterns.size() == 1);
+    const auto& news = patterns.at("org.example.news");
+    CHECK(news.opens == 23);
+    CHECK(news.weight[8] == Approx(4.6));
+    CHECK(news.minutes[8] / news.weight[8] == Approx(10.0));
+    CHECK(news.weight[9] == 0.0);
+
+    core::UsagePattern learned = core::learnOpen({}, core::fromUsec(1'767'229'000'000'000), std::chrono::hours(1));
+    learned.weight[100] = 0.1 + 0.2;   // not exact in binary: must read back bit for bit
+    store.saveUsagePattern("org.example.mail", learned);
+    store.saveUsagePattern("org.example.mail", learned);
+    patterns = store.loadUsagePatterns();
+    CHECK(patterns.at("org.example.mail") == learned);
+    CHECK(store.deleteUsagePattern("org.example.news"));
+    CHECK_FALSE(store.deleteUsagePattern("org.example.news"));
+    CHECK(store.loadUsagePatterns().size() == 1);
+}
+
 TEST_CASE("A run's accounting is recorded once it has finished and reads back in the history")
 {
     TempDir dir;
