@@ -18,6 +18,7 @@
 #include "launch/HandlerClient.h"
 #include "launch/Notifier.h"
 #include "launch/ProcessTerminator.h"
+#include "launch/Spawner.h"
 #include "launch/UnitTarget.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
@@ -62,6 +63,7 @@ struct Daemon::Parts {
     std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<ManifestWatch> manifestWatch;
+    std::unique_ptr<launch::Spawner> spawner;   // Exec commands, bgtaskd's children
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
     std::unique_ptr<launch::ProcessTerminator> terminator;
@@ -119,6 +121,7 @@ Daemon::~Daemon()
         parts_->terminator.reset();
         parts_->handlerClient.reset();
         parts_->activator.reset();
+        parts_->spawner.reset();
         parts_->busSource.reset();
     }
 }
@@ -167,7 +170,8 @@ int Daemon::run()
         log()->warn("{}", ignored);
     std::filesystem::create_directories(options_.stateDir);
     p.store = std::make_unique<store::Store>(options_.stateDir / "bgtaskd.db");
-    p.manifests = std::make_unique<service::ManifestRegistry>(options_.dataDirs);
+    p.manifests = std::make_unique<service::ManifestRegistry>(
+        options_.dataDirs, core::ManifestRules{.execNeedsUser = options_.systemBus});
     for (const auto& issue : p.manifests->reload())
         log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
     log()->info("{} app manifest(s) loaded", p.manifests->all().size());
@@ -196,7 +200,8 @@ int Daemon::run()
         p.service->requestPlan();
     });
     const auto defer = [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); };
-    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow);
+    p.spawner = std::make_unique<launch::Spawner>(p.loop.raw(), p.config.killDelay);
+    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow, *p.spawner);
     p.handlerClient = std::make_unique<launch::HandlerClient>(*p.connection, p.config.limits.launchWindow, defer);
     p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
     p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer);
@@ -211,7 +216,7 @@ int Daemon::run()
                                                    p.config.limits.launchWindow, defer);
     p.service->addLaunchTarget(*p.units);
     p.busApps = std::make_unique<launch::BusAppTarget>(p.service->launchContext(), *p.activator,
-                                                       *p.handlerClient, *p.terminator);
+                                                       *p.handlerClient, *p.terminator, *p.spawner);
     p.service->addLaunchTarget(*p.busApps);
     p.service->start();
 

@@ -259,6 +259,7 @@ Dict encodeAppView(const service::AppView& app)
             {"Kinds", kinds},
             {"Entitlements", entitlements},
             {"Exec", m.exec.value_or("")},
+            {"User", m.user.value_or("")},
             {"File", m.sourceFile},
             {"Pending", static_cast<std::uint32_t>(app.pending)},
             {"Running", static_cast<std::uint32_t>(app.running)},

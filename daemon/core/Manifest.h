@@ -36,6 +36,8 @@ struct Manifest {
     std::set<TaskKind> kinds;
     std::set<Entitlement> entitlements;
     std::optional<std::string> exec;          // command used when bus activation is unavailable
+    std::optional<std::string> user;          // User=: the account Exec runs as (required on
+                                              // the system bus: nothing runs as root by accident)
     std::optional<std::string> unit;          // a systemd unit that is the task (Unit=); then
                                               // the bus name only says who may submit
     // Its [Schedule] groups, in file order. Each schedule's identifier is in `identifiers` and

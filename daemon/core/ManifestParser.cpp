@@ -19,7 +19,7 @@ constexpr std::string_view kFileSuffix = ".conf";
 constexpr std::string_view kWildcardSuffix = ".*";
 constexpr std::string_view kKnownKeys[] = {"Id",    "BusName",      "PermittedIdentifiers",
                                            "Kinds", "Entitlements", "Exec",
-                                           "Unit"};
+                                           "Unit",  "User"};
 
 // KeyFile reads the lines; this class decides what the groups and [Application] keys mean, in
 // a step after reading so that the order of keys in the file does not matter
@@ -27,7 +27,7 @@ constexpr std::string_view kKnownKeys[] = {"Id",    "BusName",      "PermittedId
 // reports only what rejected it.
 class Parser {
 public:
-    explicit Parser(std::string_view fileName) : fileName_(fileName) {}
+    Parser(std::string_view fileName, ManifestRules rules) : fileName_(fileName), rules_(rules) {}
 
     ManifestParseResult run(std::string_view text);
 
@@ -43,6 +43,7 @@ private:
     void readIdentifiers();
     void readIdentifier(const std::string& item, int line);
     void readExec();
+    void readUser();
     void readUnit();
     // [Schedule <identifier>] groups (ScheduleGroup.h): read before Kinds and
     // PermittedIdentifiers, which a manifest with schedules may leave out; checked against the
@@ -54,6 +55,7 @@ private:
     void warning(int line, std::string message) { warnings_.push_back({line, std::move(message)}); }
 
     std::string_view fileName_;
+    ManifestRules rules_;
     std::map<std::string, KeyFileEntry, std::less<>> entries_;   // [Application] keys
     Manifest manifest_;
     bool idValid_ = false;
@@ -80,6 +82,7 @@ ManifestParseResult Parser::run(std::string_view text)
     readEntitlements();
     readIdentifiers();
     readExec();
+    readUser();
     readUnit();
     checkSchedules();
 
@@ -280,6 +283,38 @@ void Parser::readExec()
         manifest_.exec = it->second.value;
 }
 
+// A POSIX portable user name (letters, digits, '.', '_', '-', not starting with '-', at most
+// 32 bytes, an optional trailing '$'), or a numeric uid.
+bool isValidUserName(std::string_view name)
+{
+    if (name.empty() || name.size() > 32 || name.front() == '-')
+        return false;
+    if (name.back() == '$')
+        name.remove_suffix(1);
+    return !name.empty() && std::ranges::all_of(name, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '_' || c == '-';
+    });
+}
+
+void Parser::readUser()
+{
+    const auto exec = entries_.find("Exec");
+    const auto it = entries_.find("User");
+    if (it == entries_.end()) {
+        if (rules_.execNeedsUser && exec != entries_.end())
+            error(exec->second.line, "Exec needs User= on the system bus: bgtaskd does not run an app's "
+                                     "command as root unless the manifest says User=root");
+        return;
+    }
+    if (exec == entries_.end())
+        error(it->second.line, "User applies only to Exec, and this manifest has no Exec");
+    else if (!isValidUserName(it->second.value))
+        error(it->second.line, "User '" + it->second.value + "' is not a valid user name");
+    else
+        manifest_.user = it->second.value;
+}
+
 void Parser::readSchedules(const KeyFile& file)
 {
     std::map<std::string, int, std::less<>> seen;   // group name → first line
@@ -322,9 +357,9 @@ void Parser::checkSchedules()
 
 } // namespace
 
-ManifestParseResult parseManifest(std::string_view text, std::string_view fileName)
+ManifestParseResult parseManifest(std::string_view text, std::string_view fileName, ManifestRules rules)
 {
-    return Parser(fileName).run(text);
+    return Parser(fileName, rules).run(text);
 }
 
 std::vector<std::string_view> applicationKeys()

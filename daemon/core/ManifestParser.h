@@ -24,8 +24,17 @@ struct ManifestParseResult {
     std::vector<ManifestProblem> problems;   // errors (manifest unset) or warnings (manifest set)
 };
 
-// fileName is the file's base name; the app id must equal it without ".conf".
-ManifestParseResult parseManifest(std::string_view text, std::string_view fileName);
+// What the instance reading the manifests demands beyond the file itself.
+struct ManifestRules {
+    // The system instance runs as root: Exec= needs User= there, or the command would run as
+    // root without anyone having said so (a problem at Exec's line; the manifest is rejected).
+    bool execNeedsUser = false;
+};
+
+// fileName is the file's base name; the app id must equal it without ".conf". User= is a
+// POSIX account name (or a numeric uid) and only goes with Exec=.
+ManifestParseResult parseManifest(std::string_view text, std::string_view fileName,
+                                  ManifestRules rules = {});
 
 // The keys the [Application] group knows, for tools that suggest a near-miss key (bgtaskctl lint).
 std::vector<std::string_view> applicationKeys();

@@ -28,8 +28,8 @@ bool isNoExpirationHandler(const std::string& error)
 } // namespace
 
 BusAppTarget::BusAppTarget(service::LaunchContext context, Activator& activator,
-                           HandlerClient& handlers, ProcessTerminator& terminator)
-    : context_(context), activator_(activator), handlers_(handlers), terminator_(terminator)
+                           HandlerClient& handlers, ProcessTerminator& terminator, Spawner& spawner)
+    : context_(context), activator_(activator), handlers_(handlers), terminator_(terminator), spawner_(spawner)
 {
 }
 
@@ -74,6 +74,8 @@ void BusAppTarget::activateFor(const core::Manifest& app)
             if (waiting.app == appId) {
                 runs.push_back(id);
                 waiting.startedByUs = waiting.startedByUs || result.startedByUs;
+                if (result.spawnedPid)
+                    waiting.spawnedPid = result.spawnedPid;
             }
         if (!result.ok) {
             log()->warn("Failed to activate {}: {}", appId, result.error);
@@ -85,7 +87,12 @@ void BusAppTarget::activateFor(const core::Manifest& app)
             }
             return;
         }
-        if (result.startedByUs) {
+        if (result.spawnedPid) {
+            // Whoever owns the name now or next is not necessarily the command: seen() checks.
+            spawnedFor_.insert(busName);
+            if (auto owner = context_.names.ownerOf(busName))
+                seen(busName, *owner);
+        } else if (result.startedByUs) {
             if (auto owner = context_.names.ownerOf(busName))
                 launchedConnections_.insert(*owner);
             else
@@ -105,6 +112,32 @@ void BusAppTarget::registered(const std::string& connection, const std::string& 
             ready.push_back(id);
     for (auto id : ready)
         deliver(id, connection);
+    terminator_.pin(connection);
+}
+
+void BusAppTarget::seen(const std::string& busName, const std::string& connection)
+{
+    const bool spawned = spawnedFor_.contains(busName);
+    terminator_.pin(connection, [this, spawned, busName, connection](int pid) {
+        if (!spawned || !pid || !spawner_.spawned(pid))
+            return;
+        spawnedFor_.erase(busName);
+        launchedConnections_.insert(connection);
+        log()->debug("{} (pid {}) is the Exec command bgtaskd started for {}", connection, pid, busName);
+    });
+}
+
+void BusAppTarget::stopStarted(const Waiting& waiting)
+{
+    if (waiting.spawnedPid && spawner_.terminate(waiting.spawnedPid))
+        return;
+    const auto* manifest = context_.manifests.byId(waiting.app);
+    if (!manifest)
+        return;
+    if (auto owner = context_.names.ownerOf(manifest->busName); owner && launchedConnections_.contains(*owner)) {
+        log()->info("{} never registered {}; stopping the process bgtaskd started", waiting.app, waiting.identifier);
+        terminator_.terminate(*owner);
+    }
 }
 
 std::optional<std::string> BusAppTarget::handlerFor(const std::string& app, const std::string& identifier) const
@@ -121,8 +154,13 @@ std::optional<std::string> BusAppTarget::handlerFor(const std::string& app, cons
 void BusAppTarget::launchWindowEnded(const service::ActiveRun& run)
 {
     const auto it = waiting_.find(run.task.runId);
-    if (it == waiting_.end() || it->second.startedByUs)
-        return;   // never-registered: an app bgtaskd started did not come up
+    if (it == waiting_.end())
+        return;
+    if (it->second.startedByUs) {
+        // never-registered: an app bgtaskd started did not come up; it is not left running.
+        stopStarted(it->second);
+        return;
+    }
     // The app was already running (bgtaskd did not start it) and has not registered the
     // identifier: it was not reached, and gets the task when it registers.
     context_.reports.unreachable(run.task.runId,
@@ -135,6 +173,8 @@ void BusAppTarget::busNameOwnerChanged(const std::string& busName, const std::st
     if (!newOwner.empty()) {
         if (awaitingLaunchedOwner_.erase(busName))
             launchedConnections_.insert(newOwner);
+        if (!context_.manifests.byBusName(busName).empty())
+            seen(busName, newOwner);
         // The name moved to a connection that registered before (it owned the name then):
         // the runs waiting for it are its now.
         std::vector<std::pair<std::int64_t, std::string>> ready;
@@ -169,6 +209,7 @@ void BusAppTarget::busNameOwnerChanged(const std::string& busName, const std::st
 void BusAppTarget::connectionClosed(const std::string& connection)
 {
     launchedConnections_.erase(connection);
+    terminator_.forget(connection);
 }
 
 void BusAppTarget::deliver(std::int64_t runId, const std::string& connection)
@@ -212,10 +253,13 @@ void BusAppTarget::expire(const service::ActiveRun& run, const std::string& reas
 void BusAppTarget::stop(const service::ActiveRun& run)
 {
     std::string reason = run.task.expireReason;
-    if (run.launchedByDaemon) {
+    // An Exec command's connection may be recognised only after the task was delivered.
+    if (run.launchedByDaemon || launchedConnections_.contains(run.connection)) {
         log()->warn("Run {}: no SetTaskCompleted within the grace period; terminating {}", run.task.runId,
                     run.connection);
-        terminator_.terminate(run.connection);
+        const int pid = terminator_.pinnedPid(run.connection);
+        if (!(pid && spawner_.terminate(pid)))   // our child: through the pidfd from its spawn
+            terminator_.terminate(run.connection);
     } else {
         reason += "; process not started by bgtaskd, left running";
     }

@@ -12,7 +12,10 @@
 namespace bgtask::service {
 namespace fs = std::filesystem;
 
-ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs) : dataDirs_(std::move(dataDirs)) {}
+ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs, core::ManifestRules rules)
+    : dataDirs_(std::move(dataDirs)), rules_(rules)
+{
+}
 
 const std::vector<ManifestIssue>& ManifestRegistry::reload()
 {
@@ -77,7 +80,7 @@ void ManifestRegistry::loadDirectory(const fs::path& appsDir)
             issues_.push_back({shownName, 0, "cannot read file", true});
             continue;
         }
-        auto parsed = core::parseManifest(text.str(), file.filename().string());
+        auto parsed = core::parseManifest(text.str(), file.filename().string(), rules_);
         for (const auto& p : parsed.problems)
             issues_.push_back({shownName, p.line, core::sanitizeUtf8(p.message), !parsed.manifest});
         if (!parsed.manifest)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/Manifest.h"
+#include "core/ManifestParser.h"
 
 #include <filesystem>
 #include <map>
@@ -25,7 +26,8 @@ struct ManifestIssue {
 class ManifestRegistry {
 public:
     // dataDirs in precedence order (XDG_DATA_HOME first); each is searched for bgtaskd/apps/.
-    explicit ManifestRegistry(std::vector<std::filesystem::path> dataDirs);
+    // rules: what this instance demands of every manifest (the system instance: Exec needs User).
+    explicit ManifestRegistry(std::vector<std::filesystem::path> dataDirs, core::ManifestRules rules = {});
 
     // Re-reads every directory; returns the issues found (also kept for issues()).
     const std::vector<ManifestIssue>& reload();
@@ -50,6 +52,7 @@ private:
     void loadDirectory(const std::filesystem::path& appsDir);
 
     std::vector<std::filesystem::path> dataDirs_;
+    core::ManifestRules rules_;
     std::vector<core::Manifest> manifests_;
     std::multimap<std::string, std::size_t, std::less<>> byBusName_;   // bus name → index
     std::vector<ManifestIssue> issues_;

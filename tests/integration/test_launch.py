@@ -2,6 +2,7 @@
 """Launching through the real bgtaskd and a real dbus-daemon: D-Bus activation, Launch,
 SetTaskCompleted, the time limit with Expire, grace and termination, and every kind of launch
 failure, each recorded in the history with its reason."""
+import os
 import time
 import unittest
 
@@ -218,12 +219,65 @@ class LaunchTest(DaemonTestCase):
         self.assertEqual(run["Outcome"], "completed")
         self.assertIn("Exec command", self.daemon_log())
 
-    def test_app_that_never_registers_is_a_launch_failure_after_the_launch_window(self):
+    def test_app_that_never_registers_is_a_launch_failure_after_the_launch_window_and_is_stopped(self):
         self.install_activatable_testapp(APP, [ID], behavior="no-register", extra=["--idle-exit", "0"])
         self.submit_as_app()
         run = eventually(lambda: self.last_run(App=APP), 12)
         self.assertEqual(run["Outcome"], "launch-failed")
         self.assertTrue(run["Reason"].startswith("never-registered: "), run["Reason"])
+        # Issue 11, defect 7: bgtaskd started it, so it does not leave it running.
+        pid = self.app_events(APP, "ready")[0]["pid"]
+        eventually(lambda: process_gone(pid), 10,
+                   message="the activated app that never registered was left running")
+
+    def test_no_sigkill_warning_for_an_app_that_exited_on_sigterm_but_is_not_reaped_yet(self):
+        # Issue 11, defect 10: the app's parent never reaps it, so after SIGTERM it is a zombie
+        # when the kill delay ends. It did exit: no SIGKILL, and no warning that it would not.
+        self.install_activatable_testapp(APP, [ID], behavior="never-complete",
+                                         extra=["--unreaped-child", "--idle-exit", "0"])
+        self.submit_as_app()
+        run = eventually(lambda: self.last_run(App=APP), 15)
+        self.assertEqual((run["Outcome"], run["Reason"]), ("terminated", "time-limit"))
+        pid = self.app_events(APP, "ready")[0]["pid"]
+        eventually(lambda: _state(pid) == "Z", 10, message="the app did not exit on SIGTERM")
+        eventually(lambda: f"Pid {pid} exited after SIGTERM" in self.daemon_log()
+                   or "did not exit after SIGTERM" in self.daemon_log(), 10)
+        self.assertNotIn("did not exit after SIGTERM", self.daemon_log())
+
+    def test_an_exec_started_app_gets_sigterm_and_is_reaped(self):
+        app_id, identifier = "org.example.Execd", "org.example.Execd.refresh"
+        cmd = self.app_command(app_id, "never-complete", [identifier], ["--idle-exit", "0"])
+        self.install_manifest(app_id, [identifier], exec_line=" ".join(cmd))
+        self.restart()
+        self.submit_as_app(app_id, identifier)
+        run = eventually(lambda: self.last_run(App=app_id), 15)
+        self.assertEqual((run["Outcome"], run["Reason"]), ("terminated", "time-limit"))
+        ready = self.app_events(app_id, "ready")[0]
+        self.assertEqual(int(ready["sigblk"], 16), 0, "the Exec command inherited bgtaskd's blocked signals")
+        self.assertEqual(ready["sid"], ready["pid"], "the Exec command runs in its own session")
+        # bgtaskd is its parent: it reaps it, so not even a zombie stays in /proc.
+        eventually(lambda: not os.path.exists(f"/proc/{ready['pid']}"), 10,
+                   message="the Exec-started app was not terminated and reaped")
+        self.assertIn("started by bgtaskd", self.daemon_log())
+
+    def test_a_user_started_app_is_never_marked_launched_after_an_exec_fallback(self):
+        # The Exec command runs but never takes the app's name; the user starts the app by hand.
+        app_id, identifier = "org.example.Execd", "org.example.Execd.refresh"
+        self.install_manifest(app_id, [identifier], exec_line="/bin/sleep 30")
+        # The user's app must register within the launch window, also on a loaded machine.
+        self.limits = dict(self.limits, LaunchWindow="30")
+        self.write_config()
+        self.restart()
+        self.submit_as_app(app_id, identifier)
+        eventually(lambda: "with its Exec command" in self.daemon_log(), 10)
+        proc = self.run_testapp(app_id, behavior="never-complete", identifiers=[identifier],
+                                extra=["--idle-exit", "0"])
+        running = eventually(lambda: [r for r in self.list_running() if r["State"] == "running"], 10)[0]
+        self.assertFalse(running["LaunchedByDaemon"])
+        run = eventually(lambda: self.last_run(App=app_id), 15)
+        self.assertEqual(run["Outcome"], "terminated")
+        self.assertIn("not started by bgtaskd", run["Reason"])
+        self.assertIsNone(proc.poll(), "a process the user started must not be killed")
 
     def test_an_app_that_dies_at_start_is_activated_again_once_not_in_a_loop(self):
         self.install_activatable_testapp(APP, [ID], behavior="exit-at-start")
@@ -257,6 +311,15 @@ class LaunchTest(DaemonTestCase):
     def restart(self):
         self.stop_bgtaskd()
         self.start_bgtaskd()
+
+
+def _state(pid):
+    """The process's state letter from /proc/<pid>/stat (R, S, Z, ...), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return None
 
 
 if __name__ == "__main__":

@@ -203,7 +203,29 @@ class App(dbus.service.Object):
             GLib.idle_add(self.complete, task, False)
 
 
+def blocked_signals():
+    """The SigBlk mask this process started with, as /proc shows it (hex)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("SigBlk:"):
+                return line.split()[1]
+    return ""
+
+
+def open_descriptors():
+    """The descriptors beyond stdio this process holds (at start: what it inherited)."""
+    found = []
+    for fd in range(3, 1024):
+        try:
+            os.fstat(fd)
+            found.append(fd)
+        except OSError:
+            pass
+    return found
+
+
 def main():
+    inherited = open_descriptors()
     p = argparse.ArgumentParser()
     p.add_argument("--app-id", required=True)
     p.add_argument("--behavior", choices=BEHAVIORS, default="complete")
@@ -221,8 +243,16 @@ def main():
     p.add_argument("--progress-interval", type=float, default=0.3)
     p.add_argument("--idle-exit", type=float, default=3.0, help="exit after this long without tasks (0: never)")
     p.add_argument("--system", action="store_true", help="use the system bus (a system service)")
+    p.add_argument("--unreaped-child", action="store_true",
+                   help="run as the child of a parent that never reaps it: once it exits it stays a zombie")
+    p.add_argument("--fork-after-connect", metavar="FILE",
+                   help="connect, then fork: the child keeps the connection and goes on as the app, the "
+                        "process that connected (whose pid the bus reports) exits once FILE exists")
     p.add_argument("--ignore-sigterm", action="store_true", help="record SIGTERM and go on (a stubborn app)")
     args = p.parse_args()
+    if args.unreaped_child and os.fork() > 0:
+        while True:   # SIGCHLD stays at its default: the exited child is never waited for
+            time.sleep(3600)
 
     DBusGMainLoop(set_as_default=True)
     if args.ignore_sigterm:
@@ -232,6 +262,15 @@ def main():
             return True   # keep the handler: every SIGTERM is ignored
         GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGTERM, sigterm)
     bus = dbus.SystemBus() if args.system else dbus.SessionBus()
+    if args.fork_after_connect:
+        connector = os.getpid()
+        if os.fork() > 0:
+            while not os.path.exists(args.fork_after_connect):
+                time.sleep(0.02)
+            os._exit(0)
+        with open(args.events, "a") as f:
+            f.write(json.dumps({"event": "forked", "time": time.time(), "pid": os.getpid(),
+                                "connector": connector}) + "\n")
     app = App(bus, args)   # the handler object exists before the name is taken
     Control(bus)
 
@@ -258,7 +297,8 @@ def main():
             app.record("reregistered", refused=register())
     bus.add_signal_receiver(daemon_owner_changed, "NameOwnerChanged", "org.freedesktop.DBus",
                             "org.freedesktop.DBus", "/org/freedesktop/DBus", arg0="org.bgtaskd")
-    app.record("ready", refused=refused, unique_name=bus.get_unique_name())
+    app.record("ready", refused=refused, unique_name=bus.get_unique_name(), sid=os.getsid(0),
+               sigblk=blocked_signals(), inherited_fds=inherited)
     for item in args.submit:
         kind, identifier = item.split(":", 1)
         options = dbus.Dictionary({}, signature="sv")

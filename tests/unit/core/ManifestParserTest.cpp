@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <string>
 
 using namespace bgtask::core;
@@ -316,4 +318,51 @@ TEST_CASE("A bad Unit= rejects the manifest with the problem on its line")
     REQUIRE(result.problems.size() == 1);
     CHECK(result.problems[0].line == 5);
     CHECK(result.problems[0].message.find(message) != std::string::npos);
+}
+
+TEST_CASE("On the system bus Exec= without User= rejects the manifest at the Exec line")
+{
+    const bool system = GENERATE(false, true);
+    const auto result = parseManifest(std::string(kMinimal) + "Exec=/usr/bin/feeds --background\n", kFileName,
+                                      ManifestRules{.execNeedsUser = system});
+    INFO(describe(result));
+    if (!system) {
+        REQUIRE(result.manifest.has_value());
+        CHECK_FALSE(result.manifest->user.has_value());
+        return;
+    }
+    CHECK_FALSE(result.manifest.has_value());
+    REQUIRE(result.problems.size() == 1);
+    CHECK(result.problems[0].line == 5);
+    CHECK(result.problems[0].message.starts_with("Exec needs User= on the system bus"));
+}
+
+TEST_CASE("User= names the account an Exec command runs as, on either bus")
+{
+    const bool system = GENERATE(false, true);
+    const std::string user = GENERATE("nobody", "root", "backup-agent", "_svc", "user.name", "1000", "machine$");
+    const auto result = parseManifest(std::string(kMinimal) + "Exec=/usr/bin/feeds\nUser=" + user + "\n", kFileName,
+                                      ManifestRules{.execNeedsUser = system});
+    INFO(user << " " << describe(result));
+    REQUIRE(result.manifest.has_value());
+    CHECK(result.manifest->user == user);
+}
+
+TEST_CASE("A bad User= or one without Exec= rejects the manifest at its line")
+{
+    const auto [text, line, message] = GENERATE(table<std::string, int, std::string>({
+        {std::string(kMinimal) + "User=nobody\n", 5, "User applies only to Exec"},
+        {std::string(kMinimal) + "Unit=a.service\nUser=nobody\n", 6, "User applies only to Exec"},
+        {std::string(kMinimal) + "Exec=/usr/bin/a\nUser=\n", 6, "is not a valid user name"},
+        {std::string(kMinimal) + "Exec=/usr/bin/a\nUser=-x\n", 6, "is not a valid user name"},
+        {std::string(kMinimal) + "Exec=/usr/bin/a\nUser=a b\n", 6, "is not a valid user name"},
+        {std::string(kMinimal) + "Exec=/usr/bin/a\nUser=" + std::string(33, 'a') + "\n", 6, "is not a valid user name"},
+    }));
+    const auto result = parseManifest(text, kFileName, ManifestRules{.execNeedsUser = true});
+    INFO(describe(result));
+    CHECK_FALSE(result.manifest.has_value());
+    REQUIRE_FALSE(result.problems.empty());
+    CHECK(std::ranges::any_of(result.problems, [&](const auto& p) {
+        return p.line == line && p.message.find(message) != std::string::npos;
+    }));
 }
