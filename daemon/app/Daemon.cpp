@@ -267,6 +267,8 @@ int Daemon::run()
     }
     p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
     p.scheduler->onCaller([&p](const std::string& caller) { p.names->watchConnection(caller); });
+    p.manager->onSubscriber([&p](const std::string& subscriber) { p.names->watchConnection(subscriber); });
+    p.names->onConnectionGone([&p](const std::string& connection) { p.manager->connectionGone(connection); });
     p.names->seed();
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,

@@ -199,8 +199,26 @@ void ManagerAdaptor::policyChanged(const std::string& app)
     emitPolicyChanged(app, encodePolicyView(service_.policyOf(app)));
 }
 
+void ManagerAdaptor::Subscribe(sdbus::Result<>&& result)
+{
+    const auto sender = getObject().getCurrentlyProcessedMessage()->getSender();
+    authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "Subscribe", [this, sender] {
+        if (subscribers_.insert(sender).second && onSubscriber_)
+            onSubscriber_(sender);
+    }));
+}
+
+void ManagerAdaptor::Unsubscribe()
+{
+    subscribers_.erase(getObject().getCurrentlyProcessedMessage()->getSender());
+}
+
+// Like systemd's manager signals: nobody subscribed, nothing sent, so a flood of submits costs
+// neither bgtaskd nor the bus daemon a signal each.
 void ManagerAdaptor::publish(const service::TaskEvent& event)
 {
+    if (subscribers_.empty())
+        return;
     namespace key = api::key;
     Dict details{{key::kKind, std::string(toString(event.kind))}};
     if (event.runId)

@@ -12,6 +12,10 @@
 
 #include <bgtask-glue/Manager1-adaptor.h>
 
+#include <functional>
+#include <set>
+#include <string>
+
 namespace bgtask::bus {
 
 class ManagerAdaptor final : public sdbus::AdaptorInterfaces<org::bgtaskd::Manager1_adaptor> {
@@ -20,7 +24,13 @@ public:
                    std::string version, core::TimePoint startedAt);
     ~ManagerAdaptor();
 
+    // TaskChanged, when some connection has subscribed (Subscribe); otherwise nothing.
     void publish(const service::TaskEvent& event);
+    // Called with each connection that subscribes, so that its leaving is followed.
+    void onSubscriber(std::function<void(const std::string&)> hook) { onSubscriber_ = std::move(hook); }
+    // A connection left the bus: its subscription ends.
+    void connectionGone(const std::string& uniqueName) { subscribers_.erase(uniqueName); }
+    std::size_t subscriberCount() const { return subscribers_.size(); }
     // PolicyChanged with the app's policy as it now stands.
     void policyChanged(const std::string& app);
     // Replaces the SystemState property and emits PropertiesChanged when it differs.
@@ -43,6 +53,8 @@ private:
     void GetPolicy(sdbus::Result<Dict>&& result, std::string app) override;
     void SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled) override;
     void GetManifestProblems(sdbus::Result<Problems>&& result) override;
+    void Subscribe(sdbus::Result<>&& result) override;
+    void Unsubscribe() override;
     std::string Version() override { return version_; }
     int64_t StartedAt() override { return core::toUsec(startedAt_); }
     Dict SystemState() override;
@@ -57,6 +69,8 @@ private:
     core::SystemState state_;
     std::map<std::string, std::string> sources_;
     std::vector<std::string> disabledSources_;
+    std::set<std::string, std::less<>> subscribers_;   // unique names
+    std::function<void(const std::string&)> onSubscriber_;
 };
 
 } // namespace bgtask::bus

@@ -46,6 +46,8 @@ void NameWatcher::changed(const std::string& name, const std::string& oldOwner, 
         watchConnection(newOwner);
     }
     service_.nameOwnerChanged(name, oldOwner, newOwner);
+    if (isUniqueName(name) && onGone_)
+        onGone_(name);
 }
 
 void NameWatcher::seed()

@@ -13,6 +13,7 @@
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/IProxy.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,8 @@ public:
     // Follows a connection's unique name until it leaves; idempotent. A connection that left
     // before its rule was in place is reported as gone once the bus daemon says it has no owner.
     void watchConnection(const std::string& uniqueName);
+    // Called (after the service) with each followed connection that left the bus.
+    void onConnectionGone(std::function<void(const std::string&)> hook) { onGone_ = std::move(hook); }
 
 private:
     void addMatch(const std::string& name);
@@ -40,6 +43,7 @@ private:
     std::map<std::string, sdbus::Slot, std::less<>> matches_;   // name → its arg0 rule
     // Rules of connections that left, released outside their own callback.
     std::vector<sdbus::Slot> retired_;
+    std::function<void(const std::string&)> onGone_;
 };
 
 } // namespace bgtask::bus

@@ -53,6 +53,24 @@ ConditionKey conditionKeyOf(const TaskRequest& request)
             wantsGpu(o)};
 }
 
+TaskRequest representativeOf(const ConditionKey& key)
+{
+    TaskRequest r;
+    r.kind = key.kind;
+    auto& o = r.options;
+    if (key.network)
+        o.requiresNetworkConnectivity = true;
+    o.networkType = key.networkType;
+    if (key.externalPower)
+        o.requiresExternalPower = true;
+    if (key.batteryNotLow)
+        o.requiresBatteryNotLow = true;
+    o.protectionTypeOfRequiredData = key.protection;
+    if (key.gpu)
+        o.requiredResources = std::vector<std::string>{kResourceGpu};
+    return r;
+}
+
 std::optional<TimePoint> heldUntil(const TaskRequest& request)
 {
     std::optional<TimePoint> until;
@@ -72,6 +90,7 @@ void PendingSet::assign(std::vector<TaskRequest> requests)
     byApp_.clear();
     held_.clear();
     ripe_.clear();
+    keys_.clear();
     position_.reserve(requests_.size());
     byTask_.reserve(requests_.size());
     byApp_.reserve(requests_.size());
@@ -120,6 +139,7 @@ void PendingSet::index(const TaskRequest& request)
 {
     byTask_.emplace(hashTask(request.app, request.identifier), request.id);
     byApp_.emplace(hashApp(request.app), request.id);
+    ++keys_[conditionKeyOf(request)];
     if (const auto until = heldUntil(request))
         held_.emplace(*until, request.id);
     else
@@ -131,6 +151,8 @@ void PendingSet::unindex(const TaskRequest& request)
 {
     eraseEntry(byTask_, hashTask(request.app, request.identifier), request.id);
     eraseEntry(byApp_, hashApp(request.app), request.id);
+    if (const auto key = keys_.find(conditionKeyOf(request)); key != keys_.end() && --key->second == 0)
+        keys_.erase(key);
     if (const auto until = heldUntil(request); until && held_.erase({*until, request.id}) > 0)
         return;
     const auto bucket = ripe_.find(conditionKeyOf(request));

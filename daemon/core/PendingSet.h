@@ -49,6 +49,9 @@ struct ConditionKey {
     auto operator<=>(const ConditionKey&) const = default;
 };
 ConditionKey conditionKeyOf(const TaskRequest& request);
+// A request with exactly the key's options: unmetConditions() of it is that of every request
+// with this key.
+TaskRequest representativeOf(const ConditionKey& key);
 
 // The moment before which the request cannot launch, whatever else holds: the later of its
 // earliest begin date (scheduled kinds only: continued processing ignores it) and its next
@@ -90,6 +93,9 @@ public:
     // request candidates() left out by time.
     std::optional<TimePoint> nextHeldAfter(TimePoint horizon) const;
 
+    // The condition keys of every pending request (held or ripe), with how many have each.
+    const std::map<ConditionKey, std::size_t>& conditionKeys() const { return keys_; }
+
     // Sizes of the indexes, for tests and the log.
     std::size_t heldCount() const { return held_.size(); }
     std::size_t bucketCount() const { return ripe_.size(); }
@@ -106,6 +112,7 @@ private:
     std::unordered_multimap<std::size_t, std::int64_t> byApp_;      // hash(app) → id
     std::set<std::pair<TimePoint, std::int64_t>> held_;              // (held until, id)
     std::map<ConditionKey, std::set<std::int64_t>> ripe_;            // conditions → ids, never empty sets
+    std::map<ConditionKey, std::size_t> keys_;                       // every request's key → count
 };
 
 } // namespace bgtask::core

@@ -12,6 +12,7 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <string_view>
 
 namespace bgtask::service {
 namespace {
@@ -23,6 +24,27 @@ bool isUniqueName(const std::string& name) { return !name.empty() && name.front(
 std::function<std::uint64_t()> randomSeeds()
 {
     return [engine = std::mt19937_64(std::random_device{}())]() mutable { return engine(); };
+}
+
+// The blockers whose first-seen time the service takes from elsewhere than the per-request
+// records (TaskService::sinceOf()): those would cost a pass over every request whenever the
+// state, the running set or the clock changes.
+bool sinceIsShared(std::string_view blocker)
+{
+    static const std::set<std::string_view> shared{
+        core::kConditionNetwork, core::kConditionNetworkUnmetered, core::kConditionExternalPower,
+        core::kConditionBatteryNotLow, core::kConditionLowBattery, core::kConditionUserIdle,
+        core::kConditionLowPowerMode, core::kConditionDataProtection, core::kConditionGpu,
+        core::kBlockerConcurrencyLimit, core::kBlockerCatchUp, core::kBlockerAppUnreachable,
+        core::kBlockerRefreshSpacing, "earliest-begin-date", "previous-run-active"};
+    return shared.contains(blocker);
+}
+
+std::vector<core::Readiness> perRequestOnly(std::vector<core::Readiness> readiness)
+{
+    for (auto& r : readiness)
+        std::erase_if(r.unmet, [](const core::Unmet& u) { return sinceIsShared(u.condition); });
+    return readiness;
 }
 
 } // namespace
@@ -400,7 +422,12 @@ std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
     const auto running = runs_.snapshot();
     auto readiness = core::evaluateAll(book_.all(), running, state_, policy_, policyTable_,
                                        usage_.scheduling(), now);
-    unmet_.recordAll(book_.all(), readiness, now);
+    trackShared(now);
+    const bool catchUp = std::ranges::any_of(readiness, [](const core::Readiness& r) {
+        return std::ranges::any_of(r.unmet, [](const core::Unmet& u) { return u.condition == core::kBlockerCatchUp; });
+    });
+    unmet_.recordShared(core::kBlockerCatchUp, catchUp, now);
+    unmet_.recordAll(book_.all(), perRequestOnly(readiness), now);
     std::vector<RequestView> out;
     out.reserve(book_.size());
     std::size_t i = 0;
@@ -410,24 +437,95 @@ std::vector<RequestView> TaskService::evaluateAll(core::TimePoint now) const
     return out;
 }
 
+
+bool TaskService::scheduledSlotsFull() const
+{
+    std::size_t scheduled = 0;
+    for (const auto& [id, run] : runs_.active())
+        scheduled += core::isScheduledKind(run.task.request.kind) ? 1 : 0;
+    return scheduled >= usage_.scheduling().limits.maxConcurrentTasks;
+}
+
+void TaskService::trackShared(core::TimePoint now) const
+{
+    unmet_.recordConditions(book_.conditionKeys(), state_, policy_, now);
+    unmet_.recordShared(core::kBlockerConcurrencyLimit, scheduledSlotsFull(), now);
+}
+
+void TaskService::refreshContinued()
+{
+    for (const auto& [key, connection] : submitters_)
+        unmet_.refresh(key.first, key.second);
+}
+
+void TaskService::refreshApp(const std::string& app)
+{
+    for (const auto* r : book_.ofApp(app))
+        unmet_.refresh(r->app, r->identifier);
+}
+
+// Only the blockers each request holds on its own are evaluated per request (perRequestOnly()),
+// and only for the requests touched or stale since the last pass unless a full pass is due.
 void TaskService::trackUnmet(core::TimePoint now)
 {
+    trackShared(now);
     const auto running = runs_.snapshot();
     if (unmet_.needsAll()) {
         const auto readiness = core::evaluateAll(book_.all(), running, state_, policy_, policyTable_,
                                                  usage_.scheduling(), now);
-        unmet_.recordAll(book_.all(), readiness, now);
+        unmet_.recordAll(book_.all(), perRequestOnly(readiness), now);
         return;
     }
-    if (unmet_.touched().empty())
-        return;
-    std::vector<core::TaskRequest> touched;
-    for (const auto& [app, identifier] : unmet_.touched())
-        if (const auto* r = book_.find(app, identifier))
-            touched.push_back(*r);
-    const auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_,
-                                             usage_.scheduling(), now);
-    unmet_.recordTouched(touched, readiness, now);
+    const auto pendingOf = [this](const std::set<std::pair<std::string, std::string>>& keys) {
+        std::vector<core::TaskRequest> out;
+        for (const auto& [app, identifier] : keys)
+            if (const auto* r = book_.find(app, identifier))
+                out.push_back(*r);
+        return out;
+    };
+    if (!unmet_.touched().empty()) {
+        const auto touched = pendingOf(unmet_.touched());
+        const auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_,
+                                                 usage_.scheduling(), now);
+        unmet_.recordTouched(touched, perRequestOnly(readiness), now);
+    }
+    if (!unmet_.stale().empty()) {
+        const auto stale = pendingOf(unmet_.stale());
+        const auto readiness = core::evaluateAll(stale, running, state_, policy_, policyTable_,
+                                                 usage_.scheduling(), now);
+        unmet_.recordStale(stale, perRequestOnly(readiness), now);
+    }
+}
+
+// Since when a pending request has waited for a blocker: from the per-request records, or for
+// the shared ones the later of the request's submission and the moment the blocker began: a
+// condition of its key, the slots or the catch-up filling, its app's last refresh launch, its
+// first launch that did not reach the app, the start of the active run of its identifier.
+std::optional<core::TimePoint> TaskService::sinceOf(const core::TaskRequest& request, const std::string& blocker) const
+{
+    if (!sinceIsShared(blocker))
+        return unmet_.since(request.app, request.identifier, blocker);
+    std::optional<core::TimePoint> since;
+    if (blocker == "earliest-begin-date") {
+        since = request.submittedAt;
+    } else if (blocker == core::kBlockerAppUnreachable) {
+        if (request.unreachable)
+            since = request.unreachable->since;
+    } else if (blocker == core::kBlockerRefreshSpacing) {
+        if (const auto* usage = core::usageOf(usage_.scheduling(), request.app))
+            since = usage->lastRefreshLaunch;
+    } else if (blocker == "previous-run-active") {
+        for (const auto& [id, run] : runs_.active())
+            if (run.task.request.app == request.app && run.task.request.identifier == request.identifier)
+                since = run.task.startedAt;
+    } else if (blocker == core::kBlockerConcurrencyLimit || blocker == core::kBlockerCatchUp) {
+        since = unmet_.sharedSince(blocker);
+    } else {
+        since = unmet_.conditionSince(core::conditionKeyOf(request), blocker);
+    }
+    if (since && *since < request.submittedAt)
+        since = request.submittedAt;
+    return since;
 }
 
 void TaskService::nameOwnerKnown(const std::string& name, const std::string& owner)
@@ -506,6 +604,8 @@ void TaskService::setSystemState(const core::SystemState& state)
     if (state_.onExternalPower == false && state.onExternalPower == true)
         beginCatchUp(effects_.now(), "plugging in");
     state_ = state;
+    unmet_.recordConditions(book_.conditionKeys(), state_, policy_, effects_.now());
+    refreshContinued();   // a continued request's place in the queue counts only unblocked ones
     requestPlan();
 }
 
@@ -534,7 +634,7 @@ std::optional<core::TimePoint> TaskService::settleCatchUp(const core::Plan& plan
     if (core::catchUpMayEnd(catchUp, limits, now)) {
         log()->info("Caught up after {}", catchUp.cause);
         usage_.endCatchUp();
-        unmet_.invalidateAll();
+        unmet_.recordShared(core::kBlockerCatchUp, false, now);
         return plan.nextWakeup;
     }
     const auto end = *catchUp.since + limits.window;
@@ -554,6 +654,7 @@ void TaskService::planNow()
     const auto plan = core::plan(book_, running, state_, policy_, policyTable_, usage_.scheduling(), now);
     if (plan.catchUpBegins)
         beginCatchUp(now, *plan.catchUpBegins);
+    unmet_.recordShared(core::kBlockerCatchUp, plan.catchUpHeld > 0, now);
     for (auto id : plan.launchTimedOut)
         runs_.launchTimedOut(id);
     for (auto id : plan.expire)
@@ -571,7 +672,9 @@ void TaskService::planNow()
             book_.erase(r.app, r.identifier);
             submitters_.erase({r.app, r.identifier});
         }
-        unmet_.invalidateAll();   // the running set changes what many requests wait for
+        // The running set changes the slots (shared) and the continued-processing queue.
+        if (std::ranges::any_of(due, [](const auto& r) { return r.kind == core::TaskKind::ContinuedProcessing; }))
+            refreshContinued();
         try {
             // The runs' recorded start, not this pass's `now`: the governor's window and the
             // refresh spacing must hold between the starts that history shows, and getting here

@@ -177,11 +177,7 @@ public:
     const core::SystemState& systemState() const { return state_; }
     // Re-plan now (resume from sleep, clock change, the scheduling timer): time has passed, so
     // every request's blockers are looked at again.
-    void requestPlan()
-    {
-        unmet_.invalidateAll();
-        effects_.requestPlan();
-    }
+    void requestPlan() { effects_.requestPlan(); }
     // The machine resumed from sleep (logind PrepareForSleep(false)): a catch-up begins (see
     // core/CatchUp.h), then a re-plan.
     void resumed();
@@ -250,6 +246,14 @@ private:
     std::vector<RequestView> evaluateAll(core::TimePoint now) const;
     // Keeps the first-seen times current at the least cost (see UnmetTracker).
     void trackUnmet(core::TimePoint now);
+    // The shared scopes of the first-seen times: conditions per key, the slots.
+    void trackShared(core::TimePoint now) const;
+    bool scheduledSlotsFull() const;
+    // The per-request first-seen times of these requests are looked at again on the next pass.
+    void refreshContinued();
+    void refreshApp(const std::string& app);
+    // Since when the pending request has waited for the blocker (explain).
+    std::optional<core::TimePoint> sinceOf(const core::TaskRequest& request, const std::string& blocker) const;
     // A catch-up begins (logged) unless the governor is switched off.
     void beginCatchUp(core::TimePoint now, const std::string& cause);
     // After a plan: ends a catch-up that held nothing back once it may end; the wake-up to

@@ -79,8 +79,10 @@ void TaskService::onRunEnded(const ActiveRun& run, core::Outcome outcome, core::
                              const core::RunUsage& usage)
 {
     usage_.ended(run.task, outcome, at, usage.cpuNsec);
-    unmet_.invalidateAll();
     const auto& request = run.task.request;
+    refreshApp(request.app);   // its budget
+    if (request.kind == core::TaskKind::ContinuedProcessing)
+        refreshContinued();     // the queue
     if (request.kind == core::TaskKind::ContinuedProcessing)
         refreshNotification(request.app, request.identifier);
     else if (auto next = schedules_.runEnded(request, outcome, at, book_.find(request.app, request.identifier)))

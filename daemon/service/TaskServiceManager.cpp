@@ -66,8 +66,7 @@ Explanation TaskService::explain(const std::string& app, const std::string& iden
         if (view.request.app != app || view.request.identifier != identifier)
             continue;
         for (const auto& u : view.readiness.unmet) {
-            out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition),
-                                    unmet_.since(app, identifier, u.condition)});
+            out.blockers.push_back({u.condition, u.reason, remedyFor(u.condition), sinceOf(view.request, u.condition)});
         }
         out.schedule = view.schedule;
         out.pending = std::move(view);
@@ -149,7 +148,8 @@ void TaskService::runNow(const std::string& app, const std::string& identifier, 
     auto copy = *request;
     book_.erase(app, identifier);
     submitters_.erase({app, identifier});
-    unmet_.invalidateAll();
+    if (copy.kind == core::TaskKind::ContinuedProcessing)
+        refreshContinued();
     try {
         runs_.launch({copy}, true);
     } catch (const core::Error& e) {
@@ -191,7 +191,7 @@ void TaskService::cancelFor(const std::string& app, const std::string& identifie
 void TaskService::forgetUsage(const std::string& app, Done done)
 {
     if (!manifests_.byId(app)) {
-        core::Error e(core::ErrorCode::NotFound, "no-such-app", "no app with the id " + app + " has a manifest");
+        core::Error e(core::ErrorCode::NotFound, "no-such-app", "no app " + core::excerpt(app) + " has a manifest");
         done(&e);
         return;
     }

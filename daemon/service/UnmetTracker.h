@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// When bgtaskd first saw each blocker of each pending request (the "since" of explain). A full
-// pass over every request is needed only when something many requests depend on changed: the
-// system state, the policy, the set of running tasks, the clock or a timer. Otherwise only the
-// requests submitted, replaced or removed since the last pass are looked at again, so that a
-// flood of submits does not re-evaluate thousands of waiting requests after every batch.
+// When bgtaskd first saw each blocker of each pending request (the "since" of explain), at a
+// cost that does not grow with the number of requests on a state change, a launch or a submit.
+// Three scopes:
+// - per request: the blockers given to recordAll()/recordTouched()/recordStale(). A full pass
+//   over every request is needed only when something all of them may depend on changed (the
+//   policy, the budget day, a reload); otherwise only the requests submitted, replaced or
+//   removed (touched: their blockers start afresh) and those marked stale (looked at again,
+//   keeping the first-seen times of what is still unmet) are evaluated again.
+// - per condition key (core/PendingSet.h): which conditions the requests of each key wait for,
+//   and since when, kept by recordConditions() at O(keys) per state change or plan.
+// - shared: blockers that hold every request alike (the concurrency limit, the catch-up
+//   governor), by recordShared().
+// The service combines them with what the request itself records (its submission, its date,
+// its unreachable launches, the app's last refresh, the active run).
 #pragma once
 
+#include "core/PendingSet.h"
 #include "core/Planner.h"
 #include "core/TaskRequest.h"
 
@@ -23,9 +33,13 @@ class UnmetTracker {
 public:
     void invalidateAll() { all_ = true; }
     void touch(const std::string& app, const std::string& identifier) { touched_.emplace(app, identifier); }
+    // Something the request's blockers depend on changed: it is evaluated again, keeping the
+    // first-seen times of the blockers still unmet.
+    void refresh(const std::string& app, const std::string& identifier) { stale_.emplace(app, identifier); }
 
     bool needsAll() const { return all_; }
     const std::set<std::pair<std::string, std::string>>& touched() const { return touched_; }
+    const std::set<std::pair<std::string, std::string>>& stale() const { return stale_; }
 
     // Every pending request with its readiness: blockers still unmet keep their first-seen
     // time, new ones get now, the rest are forgotten.
@@ -36,14 +50,34 @@ public:
     void recordTouched(std::span<const core::TaskRequest> requests, std::span<const core::Readiness> readiness,
                        core::TimePoint now);
 
+    // The stale requests that are still pending, with their readiness: blockers still unmet keep
+    // their first-seen time, new ones get now, the rest are forgotten.
+    void recordStale(std::span<const core::TaskRequest> requests, std::span<const core::Readiness> readiness,
+                     core::TimePoint now);
+
     std::optional<core::TimePoint> since(const std::string& app, const std::string& identifier,
                                          const std::string& condition) const;
+
+    // The conditions each key's requests wait for in this state: still unmet ones keep their
+    // time, new ones get now; keys no longer pending are forgotten.
+    void recordConditions(const std::map<core::ConditionKey, std::size_t>& keys, const core::SystemState& state,
+                          const core::GatingPolicy& gating, core::TimePoint now);
+    std::optional<core::TimePoint> conditionSince(const core::ConditionKey& key, const std::string& condition) const;
+
+    // A blocker shared by every request: unmet since the first call that said so.
+    void recordShared(const std::string& blocker, bool unmet, core::TimePoint now);
+    std::optional<core::TimePoint> sharedSince(const std::string& blocker) const;
 
 private:
     using Key = std::tuple<std::string, std::string, std::string>;   // app, identifier, condition
     std::map<Key, core::TimePoint> since_;
+    void eraseRequest(const std::string& app, const std::string& identifier);
+
     std::set<std::pair<std::string, std::string>> touched_;
+    std::set<std::pair<std::string, std::string>> stale_;
     bool all_ = true;
+    std::map<core::ConditionKey, std::map<std::string, core::TimePoint, std::less<>>> conditions_;
+    std::map<std::string, core::TimePoint, std::less<>> shared_;
 };
 
 } // namespace bgtask::service

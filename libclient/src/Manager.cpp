@@ -281,6 +281,15 @@ void Manager::monitor(const std::function<bool(const ManagerEvent&)>& onEvent,
                 }
             });
         proxy->finishRegistration();   // the match rules are in place when this returns
+        // bgtaskd emits TaskChanged only while someone is subscribed; this connection's
+        // subscription ends when it closes. A bgtaskd older than Subscribe always emits.
+        try {
+            auto subscribe = proxy->createMethodCall(api::kManagerInterface, "Subscribe");
+            proxy->callMethod(subscribe);
+        } catch (const sdbus::Error& e) {
+            if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod")
+                throw;
+        }
         return proxy;
     });
     deliver(stateEvent(systemState()));

@@ -24,7 +24,7 @@ FAR = usec(24 * 3600)
 
 READS = [("ListRequests",), ("ListRunningTasks",), ("GetHistory", {}), ("GetHistory", {"App": OTHER}),
          ("Explain", OTHER, OTHER_ID), ("ListApps",), ("GetPolicy", OTHER), ("GetPolicy", ""),
-         ("GetManifestProblems",), ("ListSchedules",)]
+         ("GetManifestProblems",), ("ListSchedules",), ("Subscribe",)]
 
 
 class PolkitTestCase(SystemBusTestCase):

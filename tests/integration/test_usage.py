@@ -78,6 +78,24 @@ class LearnOffTest(UsageTestCase):
         self.assertEqual(opens_in(self.db_path, APP), 0)
 
 
+class AdministratorLearnOffTest(UsageTestCase):
+    """The user's file may switch learning off but not on against the administrator's off."""
+
+    def prepare_environment(self):
+        os.makedirs(self.admin_config_dir, exist_ok=True)
+        with open(os.path.join(self.admin_config_dir, "bgtaskd.conf"), "w") as f:
+            f.write("[Fairness]\nLearnUsage=false\n")
+
+    def test_the_users_learnusage_on_does_not_lift_the_administrators_off(self):
+        self.assertRegex(self.daemon_log(), r"bgtaskd.conf:\d+: LearnUsage would lift the administrator's setting "
+                                            r"\(\S+/bgtaskd.conf:2\), ignoring")
+        proc = self.run_testapp(APP, "serve", [REFRESH])
+        self._stop_proc(proc)
+        self.submit_for(APP, "app-refresh", REFRESH)
+        eventually(lambda: len(self.history(App=APP)) == 1, 20, message="the refresh did not run")
+        self.assertEqual(opens_in(self.db_path, APP), 0)
+
+
 class ApplyTest(UsageTestCase):
     def test_a_learned_app_is_refreshed_inside_the_window_before_its_usual_use(self):
         self.stop_bgtaskd()   # the store exists now; seed it while no daemon has it open

@@ -295,7 +295,9 @@ public:
     // configuration decides the setting; InvalidArgument ("unknown-setting") from a daemon that
     // does not know it.
     void setPolicy(const std::string& app, PolicySetting setting, bool enabled);
-    // Watches bgtaskd on a connection of its own and blocks until it stops. Once subscribed it
+    // Watches bgtaskd on a connection of its own, subscribed to its task events (Manager1.Subscribe:
+    // on the system bus that needs org.bgtaskd.observe, AccessDenied otherwise), and blocks until
+    // it stops. Once subscribed it
     // delivers the current system state (Type::SystemState), so that a caller knows no later
     // event can be missed; then every TaskChanged and PolicyChanged signal and every
     // SystemState change, in the order they arrive. Stops when onEvent returns false or when shouldStop() returns true;

@@ -352,3 +352,40 @@ TEST_CASE("The plan over a PendingSet decides as the plan over every request")
     }
     CHECK(idsOf(set.candidates(favourableSystemState(), GatingPolicy{}, now + 24h)) == all);
 }
+
+TEST_CASE("A condition key's representative waits for exactly what its requests wait for")
+{
+    const unsigned seed = GENERATE(range(1u, 201u));
+    CAPTURE(seed);
+    World w(seed);
+    for (int i = 0; i < 20; ++i) {
+        const auto r = w.randomRequest();
+        const auto state = w.randomState();
+        GatingPolicy gating;
+        gating.processingRequiresIdle = w.coin(70);
+        gating.idleWhenUnknown = w.coin(70);
+        gating.loggedInWhenUnknown = w.coin(70);
+        CHECK(unmetConditions(representativeOf(conditionKeyOf(r)), state, gating) == unmetConditions(r, state, gating));
+    }
+}
+
+TEST_CASE("PendingSet counts the condition keys of every request, held or ripe")
+{
+    const TimePoint now = referenceTime();
+    PendingSet set;
+    auto dated = request(1, "a", "a.dated");
+    dated.options.earliestBeginDate = now + 1h;
+    set.upsert(dated);
+    set.upsert(request(2, "a", "a.plain"));
+    auto powered = request(3, "b", "b.power");
+    powered.options.requiresExternalPower = true;
+    set.upsert(powered);
+    REQUIRE(set.conditionKeys().size() == 2);
+    CHECK(set.conditionKeys().at(conditionKeyOf(dated)) == 2);
+    set.ripen(now + 1h);
+    CHECK(set.conditionKeys().at(conditionKeyOf(dated)) == 2);
+    CHECK(set.erase("b", "b.power"));
+    CHECK(set.conditionKeys().size() == 1);
+    CHECK(set.eraseApp("a") == 2);
+    CHECK(set.conditionKeys().empty());
+}

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 
 using namespace bgtask;
 using namespace std::chrono_literals;
@@ -73,4 +74,62 @@ TEST_CASE("Touching one identifier leaves a longer identifier with the same begi
     tracker.recordTouched({}, {}, t0 + 1s);
     CHECK_FALSE(tracker.since("org.example.A", "org.example.A.job", "network"));
     CHECK(tracker.since("org.example.A", "org.example.A.job2", "network") == t0);
+}
+
+TEST_CASE("A stale request is looked at again and keeps the first-seen time of what is still unmet")
+{
+    service::UnmetTracker tracker;
+    const std::vector<core::TaskRequest> pending{request("org.example.A.one"), request("org.example.A.two")};
+    tracker.recordAll(pending, std::vector{blockedBy({"daily-budget"}), blockedBy({"daily-budget"})}, t0);
+    tracker.refresh("org.example.A", "org.example.A.one");
+    REQUIRE(tracker.stale().size() == 1);
+    tracker.recordStale(std::vector{pending[0]}, std::vector{blockedBy({"daily-budget", "continued-queue"})}, t0 + 3s);
+    CHECK(tracker.stale().empty());
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "daily-budget") == t0);
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "continued-queue") == t0 + 3s);
+    tracker.refresh("org.example.A", "org.example.A.one");
+    tracker.recordStale(std::vector{pending[0]}, std::vector{blockedBy({"continued-queue"})}, t0 + 5s);
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.one", "daily-budget"));
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "continued-queue") == t0 + 3s);
+    CHECK(tracker.since("org.example.A", "org.example.A.two", "daily-budget") == t0);   // not stale: untouched
+}
+
+TEST_CASE("Conditions are tracked per condition key, at one evaluation per key")
+{
+    service::UnmetTracker tracker;
+    core::TaskRequest powered = request("org.example.A.power");
+    powered.kind = core::TaskKind::Processing;
+    powered.options.requiresExternalPower = true;
+    core::TaskRequest plain = request("org.example.A.plain");
+    plain.kind = core::TaskKind::Processing;
+    const std::map<core::ConditionKey, std::size_t> keys{{core::conditionKeyOf(powered), 50000},
+                                                         {core::conditionKeyOf(plain), 50000}};
+    auto battery = core::favourableSystemState();
+    battery.onExternalPower = false;
+    tracker.recordConditions(keys, core::favourableSystemState(), core::GatingPolicy{}, t0);
+    CHECK_FALSE(tracker.conditionSince(core::conditionKeyOf(powered), "external-power"));
+    tracker.recordConditions(keys, battery, core::GatingPolicy{}, t0 + 1s);
+    tracker.recordConditions(keys, battery, core::GatingPolicy{}, t0 + 2s);
+    CHECK(tracker.conditionSince(core::conditionKeyOf(powered), "external-power") == t0 + 1s);
+    CHECK_FALSE(tracker.conditionSince(core::conditionKeyOf(plain), "external-power"));
+    battery.lowPowerMode = true;   // processing waits for Low Power Mode on battery: both keys
+    tracker.recordConditions(keys, battery, core::GatingPolicy{}, t0 + 4s);
+    CHECK(tracker.conditionSince(core::conditionKeyOf(powered), "external-power") == t0 + 1s);
+    CHECK(tracker.conditionSince(core::conditionKeyOf(powered), "low-power-mode") == t0 + 4s);
+    CHECK(tracker.conditionSince(core::conditionKeyOf(plain), "low-power-mode") == t0 + 4s);
+    tracker.recordConditions(keys, core::favourableSystemState(), core::GatingPolicy{}, t0 + 6s);
+    tracker.recordConditions(keys, battery, core::GatingPolicy{}, t0 + 8s);
+    CHECK(tracker.conditionSince(core::conditionKeyOf(powered), "external-power") == t0 + 8s);
+}
+
+TEST_CASE("A shared blocker keeps the time it was first seen until it is met")
+{
+    service::UnmetTracker tracker;
+    tracker.recordShared("concurrency-limit", true, t0);
+    tracker.recordShared("concurrency-limit", true, t0 + 1s);
+    CHECK(tracker.sharedSince("concurrency-limit") == t0);
+    tracker.recordShared("concurrency-limit", false, t0 + 2s);
+    CHECK_FALSE(tracker.sharedSince("concurrency-limit"));
+    tracker.recordShared("concurrency-limit", true, t0 + 3s);
+    CHECK(tracker.sharedSince("concurrency-limit") == t0 + 3s);
 }
