@@ -23,25 +23,65 @@ NameWatcher::NameWatcher(sdbus::IConnection& connection, service::TaskService& s
 
 void NameWatcher::addMatch(const std::string& name)
 {
+    names_.insert(name);
+    if (broad_)
+        return;
+    if (matches_.size() >= kMaxNameRules) {
+        followAllNames("more names than arg0 rules are kept");
+        return;
+    }
     const auto rule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                       "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" + name + "'";
-    matches_.emplace(name, connection_.addMatch(rule, [this](sdbus::Message& message) {
+    try {
+        matches_.emplace(name, connection_.addMatch(rule, [this](sdbus::Message& message) {
+            if (broad_)
+                return;   // a retired rule: the broad one reports this change
+            std::string changedName, oldOwner, newOwner;
+            message >> changedName >> oldOwner >> newOwner;
+            dispatching_ = changedName;
+            changed(changedName, oldOwner, newOwner);
+            dispatching_.clear();
+        }));
+    } catch (const sdbus::Error& error) {
+        // org.freedesktop.DBus.Error.LimitsExceeded: the bus daemon's limit on match rules.
+        service::logger("bus")->debug("The bus refused a rule for {}: {}", name, error.getMessage());
+        followAllNames("the bus daemon limits this connection's match rules");
+    }
+}
+
+void NameWatcher::followAllNames(const char* why)
+{
+    // The per-name rules go first, to make room for the broad one under the bus daemon's limit;
+    // the one whose callback may be running now (a watch added from a change) goes on the next
+    // change, and does nothing until then.
+    for (auto& [name, slot] : matches_) {
+        if (name == dispatching_)
+            retired_.push_back(std::move(slot));
+    }
+    matches_.clear();
+    const auto rule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                      "interface='org.freedesktop.DBus',member='NameOwnerChanged'";
+    broad_ = connection_.addMatch(rule, [this](sdbus::Message& message) {
         std::string changedName, oldOwner, newOwner;
         message >> changedName >> oldOwner >> newOwner;
-        changed(changedName, oldOwner, newOwner);
-    }));
+        if (names_.contains(changedName))
+            changed(changedName, oldOwner, newOwner);
+    });
+    service::logger("bus")->info("Following every NameOwnerChanged for {} name(s): {}", names_.size(), why);
 }
 
 void NameWatcher::changed(const std::string& name, const std::string& oldOwner, const std::string& newOwner)
 {
     retired_.clear();   // rules of connections that left earlier; never the one running now
     if (isUniqueName(name)) {
-        auto it = matches_.find(name);
-        if (!newOwner.empty() || it == matches_.end())
-            return;   // reported once: the rule goes now, a second report finds none
+        if (!newOwner.empty() || !names_.contains(name))
+            return;   // reported once: the name is forgotten now, a second report finds none
+        names_.erase(name);
         // This may run inside the rule's own callback: the slot is released on the next change.
-        retired_.push_back(std::move(it->second));
-        matches_.erase(it);
+        if (auto it = matches_.find(name); it != matches_.end()) {
+            retired_.push_back(std::move(it->second));
+            matches_.erase(it);
+        }
     } else if (!newOwner.empty()) {
         watchConnection(newOwner);
     }
@@ -53,7 +93,7 @@ void NameWatcher::changed(const std::string& name, const std::string& oldOwner, 
 void NameWatcher::seed()
 {
     for (const auto& app : service_.manifests().all()) {
-        if (!matches_.contains(app.busName))
+        if (!names_.contains(app.busName))
             addMatch(app.busName);
         bool has = false;
         proxy_->callMethod("NameHasOwner").onInterface(kDbusName).withArguments(app.busName).storeResultsTo(has);
@@ -69,7 +109,7 @@ void NameWatcher::seed()
 
 void NameWatcher::watchConnection(const std::string& uniqueName)
 {
-    if (!isUniqueName(uniqueName) || matches_.contains(uniqueName))
+    if (!isUniqueName(uniqueName) || names_.contains(uniqueName))
         return;
     addMatch(uniqueName);
     // The connection may have left before the rule was in place: then no signal comes, and

@@ -4,8 +4,12 @@
 // it holds state for goes away. Like sd-bus's name tracking, it matches with arg0, one rule per
 // name: the apps' bus names (from the manifests) and the unique name of every connection that
 // called Scheduler1 or owns an app's name; so other clients joining and leaving the bus never
-// wake bgtaskd. A unique name's rule is removed when the connection leaves. Owns its proxy and
-// match slots; borrows the connection and the service.
+// wake bgtaskd. A unique name's rule is removed when the connection leaves. A bus daemon limits
+// the match rules of one connection (dbus-daemon: max_match_rules_per_connection, 512 unless its
+// configuration says otherwise); when it refuses a rule, or the names would need more than
+// kMaxNameRules, the watcher follows every NameOwnerChanged through one rule instead and filters
+// by name itself: more wake-ups, but bgtaskd starts and tracks any number of apps. Owns its proxy
+// and match slots; borrows the connection and the service.
 #pragma once
 
 #include "service/TaskService.h"
@@ -16,6 +20,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,14 +39,23 @@ public:
     // Called (after the service) with each followed connection that left the bus.
     void onConnectionGone(std::function<void(const std::string&)> hook) { onGone_ = std::move(hook); }
 
+    // At most this many arg0 rules; beyond, one rule for every NameOwnerChanged.
+    static constexpr std::size_t kMaxNameRules = 256;
+    // Whether the watcher follows every NameOwnerChanged through one rule (for tests and logs).
+    bool followsAllNames() const { return broad_.has_value(); }
+
 private:
     void addMatch(const std::string& name);
+    void followAllNames(const char* why);
     void changed(const std::string& name, const std::string& oldOwner, const std::string& newOwner);
 
     sdbus::IConnection& connection_;
     std::unique_ptr<sdbus::IProxy> proxy_;
     service::TaskService& service_;
+    std::set<std::string, std::less<>> names_;                 // every name followed
     std::map<std::string, sdbus::Slot, std::less<>> matches_;   // name → its arg0 rule
+    std::optional<sdbus::Slot> broad_;                          // the one rule for all names
+    std::string dispatching_;   // the name whose arg0 rule's callback is running, if any
     // Rules of connections that left, released outside their own callback.
     std::vector<sdbus::Slot> retired_;
     std::function<void(const std::string&)> onGone_;

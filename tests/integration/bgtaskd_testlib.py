@@ -87,7 +87,7 @@ def usec(seconds_from_now):
 class PrivateBus:
     """A dbus-daemon (session or "system" type) with its own service directory."""
 
-    def __init__(self, root, env, bus_type="session"):
+    def __init__(self, root, env, bus_type="session", extra_config=""):
         self.root = root
         self.service_dir = os.path.join(root, "services")
         os.makedirs(self.service_dir, exist_ok=True)
@@ -100,7 +100,7 @@ class PrivateBus:
                 f"<auth>EXTERNAL</auth><servicedir>{self.service_dir}</servicedir>"
                 '<policy context="default"><allow user="*"/><allow own="*"/>'
                 '<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy>'
-                "</busconfig>\n")
+                f"{extra_config}</busconfig>\n")
         out = subprocess.run(
             ["dbus-daemon", f"--config-file={conf}", "--fork", "--print-address=1", "--print-pid=2"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True, env=env)
@@ -121,6 +121,7 @@ class DaemonTestCase(unittest.TestCase):
     limits = FAST_LIMITS
     fairness = NO_FAIRNESS
     config_extra = ""      # more config file text, e.g. [Policy] groups
+    bus_config_extra = ""  # more bus configuration, e.g. <limit> elements
     start_daemon = True
 
     def setUp(self):
@@ -144,7 +145,8 @@ class DaemonTestCase(unittest.TestCase):
         self.env["HOME"] = self.tmp
         self.prepare_environment()
         # Activated apps inherit the bus daemon's environment, so it gets the test's.
-        self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"), self.env)
+        self.bus_daemon = PrivateBus(os.path.join(self.tmp, "bus"), self.env,
+                                     extra_config=self.bus_config_extra)
         self.addCleanup(self.bus_daemon.stop)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_daemon.address
         self.daemon = None
@@ -206,7 +208,8 @@ class DaemonTestCase(unittest.TestCase):
             self._stop_registered = True
         eventually(lambda: self.name_has_owner(BUS_NAME) or self.daemon.poll() is not None, 20,
                    message="bgtaskd did not take its bus name")
-        self.assertIsNone(self.daemon.poll(), "bgtaskd exited during start-up")
+        if self.daemon.poll() is not None:
+            self.fail("bgtaskd exited during start-up:\n" + self.daemon_log()[-4000:])
 
     def stop_bgtaskd(self, sig=signal.SIGTERM):
         if self.daemon is None:
