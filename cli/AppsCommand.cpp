@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -117,9 +118,31 @@ void printHuman(Context& ctx, const std::vector<bgtask::AppRecord>& apps,
     }
 }
 
-void apps(Context& ctx)
+struct AppsOptions {
+    bool names = false;
+    std::string identifiersOf;
+};
+
+// One word a line, nothing else: for scripts and shell completion.
+void printWords(Context& ctx, const std::vector<bgtask::AppRecord>& records, const AppsOptions& options)
+{
+    for (const auto& a : records) {
+        if (options.names)
+            ctx.out << a.app << '\n';
+        else if (a.app == options.identifiersOf)
+            for (const auto& identifier : a.identifiers)
+                if (!identifier.ends_with('*'))
+                    ctx.out << identifier << '\n';
+    }
+}
+
+void apps(const AppsOptions& options, Context& ctx)
 {
     const auto records = ctx.manager.listApps();
+    if (options.names || !options.identifiersOf.empty()) {
+        printWords(ctx, records, options);
+        return;
+    }
     const auto problems = ctx.manager.manifestProblems();
     if (ctx.json)
         printJson(ctx, records, problems);
@@ -140,7 +163,12 @@ void addAppsCommand(CLI::App& app, Command& selected)
                 "NEXT REFRESH: when refresh spacing lets its next app-refresh task launch.\n"
                 "SCHEDULES: the [Schedule] groups of its manifest and the periodic or retried requests\n"
                 "it submitted; bgtaskd keeps one request of each (see `bgtaskctl list`).");
-    sub->callback([&selected] { selected = apps; });
+    auto options = std::make_shared<AppsOptions>();
+    auto* names = sub->add_flag("--names", options->names, "Print only the app ids, one a line (for scripts and completion)");
+    sub->add_option("--identifiers", options->identifiersOf,
+                    "Print only this app's exact identifiers, one a line (for scripts and completion)")
+        ->excludes(names);
+    sub->callback([&selected, options] { selected = [options](Context& ctx) { apps(*options, ctx); }; });
 }
 
 } // namespace bgtaskctl

@@ -349,6 +349,12 @@ std::string progressText(std::int64_t completed, std::int64_t total)
 std::string describeOutcome(std::string_view outcome, std::string_view reason)
 {
     std::string text(outcome);
+    // The outcome is said once: a reason that only repeats it ("failed" for a unit that failed
+    // without a Result) adds nothing, and one that opens with it keeps the rest.
+    if (reason == outcome)
+        reason = {};
+    else if (reason.starts_with(outcome) && reason.substr(outcome.size()).starts_with(": "))
+        reason.remove_prefix(outcome.size() + 2);
     if (!reason.empty())
         text += " (" + std::string(reason) + ")";
     else if (outcome == "cancelled")

@@ -149,6 +149,21 @@ std::string isoTime(TimePoint time)
     return text;
 }
 
+std::optional<std::chrono::milliseconds> parseTimeout(std::string_view text)
+{
+    std::optional<std::chrono::milliseconds> timeout;
+    if (text.ends_with("ms")) {
+        if (const auto ms = number(text.substr(0, text.size() - 2)))
+            timeout = std::chrono::milliseconds(*ms);
+    } else if (text.find_first_of("hd") == std::string_view::npos) {   // a call takes seconds, not days
+        if (const auto seconds = secondsAgo(text))
+            timeout = std::chrono::seconds(*seconds);
+    }
+    if (!timeout || timeout->count() <= 0)
+        return std::nullopt;
+    return timeout;
+}
+
 std::optional<TimePoint> parseSince(std::string_view text, TimePoint now)
 {
     // Dates have dashes; durations never do.

@@ -26,5 +26,7 @@ std::string isoTime(TimePoint time);
 // date-time ("2024-05-01", "2024-05-01T08:00", "2024-05-01 08:00:30", local time unless it ends
 // in "Z"). nullopt when it is none of these.
 std::optional<TimePoint> parseSince(std::string_view text, TimePoint now);
+// A --timeout argument: "5" (seconds), "500ms", "5s", "2min"; more than zero. nullopt otherwise.
+std::optional<std::chrono::milliseconds> parseTimeout(std::string_view text);
 
 } // namespace bgtaskctl

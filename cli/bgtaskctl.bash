@@ -1,31 +1,17 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# bash completion for bgtaskctl: subcommands, options, and app ids and identifiers taken from
-# `bgtaskctl --json apps` (when bgtaskd answers and python3 is there to read the JSON).
-
-_bgtaskctl_apps_json()
-{
-    local bus=$1
-    command -v python3 >/dev/null 2>&1 || return
-    bgtaskctl $bus --json apps 2>/dev/null
-}
+# bash completion for bgtaskctl: subcommands, options, and app ids and identifiers from a
+# running bgtaskd. Bash and bgtaskctl only: `bgtaskctl --no-activate` never starts bgtaskd just
+# to complete a word (nothing is offered while it is not running), and --timeout bounds the wait.
 
 # Prints the app ids, or with an app id argument, that app's exact identifiers.
 _bgtaskctl_names()
 {
     local bus=$1 app=$2
-    _bgtaskctl_apps_json "$bus" | python3 -c '
-import json, sys
-try:
-    apps = json.load(sys.stdin)["apps"]
-except Exception:
-    sys.exit(0)
-want = sys.argv[1]
-for a in apps:
-    if not want:
-        print(a["app"])
-    elif a["app"] == want:
-        print("\n".join(i for i in a["identifiers"] if not i.endswith("*")))
-' "$app" 2>/dev/null
+    if [[ -z $app ]]; then
+        bgtaskctl $bus --no-activate --timeout 2 apps --names 2>/dev/null
+    else
+        bgtaskctl $bus --no-activate --timeout 2 apps --identifiers "$app" 2>/dev/null
+    fi
 }
 
 _bgtaskctl()
@@ -38,8 +24,8 @@ _bgtaskctl()
         cword=$COMP_CWORD
     }
 
-    local commands="status list history explain apps policy monitor run expire cancel lint"
-    local global="--json --user --system --help --version"
+    local commands="status list history explain apps policy monitor run expire cancel lint help"
+    local global="--json --user --system --no-legend --full --no-activate --timeout --help --version"
     local bus="" verb="" all="" i
     local -a args=()
     for ((i = 1; i < cword; i++)); do
@@ -47,16 +33,16 @@ _bgtaskctl()
             --system) bus=--system ;;
             --all) all=1 ;;
             --user) bus=--user ;;
-            --app|--identifier|--since|--limit|--kind|--count|--activation-dir) ((i++)) ;;
+            --app|--identifier|--identifiers|--since|--limit|--kind|--count|--activation-dir|--timeout) ((i++)) ;;
             -*) ;;
             *) if [[ -z $verb ]]; then verb=${words[i]}; else args+=("${words[i]}"); fi ;;
         esac
     done
 
     case $prev in
-        --app) COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur")); return ;;
+        --app|--identifiers) COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur")); return ;;
         --kind) COMPREPLY=($(compgen -W "app-refresh processing health-research continued-processing" -- "$cur")); return ;;
-        --identifier|--since|--limit|--count) return ;;
+        --identifier|--since|--limit|--count|--timeout) return ;;
         --activation-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
 
@@ -65,8 +51,9 @@ _bgtaskctl()
         return
     fi
 
-    local options="--json --user --system --help"
+    local options="--json --user --system --no-legend --full --no-activate --timeout --help"
     case $verb in
+        apps) options+=" --names --identifiers" ;;
         list) options+=" --app --kind" ;;
         history) options+=" --app --identifier --since --limit" ;;
         monitor) options+=" --count" ;;
@@ -79,6 +66,7 @@ _bgtaskctl()
     fi
     case $verb in
         lint) COMPREPLY=($(compgen -f -X '!*.conf' -- "$cur") $(compgen -d -- "$cur")) ;;
+        help) ((${#args[@]} == 0)) && COMPREPLY=($(compgen -W "${commands% help}" -- "$cur")) ;;
         explain|run|expire|cancel)
             if ((${#args[@]} == 0)); then
                 COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur"))

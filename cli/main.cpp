@@ -4,6 +4,7 @@
 #include "Commands.h"
 #include "ExitCodes.h"
 #include "Output.h"
+#include "TimeText.h"
 
 #include <CLI/CLI.hpp>
 
@@ -36,8 +37,12 @@ bool refusedUnknownVerb(const CLI::App& app, int argc, char** argv)
 {
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
+        if (arg == "--timeout") {
+            ++i;   // the one global option with a value
+            continue;
+        }
         if (arg.starts_with("-"))
-            continue;   // every global option is a flag
+            continue;   // every other global option is a flag
         for (const auto* sub : app.get_subcommands({}))
             if (sub->get_name() == arg)
                 return false;
@@ -65,6 +70,15 @@ int main(int argc, char** argv)
     bool full = false;
     app.add_flag("--no-legend", noLegend, "Print tables without their header line, headings and footers");
     app.add_flag("-l,--full", full, "Do not cut long table cells to fit the terminal");
+    bool noActivate = false;
+    app.add_flag("--no-activate", noActivate,
+                 "Do not start bgtaskd by D-Bus activation: when it is not running, fail at once (exit 5)");
+    std::string timeoutText;
+    app.add_option("--timeout", timeoutText,
+                   "How long a call to bgtaskd may take: seconds, or with a unit (500ms, 5s, 1min); default 25s")
+        ->check([](const std::string& text) {
+            return parseTimeout(text) ? std::string() : "'" + text + "' is no timeout (e.g. 5, 500ms, 5s, 1min)";
+        });
     app.require_subcommand(1);
     app.fallthrough();   // global options (--json, --system) may also follow the subcommand
     app.footer("Examples:\n"
@@ -131,7 +145,11 @@ int main(int argc, char** argv)
         return std::cout ? status : kExitFailure;
     }
     try {
-        bgtask::Manager manager(system ? bgtask::Bus::System : bgtask::Bus::Session);
+        bgtask::ManagerOptions managerOptions;
+        managerOptions.activate = !noActivate;
+        if (!timeoutText.empty())
+            managerOptions.callTimeout = *parseTimeout(timeoutText);
+        bgtask::Manager manager(system ? bgtask::Bus::System : bgtask::Bus::Session, managerOptions);
         Context ctx{manager, std::cout, json, bgtask::Clock::now(), {!noLegend, full ? 0 : terminalWidth()}};
         selected(ctx);
         std::cout.flush();

@@ -5,6 +5,7 @@
 #include "Config.h"
 #include "DaemonEffects.h"
 #include "EventLoop.h"
+#include "ManifestWatch.h"
 
 #include "bus/ManagerAdaptor.h"
 #include "bus/PolkitAuthorizer.h"
@@ -43,6 +44,9 @@ auto log() { static auto l = service::logger("daemon"); return l; }
 // How long polkit may take to answer, an authentication dialog included; as long as a caller
 // waits by default (sd-bus, GDBus), since an answer after that reaches nobody.
 constexpr auto kPolkitTimeout = std::chrono::seconds(25);
+// A package writes its manifest, maybe a few files and a directory: one reload after the
+// first change of a burst settles, well within the second an install should take to show.
+constexpr auto kManifestDebounce = std::chrono::milliseconds(200);
 } // namespace
 
 struct Daemon::Parts {
@@ -58,6 +62,7 @@ struct Daemon::Parts {
     std::unique_ptr<WallTimer> timer;
     std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
+    std::unique_ptr<ManifestWatch> manifestWatch;
     std::unique_ptr<launch::Spawner> spawner;   // Exec commands, bgtaskd's children
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
@@ -101,6 +106,7 @@ Daemon::~Daemon()
 {
     // Adaptors and proxies go before the connection they live on.
     if (parts_) {
+        parts_->manifestWatch.reset();
         parts_->sources.reset();
         parts_->systemBusSource.reset();
         parts_->names.reset();
@@ -272,14 +278,27 @@ int Daemon::run()
     startStateSources();
 
     // 5. Scheduling, signals, readiness.
-    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p](int sig) {
+    // SIGHUP and a change in an apps directory reload the manifests the same way.
+    const auto reloadManifests = [&p](const char* cause) {
+        for (const auto& issue : p.manifests->reload())
+            log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
+        log()->info("Reloaded manifests ({}): {} app(s)", cause, p.manifests->all().size());
+        p.names->seed();
+        p.service->manifestsReloaded();
+        p.plan->schedule();
+    };
+    std::vector<std::filesystem::path> appsDirs;
+    for (const auto& dir : p.manifests->dataDirs())
+        appsDirs.push_back(dir / "bgtaskd" / "apps");
+    try {
+        p.manifestWatch = std::make_unique<ManifestWatch>(p.loop, std::move(appsDirs), kManifestDebounce,
+                                                          [reloadManifests] { reloadManifests("a change on disk"); });
+    } catch (const std::exception& e) {
+        log()->warn("{}; manifests are reloaded on SIGHUP only", e.what());
+    }
+    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p, reloadManifests](int sig) {
         if (sig == SIGHUP) {
-            for (const auto& issue : p.manifests->reload())
-                log()->warn("{}:{}: {}", issue.file, issue.line, issue.message);
-            log()->info("Reloaded manifests: {} app(s)", p.manifests->all().size());
-            p.names->seed();
-            p.service->manifestsReloaded();
-            p.plan->schedule();
+            reloadManifests("SIGHUP");
             return;
         }
         log()->info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");

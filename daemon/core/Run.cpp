@@ -8,7 +8,7 @@ namespace {
 constexpr Outcome kAllOutcomes[] = {Outcome::Completed,    Outcome::Failed,    Outcome::Expired,
                                     Outcome::Terminated,   Outcome::LaunchFailed,
                                     Outcome::AppExited,    Outcome::Interrupted,
-                                    Outcome::Cancelled};
+                                    Outcome::Cancelled,    Outcome::Dropped};
 
 } // namespace
 
@@ -35,6 +35,7 @@ std::string_view toString(Outcome o)
     case Outcome::AppExited: return "app-exited";
     case Outcome::Interrupted: return "interrupted";
     case Outcome::Cancelled: return "cancelled";
+    case Outcome::Dropped: return "dropped";
     }
     return "unknown";
 }

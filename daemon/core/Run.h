@@ -31,12 +31,14 @@ enum class Outcome {
     AppExited,     // the app's connection went away while the task ran
     Interrupted,   // the daemon stopped or died while the task ran
     Cancelled,     // continued processing whose process went away (Apple: app quit by the user)
+    Dropped,       // a pending request bgtaskd removed without running it (reason
+                   // "manifest-removed"); its record starts and ends at the removal
 };
 
 std::string_view toString(RunState s);   // "launching" | "running" | "expiring"
 std::string_view toString(Outcome o);    // "completed" | "failed" | "expired" | "terminated" |
                                          // "launch-failed" | "app-exited" | "interrupted" |
-                                         // "cancelled"
+                                         // "cancelled" | "dropped"
 std::optional<Outcome> parseOutcome(std::string_view s);
 
 struct RunningTask {

@@ -105,7 +105,8 @@ RunVerdict verdictOf(Outcome outcome, bool cancelledWhileRunning)
     switch (outcome) {
     case Outcome::Completed: return RunVerdict::Success;
     case Outcome::Interrupted:
-    case Outcome::Cancelled: return RunVerdict::Unchanged;
+    case Outcome::Cancelled:
+    case Outcome::Dropped: return RunVerdict::Unchanged;
     case Outcome::Failed:
     case Outcome::Expired:
     case Outcome::Terminated:

@@ -19,6 +19,10 @@ ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs, core::Manifes
 
 const std::vector<ManifestIssue>& ManifestRegistry::reload()
 {
+    auto known = std::move(held_);   // app id → the file it came from
+    held_.clear();
+    for (const auto& m : manifests_)
+        known.insert_or_assign(m.id, m.sourceFile);
     manifests_.clear();
     issues_.clear();
     std::vector<fs::path> seen;   // XDG_DATA_HOME may also be listed in XDG_DATA_DIRS
@@ -35,6 +39,18 @@ const std::vector<ManifestIssue>& ManifestRegistry::reload()
     byBusName_.clear();
     for (std::size_t i = 0; i < manifests_.size(); ++i)
         byBusName_.emplace(manifests_[i].busName, i);
+
+    removed_.clear();
+    for (auto& [id, file] : known) {
+        if (byId(id))
+            continue;
+        const bool broken = std::any_of(issues_.begin(), issues_.end(),
+                                        [&](const ManifestIssue& i) { return i.fatal && i.file == file; });
+        if (broken)
+            held_.emplace(id, std::move(file));
+        else
+            removed_.push_back(id);
+    }
     return issues_;
 }
 

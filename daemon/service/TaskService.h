@@ -163,8 +163,10 @@ public:
     // Schedules (ScheduleKeeper.h): every schedule with its state, by app and identifier; one.
     std::vector<ScheduleView> schedules() const;
     std::optional<ScheduleView> scheduleOf(const std::string& app, const std::string& identifier) const;
-    // The manifests were read again (SIGHUP, or a change seen in their directories): schedules
-    // are added, replaced or dropped to match them.
+    // The manifests were read again (SIGHUP, or a change seen in their directories): the
+    // pending requests of the apps whose manifest was removed (ManifestRegistry::removedApps)
+    // are dropped, each leaving a history record (outcome dropped, reason "manifest-removed");
+    // schedules are added, replaced or dropped to match the manifests. Running tasks go on.
     void manifestsReloaded();
 
     // Bus events
@@ -239,6 +241,8 @@ private:
     // same commit batch as the state change behind it; applies a reconciliation.
     void putScheduledRequest(core::TaskRequest request);
     void applyScheduleChanges(ScheduleChanges changes);
+    // The app's manifest was removed: its pending requests go, each with a history record.
+    void dropRemovedApp(const std::string& app);
     bool isRunning(const std::string& app, const std::string& identifier) const;
     // Cancels (app, identifier) on the app's behalf, its schedule's way: a running task expires
     // with "app-cancelled"; a pending request is dropped, or for a manifest schedule replaced

@@ -6,6 +6,9 @@
 #include "Log.h"
 
 namespace bgtask::service {
+namespace {
+auto log() { static auto l = logger("service"); return l; }
+} // namespace
 
 void TaskService::putScheduledRequest(core::TaskRequest request)
 {
@@ -56,10 +59,37 @@ bool TaskService::cancelIdentifier(const std::string& app, const std::string& id
 
 void TaskService::manifestsReloaded()
 {
+    // First the removed apps' requests, each with its record; then the schedules of the
+    // manifests as they now stand (a removed app's schedules have no request left to drop).
+    for (const auto& app : manifests_.removedApps())
+        dropRemovedApp(app);
     applyScheduleChanges(schedules_.reconcile(
         book_.all(), [this](const std::string& app, const std::string& identifier) { return isRunning(app, identifier); },
         effects_.now()));
     requestPlan();
+}
+
+void TaskService::dropRemovedApp(const std::string& app)
+{
+    std::vector<core::TaskRequest> dropped;
+    for (const auto* request : book_.ofApp(app))
+        dropped.push_back(*request);
+    log()->info("The manifest of {} was removed; dropping its {} pending request(s)", app, dropped.size());
+    const auto now = effects_.now();
+    const std::string reason = "manifest-removed: the manifest of " + app + " is gone";
+    for (const auto& request : dropped) {
+        book_.erase(app, request.identifier);
+        unmet_.touch(app, request.identifier);
+        submitters_.erase({app, request.identifier});
+        commits_.enqueue([request, reason, now](store::Store& s) { s.recordDropped(request, reason, now); },
+                         [this, request, reason](const core::Error* e) {
+                             if (!e)
+                                 effects_.emitTaskChanged({request.app, request.identifier, "cancelled", request.kind,
+                                                           0, reason, core::Outcome::Dropped});
+                         });
+        if (request.kind == core::TaskKind::ContinuedProcessing)
+            refreshNotification(app, request.identifier);
+    }
 }
 
 std::optional<ScheduleView> TaskService::scheduleOf(const std::string& app, const std::string& identifier) const

@@ -107,9 +107,9 @@ WITH RECURSIVE apps(app) AS (
 )
 SELECT a.app,
     (SELECT r.started_at FROM runs r WHERE r.app = a.app AND r.simulated = 0 AND r.kind <> ?2
-     ORDER BY r.started_at DESC LIMIT 1),
+       AND r.outcome IS NOT ?7 ORDER BY r.started_at DESC LIMIT 1),
     (SELECT r.started_at FROM runs r WHERE r.app = a.app AND r.simulated = 0 AND r.kind = ?3
-     ORDER BY r.started_at DESC LIMIT 1),
+       AND r.outcome IS NOT ?7 ORDER BY r.started_at DESC LIMIT 1),
     (SELECT coalesce(sum(coalesce(r.cpu_nsec / 1000, max(r.ended_at - r.started_at, 0))), 0) FROM runs r
      WHERE r.app = a.app AND r.started_at >= ?1 AND r.ended_at IS NOT NULL
        AND r.outcome IS NOT NULL AND r.outcome NOT IN (?4, ?5)
@@ -357,6 +357,22 @@ std::int64_t Store::startRun(const core::RunningTask& run)
     return id;
 }
 
+std::int64_t Store::recordDropped(const core::TaskRequest& request, std::string_view reason, core::TimePoint at)
+{
+    std::int64_t id = 0;
+    db_->atomically([&] {
+        // By (app, identifier), as a cancel deletes: the row the request book held.
+        deleteRequest(request.app, request.identifier);
+        core::RunningTask run;
+        run.request = request;
+        run.request.id = 0;
+        run.startedAt = at;
+        id = startRun(run);
+        finishRun(id, core::Outcome::Dropped, reason, at);
+    });
+    return id;
+}
+
 void Store::deleteRun(std::int64_t runId)
 {
     db_->cached(kDeleteRun).bind(1, runId).run();
@@ -568,7 +584,8 @@ std::map<std::string, core::AppUsage, std::less<>> Store::loadUsage(core::TimePo
         .bind(3, core::toString(core::TaskKind::AppRefresh))
         .bind(4, core::toString(core::Outcome::LaunchFailed))
         .bind(5, core::toString(core::Outcome::Interrupted))
-        .bind(6, core::toString(core::Outcome::Terminated));
+        .bind(6, core::toString(core::Outcome::Terminated))
+        .bind(7, core::toString(core::Outcome::Dropped));
     while (stmt.step()) {
         core::AppUsage app;
         app.lastLaunch = timeAt(stmt, 1);

@@ -87,6 +87,10 @@ public:
     std::int64_t startRun(const core::RunningTask& run);
     void finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
                    core::TimePoint endedAt);
+    // Records a pending request removed without running (outcome dropped, e.g. its app's
+    // manifest was removed): deletes the request by id and adds a history record that starts
+    // and ends at `at`. Such a record is no launch: usage and spacing ignore it. Returns its run id.
+    std::int64_t recordDropped(const core::TaskRequest& request, std::string_view reason, core::TimePoint at);
     // Removes a run that never reached its app (core/Reachability.h): it ran nothing, so it
     // leaves no history and costs no launch.
     void deleteRun(std::int64_t runId);
@@ -139,7 +143,8 @@ public:
     // ended - started over finished runs started at or after dayStart that are not simulated,
     // not continued processing, and did not end launch-failed or interrupted; terminations
     // counts those that ended terminated; lastLaunch and lastRefreshLaunch are the newest
-    // start of any non-simulated scheduled-kind run / app-refresh run, of any day. Apps
+    // start of any non-simulated scheduled-kind run / app-refresh run, of any day (dropped
+    // requests' records are no runs and count for nothing). Apps
     // without such runs are absent.
     std::map<std::string, core::AppUsage, std::less<>> loadUsage(core::TimePoint dayStart);
 

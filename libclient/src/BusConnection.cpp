@@ -3,6 +3,8 @@
 
 #include "ErrorTranslation.h"
 
+#include <sdbus-c++/IProxy.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -41,6 +43,19 @@ std::unique_ptr<sdbus::IConnection> openConnection(Bus bus)
     } catch (const sdbus::Error& e) {
         throw connectionError(e, describe(bus));
     }
+}
+
+bool nameHasOwner(sdbus::IConnection& connection, std::string_view name)
+{
+    bool owned = false;
+    try {
+        auto bus = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        bus->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(std::string(name))
+            .storeResultsTo(owned);
+    } catch (const sdbus::Error& e) {
+        throw translateError(e);
+    }
+    return owned;
 }
 
 } // namespace bgtask::detail

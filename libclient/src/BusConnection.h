@@ -17,5 +17,8 @@ Bus busFromEnvironment();
 std::string_view describe(Bus bus);
 // Throws SchedulerError(NoScheduler, "no-scheduler") when the bus cannot be reached.
 std::unique_ptr<sdbus::IConnection> openConnection(Bus bus);
+// Whether the name has an owner now (the bus driver answers; nothing is activated). Throws
+// SchedulerError(NoScheduler) when the bus does not answer.
+bool nameHasOwner(sdbus::IConnection& connection, std::string_view name);
 
 } // namespace bgtask::detail

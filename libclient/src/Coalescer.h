@@ -26,7 +26,7 @@ public:
     bool update(Value value)
     {
         const bool wasIdle = !pending_.has_value();
-        if (sent_ && *sent_ == value)
+        if (hasSent_ && sent_ == value)
             pending_.reset();  // back to what the bus already has
         else
             pending_ = std::move(value);
@@ -38,9 +38,9 @@ public:
     {
         if (!pending_)
             return std::nullopt;
-        if (!sentAt_)
+        if (!hasSent_)
             return Clock::time_point::min();
-        return *sentAt_ + interval_;
+        return sentAt_ + interval_;
     }
 
     // The value to send now, if one is due at `now`; it then counts as sent at `now`.
@@ -65,15 +65,21 @@ public:
 private:
     std::optional<Value> takePending(Clock::time_point now)
     {
-        sent_ = pending_;
+        sent_ = *pending_;
         sentAt_ = now;
+        hasSent_ = true;
         return std::exchange(pending_, std::nullopt);
     }
 
     Clock::duration interval_;
     std::optional<Value> pending_;
-    std::optional<Value> sent_;
-    std::optional<Clock::time_point> sentAt_;
+    // What the bus has, once something was sent. Plain members with a flag rather than
+    // std::optional: GCC 12 at -O2 cannot see that an optional's flag guards its payload once
+    // this is inlined, and warns (-Wmaybe-uninitialized) about every read; these are always
+    // initialized. Value must therefore be default-constructible.
+    Value sent_{};
+    Clock::time_point sentAt_{};
+    bool hasSent_ = false;
 };
 
 } // namespace bgtask::detail

@@ -7,6 +7,7 @@
 #include "RecordCodec.h"
 #include "Time.h"
 
+#include <bgtask-api/Names.h>
 #include <bgtask-api/OptionKeys.h>
 
 #include <poll.h>
@@ -21,8 +22,8 @@ namespace bgtask {
 // synchronous round trip.
 class Manager::Impl {
 public:
-    explicit Impl(Bus bus)
-        : bus_(bus)
+    Impl(Bus bus, const ManagerOptions& options)
+        : bus_(bus), options_(options)
     {
     }
 
@@ -31,7 +32,14 @@ public:
     detail::ManagerProxy& proxy()
     {
         if (!proxy_) {
-            connection_ = detail::openConnection(bus_);
+            auto connection = detail::openConnection(bus_);
+            if (options_.callTimeout.count() > 0)
+                connection->setMethodCallTimeout(options_.callTimeout);
+            if (!options_.activate && !detail::nameHasOwner(*connection, api::kBusName))
+                throw SchedulerError(SchedulerError::Code::NoScheduler, "not-running",
+                                     "bgtaskd is not running on the " + std::string(detail::describe(bus_)) +
+                                         " (and was not started: activation is off)");
+            connection_ = std::move(connection);
             proxy_ = detail::translatingErrors([&] { return std::make_unique<detail::ManagerProxy>(*connection_); });
         }
         return *proxy_;
@@ -39,6 +47,7 @@ public:
 
 private:
     Bus bus_;
+    ManagerOptions options_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<detail::ManagerProxy> proxy_;
 };
@@ -58,7 +67,12 @@ std::vector<Record> decodeAll(const std::vector<detail::VariantMap>& wire, Decod
 } // namespace
 
 Manager::Manager(Bus bus)
-    : impl_(std::make_unique<Impl>(bus))
+    : impl_(std::make_unique<Impl>(bus, ManagerOptions{}))
+{
+}
+
+Manager::Manager(Bus bus, const ManagerOptions& options)
+    : impl_(std::make_unique<Impl>(bus, options))
 {
 }
 

@@ -84,7 +84,8 @@ struct HistoryRecord {
     std::optional<TimePoint> startedAt;
     std::optional<TimePoint> endedAt;
     // "completed", "failed", "expired", "terminated", "launch-failed", "app-exited", "interrupted",
-    // "cancelled" (continued processing whose process went away)
+    // "cancelled" (continued processing whose process went away), "dropped" (a pending request
+    // removed without running: its app's manifest was removed)
     std::string outcome;
     std::string reason;
     bool simulated = false;
@@ -247,15 +248,27 @@ struct ManagerEvent {
     std::string event;
     std::string kind;
     std::string task;     // the Task1 object path, for task events
-    std::string outcome;  // for "ended"
+    std::string outcome;  // for "ended", and "dropped" for a "cancelled" by bgtaskd itself
     std::string reason;   // for "expiring" and "ended"
     SystemStatus systemState;  // for Type::SystemState
     AppPolicy policy;          // for Type::PolicyChanged
 };
 
+// How a Manager reaches bgtaskd.
+struct ManagerOptions {
+    // false: never start bgtaskd by D-Bus activation; when it is not running, calls fail with
+    // NoScheduler ("not-running") at once. For shell completion and status bars, which should
+    // not start a daemon just to look.
+    bool activate = true;
+    // How long one call may take before it fails with NoScheduler; zero: the bus library's
+    // default (25 s).
+    std::chrono::milliseconds callTimeout{0};
+};
+
 class BGTASK_EXPORT Manager {
 public:
     explicit Manager(Bus bus = Bus::Session);
+    Manager(Bus bus, const ManagerOptions& options);
     ~Manager();
     Manager(Manager&&) noexcept;
     Manager& operator=(Manager&&) noexcept;

@@ -207,4 +207,15 @@ TEST_CASE("Outcomes read with their reason, and cancelled says what happened wit
     CHECK(describeOutcome("cancelled", "") == "cancelled (its process went away while it ran)");
     CHECK(describeOutcome("cancelled", "app-exited") == "cancelled (app-exited)");
     CHECK(describeOutcome("something-new", "") == "something-new");
+    CHECK(describeOutcome("dropped", "manifest-removed: the manifest of a is gone") ==
+          "dropped (manifest-removed: the manifest of a is gone)");
+}
+
+TEST_CASE("An outcome is said once: a reason that repeats it is left out")
+{
+    CHECK(describeOutcome("failed", "failed") == "failed");
+    CHECK(describeOutcome("failed", "failed: exit status 3") == "failed (exit status 3)");
+    CHECK(describeOutcome("failed", "exit-code") == "failed (exit-code)");
+    CHECK(describeOutcome("expired", "expired-before-launch: time-limit") ==
+          "expired (expired-before-launch: time-limit)");
 }

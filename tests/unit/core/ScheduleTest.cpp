@@ -29,7 +29,7 @@ RequestOptions periodic(Duration interval)
 
 constexpr Outcome kAllOutcomes[] = {Outcome::Completed,    Outcome::Failed,    Outcome::Expired,
                                     Outcome::Terminated,   Outcome::LaunchFailed, Outcome::AppExited,
-                                    Outcome::Interrupted,  Outcome::Cancelled};
+                                    Outcome::Interrupted,  Outcome::Cancelled,    Outcome::Dropped};
 
 } // namespace
 
@@ -155,7 +155,8 @@ TEST_CASE("A run's outcome is a success, a failure, a skip when it was cancelled
     switch (outcome) {
     case Outcome::Completed: CHECK(verdict == RunVerdict::Success); break;
     case Outcome::Interrupted:
-    case Outcome::Cancelled: CHECK(verdict == RunVerdict::Unchanged); break;
+    case Outcome::Cancelled:
+    case Outcome::Dropped: CHECK(verdict == RunVerdict::Unchanged); break;
     default: CHECK(verdict == (cancelled ? RunVerdict::Skipped : RunVerdict::Failure)); break;
     }
 }

@@ -108,6 +108,7 @@ TEST_CASE("Run outcomes round-trip through their history spellings")
         {Outcome::AppExited, "app-exited"},
         {Outcome::Interrupted, "interrupted"},
         {Outcome::Cancelled, "cancelled"},
+        {Outcome::Dropped, "dropped"},
     }));
     CHECK(toString(outcome) == name);
     CHECK(parseOutcome(name) == outcome);

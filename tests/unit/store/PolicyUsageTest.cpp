@@ -334,3 +334,29 @@ TEST_CASE("Usage stays exact with many apps and a long history")
         CHECK(u.lastRefreshLaunch == kDayStart + std::chrono::minutes(app));
     }
 }
+
+TEST_CASE("A dropped request leaves a history record that is no launch")
+{
+    TempDir dir;
+    Store store(dir / "bgtaskd.db");
+    record(store, {kApp, core::TaskKind::AppRefresh, kDayStart + 1h, 1min, core::Outcome::Completed});
+    core::TaskRequest request;
+    request.app = kApp;
+    request.identifier = std::string(kApp) + ".refresh";
+    request.kind = core::TaskKind::AppRefresh;
+    request.submittedAt = kDayStart;
+    request.id = store.upsertRequest(request);
+
+    const auto runId = store.recordDropped(request, "manifest-removed: gone", kDayStart + 2h);
+
+    CHECK(store.loadRequests().empty());
+    const auto history = store.history({kApp, request.identifier, std::nullopt, 10});
+    REQUIRE(history.size() == 1);
+    CHECK(history[0].runId == runId);
+    CHECK(history[0].outcome == core::Outcome::Dropped);
+    CHECK(history[0].reason == "manifest-removed: gone");
+    CHECK(history[0].startedAt == kDayStart + 2h);
+    CHECK(history[0].endedAt == kDayStart + 2h);
+    // The completed refresh an hour earlier stays the last launch.
+    CHECK(store.loadUsage(kDayStart).at(kApp) == core::AppUsage{1min, 0, kDayStart + 1h, kDayStart + 1h});
+}
