@@ -81,6 +81,8 @@ def extremes(sig):
                 dbus.Array(["x" * MIB], signature="s"),
                 dbus.Array([f"{APP}.job.{i}" for i in range(MAX_REGISTER + 1)], signature="s"),
                 dbus.Array([f"{APP}.job.{i}" for i in range(100_000)], signature="s")]
+    if sig == "ay":
+        return [dbus.ByteArray(b""), dbus.ByteArray(b"\xff" * (64 * 1024 + 1)), dbus.ByteArray(b"\0" * MIB)]
     if sig == "a{sv}":
         return [dbus.Dictionary({}, signature="sv"), dbus.Dictionary({"NoSuchKey": dbus.Int32(1)}, signature="sv"),
                 dbus.Dictionary({"": dbus.String("")}, signature="sv"),
@@ -171,6 +173,8 @@ class MalformedInputTest(DaemonTestCase):
             return dbus.Boolean(True)
         if sig == "as":
             return dbus.Array([], signature="s")
+        if sig == "ay":
+            return dbus.ByteArray(b"checkpoint")
         if sig == "a{sv}":
             return dbus.Dictionary({}, signature="sv")
         if sig in ("x", "t", "i", "u"):
