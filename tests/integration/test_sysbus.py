@@ -30,6 +30,9 @@ class InstalledPolicyTest(SystemBusTestCase):
         self.assertEqual((run["Identifier"], run["Outcome"]), (NIGHTLY, "completed"), run)
         [launch] = self.app_events(APP, "launch")
         self.assertEqual((launch["uid"], launch["identifier"]), (65534, NIGHTLY))
+        # The app writes its event once SetTaskCompleted has returned, after bgtaskd recorded it.
+        eventually(lambda: self.app_events(APP, "completed"), 10,
+                   message=f"the app saw no completion: {self.app_events(APP)}")
         self.assertEqual(len(self.app_events(APP, "completed")), 1, self.app_events(APP))
 
     def test_nobody_may_use_scheduler1_and_reach_manager1_but_not_own_org_bgtaskd(self):
