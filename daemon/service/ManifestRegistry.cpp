@@ -41,7 +41,9 @@ const std::vector<ManifestIssue>& ManifestRegistry::reload()
         byBusName_.emplace(manifests_[i].busName, i);
 
     removed_.clear();
-    for (auto& [id, file] : known) {
+    for (auto& entry : known) {
+        const auto& id = entry.first;
+        auto& file = entry.second;   // a plain reference: clang cannot capture a structured binding
         if (byId(id))
             continue;
         const bool broken = std::any_of(issues_.begin(), issues_.end(),

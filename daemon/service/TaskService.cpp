@@ -391,8 +391,11 @@ std::vector<core::TaskRequest> TaskService::pendingOf(const std::string& caller)
         for (const auto* r : book_.ofApp(app->id))
             out.push_back(*r);
     std::ranges::sort(out, {}, &core::TaskRequest::id);   // submission order
-    const auto [first, last] = std::ranges::unique(out, {}, &core::TaskRequest::id);
-    out.erase(first, last);
+    // std::unique, not std::ranges::unique: clang (the fuzzing build) cannot use the subrange
+    // the latter returns with this libstdc++.
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const core::TaskRequest& a, const core::TaskRequest& b) { return a.id == b.id; }),
+              out.end());
     return out;
 }
 
