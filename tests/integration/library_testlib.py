@@ -112,10 +112,11 @@ class LibApp:
 
 
 class BusMonitor:
-    """dbus-monitor on the test bus, counting method calls of the given members."""
+    """dbus-monitor on the test bus, counting method calls and signals of the given members."""
 
-    def __init__(self, address, members):
+    def __init__(self, address, members, signals=()):
         rules = [f"type='method_call',member='{m}'" for m in members]
+        rules += [f"type='signal',member='{m}'" for m in signals]
         self.proc = subprocess.Popen(["dbus-monitor", "--address", address, *rules],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.lines = []
@@ -129,7 +130,10 @@ class BusMonitor:
             self.lines.append(line)
 
     def calls(self, member):
-        return sum(1 for line in self.lines if line.startswith("method call") and f"member={member}" in line)
+        return sum(1 for line in list(self.lines) if line.startswith("method call") and f"member={member}" in line)
+
+    def signals(self, member):
+        return sum(1 for line in list(self.lines) if line.startswith("signal") and f"member={member}" in line)
 
     def stop(self):
         self.proc.terminate()

@@ -4,47 +4,15 @@ emitted only while a connection is subscribed; Unsubscribe and the subscriber le
 end it. A dbus-monitor on the bus counts every TaskChanged bgtaskd sends, whoever listens.
 That bgtaskctl monitor (libbgtask's Manager::monitor) subscribes is test_monitor's business:
 it sees no event unless it does."""
-import subprocess
-import threading
 import unittest
 
 import dbus
 
 from bgtaskd_testlib import DaemonTestCase, MANAGER, eventually, usec
+from library_testlib import BusMonitor
 
 APP = "org.example.Subscribed"
 ID = "org.example.Subscribed.refresh"
-
-
-class SignalCounter:
-    """dbus-monitor counting the TaskChanged signals on the bus and the marker calls that order
-    them."""
-
-    def __init__(self, address):
-        self.proc = subprocess.Popen(
-            ["dbus-monitor", "--address", address, "type='signal',member='TaskChanged'",
-             "type='method_call',member='GetManifestProblems'"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.lines = []
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-        # dbus-monitor says it has become a monitor with a NameLost/NameAcquired signal first.
-        eventually(lambda: self.lines, 5, message="dbus-monitor did not start")
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def signals(self):
-        return sum(1 for line in list(self.lines) if line.startswith("signal") and "member=TaskChanged" in line)
-
-    def markers(self):
-        return sum(1 for line in list(self.lines)
-                   if line.startswith("method call") and "member=GetManifestProblems" in line)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(5)
 
 
 class SubscribeTest(DaemonTestCase):
@@ -53,7 +21,7 @@ class SubscribeTest(DaemonTestCase):
 
     def setUp(self):
         super().setUp()
-        self.counter = SignalCounter(self.bus_daemon.address)
+        self.counter = BusMonitor(self.bus_daemon.address, ["GetManifestProblems"], signals=["TaskChanged"])
         self.addCleanup(self.counter.stop)
         self.markers = 0
 
@@ -62,9 +30,9 @@ class SubscribeTest(DaemonTestCase):
         a call of ours that follows the submit (a marker: bus order is kept per sender)."""
         self.manager().GetManifestProblems()
         self.markers += 1
-        eventually(lambda: self.counter.markers() >= self.markers, 10,
+        eventually(lambda: self.counter.calls("GetManifestProblems") >= self.markers, 10,
                    message="dbus-monitor did not see the marker call")
-        return self.counter.signals()
+        return self.counter.signals("TaskChanged")
 
     def submit(self):
         self.submit_for(APP, "app-refresh", ID, EarliestBeginDate=dbus.Int64(usec(3600)))
@@ -82,7 +50,7 @@ class SubscribeTest(DaemonTestCase):
         manager.Subscribe()
         manager.Subscribe()   # again: no error, still one subscription
         self.submit()
-        eventually(lambda: self.counter.signals() == 1, 10, message="no TaskChanged for the subscriber")
+        eventually(lambda: self.counter.signals("TaskChanged") == 1, 10, message="no TaskChanged for the subscriber")
 
         manager.Unsubscribe()
         self.submit()
@@ -94,7 +62,7 @@ class SubscribeTest(DaemonTestCase):
         manager.Subscribe()
         unique = conn.get_unique_name()
         self.submit()
-        eventually(lambda: self.counter.signals() == 1, 10, message="no TaskChanged for the subscriber")
+        eventually(lambda: self.counter.signals("TaskChanged") == 1, 10, message="no TaskChanged for the subscriber")
         conn.close()
         dbus_daemon = self.bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
         eventually(lambda: not dbus_daemon.NameHasOwner(unique, dbus_interface="org.freedesktop.DBus"), 10)
@@ -110,7 +78,7 @@ class SubscribeTest(DaemonTestCase):
         second.Subscribe()
         first.Unsubscribe()
         self.submit()
-        eventually(lambda: self.counter.signals() == 1, 10, message="the second subscriber lost its subscription")
+        eventually(lambda: self.counter.signals("TaskChanged") == 1, 10, message="the second subscriber lost its subscription")
 
 
 if __name__ == "__main__":
