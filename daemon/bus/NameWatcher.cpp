@@ -6,6 +6,8 @@
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/Message.h>
 
+#include <string_view>
+
 namespace bgtask::bus {
 namespace {
 constexpr const char* kDbusName = "org.freedesktop.DBus";
@@ -92,15 +94,35 @@ void NameWatcher::changed(const std::string& name, const std::string& oldOwner, 
 
 void NameWatcher::seed()
 {
-    for (const auto& app : service_.manifests().all()) {
+    const auto& apps = service_.manifests().all();
+    // More app names than arg0 rules are kept: the broad rule at once, rather than adding
+    // kMaxNameRules rules (one blocking AddMatch each) only to drop them again.
+    if (!broad_) {
+        std::set<std::string_view> fresh;
+        for (const auto& app : apps)
+            if (!names_.contains(app.busName))
+                fresh.insert(app.busName);
+        if (matches_.size() + fresh.size() > kMaxNameRules)
+            followAllNames("more names than arg0 rules are kept");
+    }
+    for (const auto& app : apps)
         if (!names_.contains(app.busName))
             addMatch(app.busName);
-        bool has = false;
-        proxy_->callMethod("NameHasOwner").onInterface(kDbusName).withArguments(app.busName).storeResultsTo(has);
-        if (!has)
+    // Which names have an owner: one ListNames after the rules are in place (a change after it
+    // arrives as a signal), not one blocking NameHasOwner per app, which made a reload or a
+    // start with 2,000 manifests wait for 2,000 round trips to the bus daemon.
+    std::vector<std::string> listed;
+    proxy_->callMethod("ListNames").onInterface(kDbusName).storeResultsTo(listed);
+    const std::set<std::string_view> owned(listed.begin(), listed.end());
+    for (const auto& app : apps) {
+        if (!owned.contains(app.busName))
             continue;
         std::string owner;
-        proxy_->callMethod("GetNameOwner").onInterface(kDbusName).withArguments(app.busName).storeResultsTo(owner);
+        try {
+            proxy_->callMethod("GetNameOwner").onInterface(kDbusName).withArguments(app.busName).storeResultsTo(owner);
+        } catch (const sdbus::Error&) {
+            continue;   // released since ListNames answered: its rule reports the change
+        }
         service::logger("bus")->debug("{} is owned by {}", app.busName, owner);
         watchConnection(owner);
         service_.nameOwnerKnown(app.busName, owner);

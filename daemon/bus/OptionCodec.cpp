@@ -8,7 +8,9 @@
 #include <bgtask-api/Names.h>
 #include <bgtask-api/OptionKeys.h>
 
+#include <algorithm>
 #include <functional>
+#include <limits>
 
 namespace bgtask::bus {
 namespace key = api::key;
@@ -25,6 +27,14 @@ T get(const Dict::value_type& entry)
 }
 
 using Decoder = std::function<void(core::RequestOptions&, const Dict::value_type&)>;
+
+// A duration in microseconds. The smallest int64 would read as unset in the request's compact
+// optional (core/Compact.h); one more is as negative, and core::checkScheduleOptions() refuses
+// it with the same error.
+core::Duration spanOf(const Dict::value_type& e)
+{
+    return core::Duration{std::max(get<std::int64_t>(e), std::numeric_limits<std::int64_t>::min() + 1)};
+}
 
 const std::map<std::string, Decoder>& optionDecoders()
 {
@@ -50,11 +60,11 @@ const std::map<std::string, Decoder>& optionDecoders()
         {key::kNetworkType, [](auto& o, const auto& e) { o.networkType = core::parseNetworkType(get<std::string>(e)); }},
         {key::kRequiresBatteryNotLow, [](auto& o, const auto& e) { o.requiresBatteryNotLow = get<bool>(e); }},
         // Durations in microseconds; core::checkScheduleOptions() judges their bounds.
-        {key::kRepeatInterval, [](auto& o, const auto& e) { o.repeatInterval = core::Duration{get<std::int64_t>(e)}; }},
-        {key::kFlex, [](auto& o, const auto& e) { o.flex = core::Duration{get<std::int64_t>(e)}; }},
-        {key::kRandomizedDelay, [](auto& o, const auto& e) { o.randomizedDelay = core::Duration{get<std::int64_t>(e)}; }},
-        {key::kBackoffDelay, [](auto& o, const auto& e) { o.backoffDelay = core::Duration{get<std::int64_t>(e)}; }},
-        {key::kMaxBackoffDelay, [](auto& o, const auto& e) { o.maxBackoffDelay = core::Duration{get<std::int64_t>(e)}; }},
+        {key::kRepeatInterval, [](auto& o, const auto& e) { o.repeatInterval = spanOf(e); }},
+        {key::kFlex, [](auto& o, const auto& e) { o.flex = spanOf(e); }},
+        {key::kRandomizedDelay, [](auto& o, const auto& e) { o.randomizedDelay = spanOf(e); }},
+        {key::kBackoffDelay, [](auto& o, const auto& e) { o.backoffDelay = spanOf(e); }},
+        {key::kMaxBackoffDelay, [](auto& o, const auto& e) { o.maxBackoffDelay = spanOf(e); }},
     };
     return decoders;
 }
@@ -101,7 +111,7 @@ Dict encodeOptions(const core::RequestOptions& o)
         d[key::kNetworkType] = std::string(toString(*o.networkType));
     if (o.requiresBatteryNotLow)
         d[key::kRequiresBatteryNotLow] = *o.requiresBatteryNotLow;
-    const std::pair<const char*, const std::optional<core::Duration>*> spans[] = {
+    const std::pair<const char*, const core::SlimOptional<core::Duration>*> spans[] = {
         {key::kRepeatInterval, &o.repeatInterval}, {key::kFlex, &o.flex}, {key::kRandomizedDelay, &o.randomizedDelay},
         {key::kBackoffDelay, &o.backoffDelay}, {key::kMaxBackoffDelay, &o.maxBackoffDelay}};
     for (const auto& [name, span] : spans)

@@ -4,7 +4,10 @@
 // can be handed back exactly as they were submitted.
 #pragma once
 
+#include "Compact.h"
 #include "Time.h"
+
+#include <cstdint>
 
 #include <optional>
 #include <string>
@@ -13,9 +16,9 @@
 
 namespace bgtask::core {
 
-enum class NetworkType { Any, Connected, Unmetered };
-enum class Protection { None, Complete, CompleteUnlessOpen, CompleteUntilFirstUserAuthentication };
-enum class Strategy { Queue, Fail };
+enum class NetworkType : std::uint8_t { Any, Connected, Unmetered };
+enum class Protection : std::uint8_t { None, Complete, CompleteUnlessOpen, CompleteUntilFirstUserAuthentication };
+enum class Strategy : std::uint8_t { Queue, Fail };
 
 std::string_view toString(NetworkType v);   // "any" | "connected" | "unmetered"
 std::string_view toString(Protection v);    // "none" | "complete" | "complete-unless-open" |
@@ -30,24 +33,26 @@ inline constexpr const char* kResourceGpu = "gpu";
 inline constexpr std::size_t kMaxTitleLength = 256;
 
 struct RequestOptions {
-    std::optional<TimePoint> earliestBeginDate;
+    // bgtaskd keeps one of these per pending request: times and durations take 8 bytes, what
+    // few requests set lives on the heap (Compact.h), the flags and enums sit together.
+    SlimOptional<TimePoint> earliestBeginDate;
     std::optional<bool> requiresNetworkConnectivity;
     std::optional<bool> requiresExternalPower;
-    std::optional<Protection> protectionTypeOfRequiredData;
-    std::optional<std::string> title;
-    std::optional<std::string> subtitle;
-    std::optional<Strategy> strategy;
-    std::optional<std::vector<std::string>> requiredResources;
-    std::optional<NetworkType> networkType;
     std::optional<bool> requiresBatteryNotLow;
+    std::optional<Protection> protectionTypeOfRequiredData;
+    std::optional<Strategy> strategy;
+    std::optional<NetworkType> networkType;
+    HeapOptional<std::string> title;
+    HeapOptional<std::string> subtitle;
+    HeapOptional<std::vector<std::string>> requiredResources;
     // Periodic work and retries (Schedule.h has the rules): a request with a repeat interval is
     // submitted again after each run; one with only a backoff delay is retried until a run
     // succeeds. Scheduled kinds only.
-    std::optional<Duration> repeatInterval;
-    std::optional<Duration> flex;
-    std::optional<Duration> randomizedDelay;
-    std::optional<Duration> backoffDelay;
-    std::optional<Duration> maxBackoffDelay;
+    SlimOptional<Duration> repeatInterval;
+    SlimOptional<Duration> flex;
+    SlimOptional<Duration> randomizedDelay;
+    SlimOptional<Duration> backoffDelay;
+    SlimOptional<Duration> maxBackoffDelay;
 
     bool operator==(const RequestOptions&) const = default;
 };

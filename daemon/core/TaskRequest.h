@@ -2,6 +2,7 @@
 // A pending task request: what an app asked for, for which identifier, and when.
 #pragma once
 
+#include "Compact.h"
 #include "Reachability.h"
 #include "RequestOptions.h"
 #include "TaskKind.h"
@@ -22,7 +23,7 @@ struct TaskRequest {
     TimePoint submittedAt{};
     // Set while the request's last launch did not reach the app (Reachability.h); kept in
     // memory only: after a restart the first launch finds out again.
-    std::optional<Unreachable> unreachable;
+    HeapOptional<Unreachable> unreachable;   // on the heap: few requests have one (Compact.h)
 
     bool operator==(const TaskRequest&) const = default;
 };

@@ -73,7 +73,7 @@ void checkTitles(const RequestOptions& options)
     if (!options.title || options.title->empty())
         throw Error(ErrorCode::InvalidArgument, "missing-title",
                     "continued-processing requests need a non-empty Title");
-    const std::pair<const char*, const std::optional<std::string>*> texts[] = {
+    const std::pair<const char*, const HeapOptional<std::string>*> texts[] = {
         {"Title", &options.title}, {"Subtitle", &options.subtitle}};
     for (const auto& [name, text] : texts) {
         if (*text && (*text)->size() > kMaxTitleLength)

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace bgtask::service {
@@ -55,6 +56,7 @@ private:
     core::ManifestRules rules_;
     std::vector<core::Manifest> manifests_;
     std::multimap<std::string, std::size_t, std::less<>> byBusName_;   // bus name → index
+    std::unordered_map<std::string, std::size_t> byId_;                  // app id → index
     std::vector<ManifestIssue> issues_;
     std::map<std::string, std::string, std::less<>> held_;   // app id → its broken file
     std::vector<std::string> removed_;

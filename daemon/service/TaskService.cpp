@@ -486,9 +486,36 @@ void TaskService::trackUnmet(core::TimePoint now)
     trackShared(now);
     const auto running = runs_.snapshot();
     if (unmet_.needsAll()) {
-        const auto readiness = core::evaluateAll(book_.all(), running, state_, policy_, policyTable_,
-                                                 usage_.scheduling(), now);
-        unmet_.recordAll(book_.all(), perRequestOnly(readiness), now);
+        // In slices: every request's readiness at once (reasons and all) was the peak of a
+        // start with many pending requests, for the few per-request blockers kept. Only the
+        // continued-processing queue depends on other requests (each one's place counts those
+        // ahead of it), so those requests are evaluated together, apart from the slices.
+        constexpr std::size_t kSlice = 2048;
+        const auto all = book_.all();
+        std::vector<const core::TaskRequest*> continued;
+        unmet_.beginAll();
+        for (std::size_t first = 0; first < all.size(); first += kSlice) {
+            const auto slice = all.subspan(first, std::min(kSlice, all.size() - first));
+            auto readiness = perRequestOnly(core::evaluateAll(slice, running, state_, policy_, policyTable_,
+                                                              usage_.scheduling(), now));
+            for (std::size_t i = 0; i < slice.size(); ++i) {
+                if (slice[i].kind == core::TaskKind::ContinuedProcessing) {
+                    continued.push_back(&slice[i]);
+                    readiness[i].unmet.clear();   // recorded below, with the whole queue
+                }
+            }
+            unmet_.recordPart(slice, readiness, now);
+        }
+        if (!continued.empty()) {
+            std::vector<core::TaskRequest> queue;
+            queue.reserve(continued.size());
+            for (const auto* r : continued)
+                queue.push_back(*r);
+            const auto readiness = perRequestOnly(core::evaluateAll(queue, running, state_, policy_, policyTable_,
+                                                                    usage_.scheduling(), now));
+            unmet_.recordPart(queue, readiness, now);
+        }
+        unmet_.endAll();
         return;
     }
     const auto pendingOf = [this](const std::set<std::pair<std::string, std::string>>& keys) {

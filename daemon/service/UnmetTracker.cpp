@@ -6,15 +6,32 @@ namespace bgtask::service {
 void UnmetTracker::recordAll(std::span<const core::TaskRequest> pending,
                              std::span<const core::Readiness> readiness, core::TimePoint now)
 {
-    decltype(since_) seen;
+    beginAll();
+    recordPart(pending, readiness, now);
+    endAll();
+}
+
+void UnmetTracker::beginAll()
+{
+    seen_.clear();
+}
+
+void UnmetTracker::recordPart(std::span<const core::TaskRequest> pending,
+                              std::span<const core::Readiness> readiness, core::TimePoint now)
+{
     for (std::size_t i = 0; i < pending.size() && i < readiness.size(); ++i) {
         for (const auto& unmet : readiness[i].unmet) {
             Key key{pending[i].app, pending[i].identifier, unmet.condition};
             const auto it = since_.find(key);
-            seen.emplace(std::move(key), it == since_.end() ? now : it->second);
+            seen_.emplace(std::move(key), it == since_.end() ? now : it->second);
         }
     }
-    since_ = std::move(seen);
+}
+
+void UnmetTracker::endAll()
+{
+    since_ = std::move(seen_);
+    seen_.clear();
     touched_.clear();
     stale_.clear();
     all_ = false;

@@ -45,6 +45,12 @@ public:
     // time, new ones get now, the rest are forgotten.
     void recordAll(std::span<const core::TaskRequest> pending, std::span<const core::Readiness> readiness,
                    core::TimePoint now);
+    // The same in parts, so that a full pass need not hold every request's readiness at once:
+    // beginAll(), recordPart() for each part (every pending request in exactly one), endAll().
+    void beginAll();
+    void recordPart(std::span<const core::TaskRequest> pending, std::span<const core::Readiness> readiness,
+                    core::TimePoint now);
+    void endAll();
     // The touched requests that are still pending, with their readiness: everything known of
     // a touched request is replaced (a resubmit is a new request).
     void recordTouched(std::span<const core::TaskRequest> requests, std::span<const core::Readiness> readiness,
@@ -71,6 +77,7 @@ public:
 private:
     using Key = std::tuple<std::string, std::string, std::string>;   // app, identifier, condition
     std::map<Key, core::TimePoint> since_;
+    std::map<Key, core::TimePoint> seen_;   // of a full pass in parts
     void eraseRequest(const std::string& app, const std::string& identifier);
 
     std::set<std::pair<std::string, std::string>> touched_;

@@ -297,7 +297,14 @@ void Store::Transaction::commit()
 
 std::vector<core::TaskRequest> Store::loadRequests()
 {
+    // Sized up front: grown by doubling, the vector would hold up to twice the rows at start,
+    // and the pending set would copy it once more to give the slack back.
     std::vector<core::TaskRequest> requests;
+    {
+        Statement count = db_->prepare("SELECT count(*) FROM requests");
+        if (count.step())
+            requests.reserve(static_cast<std::size_t>(count.int64At(0)));
+    }
     Statement stmt = db_->prepare(kSelectRequests);
     while (stmt.step()) {
         requests.push_back(readRequest(stmt));

@@ -253,6 +253,11 @@ class AppPeriodicTest(ScheduleTestCase):
             ({"RepeatInterval": dbus.Int64(HOUR), "BackoffDelay": dbus.Int64(1_000_000)}, "out-of-range"),
             ({"Flex": dbus.Int64(MINUTE)}, "option-not-applicable"),
             ({"MaxBackoffDelay": dbus.Int64(HOUR)}, "option-not-applicable"),
+            # The smallest int64 is what "unset" is in the daemon's compact request; it must be
+            # refused as negative, not taken for an unset option.
+            ({"RepeatInterval": dbus.Int64(-(1 << 63))}, "out-of-range"),
+            ({"RepeatInterval": dbus.Int64(HOUR), "Flex": dbus.Int64(-(1 << 63))}, "out-of-range"),
+            ({"BackoffDelay": dbus.Int64(-(1 << 63))}, "out-of-range"),
         ]
         for options, sub_reason in cases:
             with self.subTest(options=options):

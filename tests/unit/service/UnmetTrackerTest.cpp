@@ -47,6 +47,29 @@ TEST_CASE("A blocker keeps the time it was first seen across full passes and is 
     CHECK(tracker.since("org.example.A", "org.example.A.one", "network") == t0 + 12s);
 }
 
+TEST_CASE("A full pass in parts keeps and forgets first-seen times as one pass over everything does")
+{
+    service::UnmetTracker tracker;
+    const std::vector<core::TaskRequest> first{request("org.example.A.one")};
+    const std::vector<core::TaskRequest> second{request("org.example.A.two")};
+    tracker.recordAll(std::vector{first[0], second[0]},
+                      std::vector{blockedBy({"network"}), blockedBy({"external-power"})}, t0);
+    tracker.touch("org.example.A", "org.example.A.one");
+    tracker.beginAll();
+    // The first part: still waits for the network (kept), now also for power (new).
+    tracker.recordPart(first, std::vector{blockedBy({"network", "external-power"})}, t0 + 5s);
+    // Until endAll(), what is known stays as it was.
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.one", "external-power"));
+    // The second part: no longer waits for power (forgotten).
+    tracker.recordPart(second, std::vector{core::Readiness{}}, t0 + 5s);
+    tracker.endAll();
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "network") == t0);
+    CHECK(tracker.since("org.example.A", "org.example.A.one", "external-power") == t0 + 5s);
+    CHECK_FALSE(tracker.since("org.example.A", "org.example.A.two", "external-power"));
+    CHECK(tracker.touched().empty());
+    CHECK_FALSE(tracker.needsAll());
+}
+
 TEST_CASE("Only touched requests are looked at again, and a resubmit starts their blockers afresh")
 {
     service::UnmetTracker tracker;

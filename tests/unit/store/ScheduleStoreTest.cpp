@@ -50,7 +50,7 @@ TEST_CASE("Each schedule option of a request survives the store, set or unset, a
     const int which = GENERATE(range(0, 6));
     auto request = periodicRequest();
     // 0: all set; 1-5: one left unset each
-    std::optional<core::Duration>* members[] = {nullptr, &request.options.repeatInterval, &request.options.flex,
+    core::SlimOptional<core::Duration>* members[] = {nullptr, &request.options.repeatInterval, &request.options.flex,
                                                 &request.options.randomizedDelay, &request.options.backoffDelay,
                                                 &request.options.maxBackoffDelay};
     if (members[which])

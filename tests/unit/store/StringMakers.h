@@ -16,8 +16,9 @@
 
 namespace bgtask::store::test {
 
-template <typename T, typename Print>
-std::string optionalText(const std::optional<T>& value, Print print)
+// std::optional and the compact optionals of core/Compact.h alike.
+template <typename Optional, typename Print>
+std::string optionalText(const Optional& value, Print print)
 {
     return value ? print(*value) : std::string("unset");
 }
