@@ -13,6 +13,7 @@
 #include "core/RunUsage.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,10 @@ public:
     // unreachable() (the app it did not start never registered) and stop what it started;
     // a run still active afterwards ends launch-failed, "never-registered".
     virtual void launchWindowEnded(const ActiveRun& /*run*/) {}
+    // The task said it is done (SetTaskCompleted): hand `done` what the target can measure of
+    // the run now (a transient unit's accounting so far), at once or after a call with a
+    // timeout; its outcome is recorded with that. Nothing, for a process it cannot account.
+    virtual void measure(const ActiveRun& /*run*/, std::function<void(core::RunUsage)> done) { done({}); }
     // The run ended (whoever ended it): drop what the target kept about it.
     virtual void forget(std::int64_t runId) = 0;
 
