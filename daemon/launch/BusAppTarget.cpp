@@ -308,10 +308,6 @@ void BusAppTarget::stop(const service::ActiveRun& run)
     context_.reports.ended(run.task.runId, core::Outcome::Terminated, std::move(reason));
 }
 
-} // namespace bgtask::launch
-
-namespace bgtask::launch {
-
 void BusAppTarget::checkUnit(const std::string& busName, const std::string& connection, int pid,
                              StartedUnit started)
 {
