@@ -360,6 +360,8 @@ void BusAppTarget::measure(const service::ActiveRun& run, std::function<void(cor
 
 bool BusAppTarget::followsAfterConnectionClosed(const service::ActiveRun& run)
 {
+    if (run.task.request.kind == core::TaskKind::ContinuedProcessing)
+        return false;   // quitting the app cancels it (app-quit), whatever its process ran in
     const auto unit = connectionUnits_.find(run.connection);
     if (unit == connectionUnits_.end() || !units_ || !units_->follows(unit->second))
         return false;

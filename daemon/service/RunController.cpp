@@ -273,7 +273,8 @@ void RunController::connectionClosed(const std::string& connection)
 {
     std::vector<std::int64_t> gone;
     for (const auto& [id, run] : runs_)
-        if (run.connection == connection && !run.settling && !(run.target && run.target->followsAfterConnectionClosed(run)))
+        if (run.connection == connection && !run.settling &&
+            !(run.target && run.target->followsAfterConnectionClosed(run)))
             gone.push_back(id);
     // Asked after the runs: a target still knows the connection while it decides to follow one.
     for (auto* target : targets_)
