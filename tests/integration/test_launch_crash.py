@@ -44,13 +44,12 @@ class LaunchCrashTest(DaemonTestCase):
             f.write(mode + "\n")
         os.rename(self.control + ".tmp", self.control)
 
-    def kill_9_and_restart(self):
+    def kill_9(self):
         os.kill(self.daemon.pid, signal.SIGKILL)
         self.daemon.wait()
         self.daemon = None
         self._daemon_log.close()
         self.set_fault("none")
-        self.start_bgtaskd()
 
     def launches(self):
         return [e for e in self.app_events(APP, "launch") if e["identifier"] == DUE]
@@ -85,8 +84,9 @@ class LaunchCrashTest(DaemonTestCase):
 
         # Killed before the start could be written: no run, the request pending and launched
         # again, with a run id the dead daemon never recorded either.
-        self.kill_9_and_restart()
+        self.kill_9()
         self.assertEqual(self.recorded_runs(DUE), [])
+        self.start_bgtaskd()
         self.assertIn(LATER, self.pending())
         second = eventually(lambda: self.launches()[1:], 15, message="the request did not launch again")
         old_id = int(first[0]["task"].rsplit("/", 1)[1])
@@ -97,7 +97,9 @@ class LaunchCrashTest(DaemonTestCase):
                    message="the launched run's start was never recorded")
 
         # Killed after the start was committed: recorded as interrupted, launched again.
-        self.kill_9_and_restart()
+        self.kill_9()
+        self.assertEqual(self.recorded_runs(DUE), [(new_id, None)])
+        self.start_bgtaskd()
         runs = self.runs_of(DUE)
         self.assertEqual([(int(r["Run"]), str(r["Outcome"]), str(r["Reason"])) for r in runs],
                          [(new_id, "interrupted", "daemon-restart")])
