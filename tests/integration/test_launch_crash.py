@@ -34,15 +34,7 @@ class LaunchCrashTest(DaemonTestCase):
 
     def install_apps(self):
         self.install_manifest(APP, [DUE, LATER], kinds=("app-refresh", "processing"))
-        self.control = os.path.join(self.tmp, "fault")
-        self.set_fault("none")
-        self.env["LD_PRELOAD"] = SHIM
-        self.env["BGTASKD_FAULT_CONTROL"] = self.control
-
-    def set_fault(self, mode):
-        with open(self.control + ".tmp", "w") as f:
-            f.write(mode + "\n")
-        os.rename(self.control + ".tmp", self.control)
+        self.use_fault_shim()
 
     def kill_9(self):
         os.kill(self.daemon.pid, signal.SIGKILL)
@@ -74,6 +66,7 @@ class LaunchCrashTest(DaemonTestCase):
         self.assertTrue(SHIM and os.path.exists(SHIM), "BGTASKD_FAULT_SHIM names no built shim")
         # The app is running and registered, so that the launch is one Handler1.Launch call.
         self.run_testapp(APP, behavior="never-complete", identifiers=[DUE, LATER])
+        self.assertEqual(self.app_events(APP, "ready")[0]["refused"], [])
         self.submit_for(APP, "processing", LATER, EarliestBeginDate=dbus.Int64(usec(3600)))
         self.submit_for(APP, "app-refresh", DUE, EarliestBeginDate=dbus.Int64(usec(1.5)))
         # Both are acknowledged (committed). From now on the disk answers no write.
