@@ -19,6 +19,7 @@
 #include "launch/Notifier.h"
 #include "launch/ProcessTerminator.h"
 #include "launch/Spawner.h"
+#include "launch/UnitFollower.h"
 #include "launch/UnitTarget.h"
 #include "service/FairCalls.h"
 #include "service/Log.h"
@@ -67,6 +68,7 @@ struct Daemon::Parts {
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<ManifestWatch> manifestWatch;
     std::unique_ptr<launch::Spawner> spawner;   // Exec commands, bgtaskd's children
+    std::unique_ptr<launch::UnitFollower> transientUnits;   // Exec commands, in systemd's units
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
     std::unique_ptr<launch::ProcessTerminator> terminator;
@@ -204,7 +206,11 @@ int Daemon::run()
     });
     const auto defer = [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); };
     p.spawner = std::make_unique<launch::Spawner>(p.loop.raw(), p.config.killDelay);
-    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow, *p.spawner);
+    // Exec commands run in transient units of the service manager on the daemon's own bus (the
+    // system manager for --system, the user manager for a per-user instance) where it answers.
+    p.transientUnits = std::make_unique<launch::UnitFollower>(*p.connection, p.config.limits.launchWindow, defer);
+    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow, *p.spawner,
+                                                      p.transientUnits.get(), p.config.killDelay);
     p.handlerClient = std::make_unique<launch::HandlerClient>(*p.connection, p.config.limits.launchWindow, defer);
     p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
     p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer);
@@ -219,7 +225,8 @@ int Daemon::run()
                                                    p.config.limits.launchWindow, defer);
     p.service->addLaunchTarget(*p.units);
     p.busApps = std::make_unique<launch::BusAppTarget>(p.service->launchContext(), *p.activator,
-                                                       *p.handlerClient, *p.terminator, *p.spawner);
+                                                       *p.handlerClient, *p.terminator, *p.spawner,
+                                                       p.transientUnits.get());
     p.service->addLaunchTarget(*p.busApps);
     p.service->start();
 

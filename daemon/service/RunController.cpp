@@ -238,6 +238,8 @@ void RunController::running(std::int64_t runId)
 void RunController::ended(std::int64_t runId, core::Outcome outcome, std::string reason,
                           core::RunUsage usage)
 {
+    if (const auto it = runs_.find(runId); it != runs_.end() && it->second.settling)
+        return;   // the app completed first; complete() records its outcome
     finish(runId, outcome, std::move(reason), {}, std::move(usage));
 }
 
@@ -287,17 +289,34 @@ void RunController::complete(const std::string& caller, std::int64_t runId, bool
         done(&e);
         return;
     }
-    const auto& task = it->second.task;
-    if (task.state == core::RunState::Expiring)
-        finish(runId, core::Outcome::Expired, task.expireReason, std::move(done));
-    else
-        finish(runId, success ? core::Outcome::Completed : core::Outcome::Failed, "", std::move(done));
+    if (it->second.settling) {
+        core::Error e(core::ErrorCode::NotFound, "no-such-task", "task " + std::to_string(runId) + " is completing");
+        done(&e);
+        return;
+    }
+    // Until the target has measured the run, nothing else ends it (not the connection closing
+    // nor the time limit): the app's own word is its outcome.
+    it->second.settling = true;
+    it->second.target->measure(it->second, [this, runId, success, done = std::move(done)](core::RunUsage usage) mutable {
+        auto settled = runs_.find(runId);
+        if (settled == runs_.end()) {
+            core::Error e(core::ErrorCode::NotFound, "no-such-task", "task " + std::to_string(runId) + " ended meanwhile");
+            done(&e);
+            return;
+        }
+        const auto& task = settled->second.task;
+        if (task.state == core::RunState::Expiring)
+            finish(runId, core::Outcome::Expired, task.expireReason, std::move(done), std::move(usage));
+        else
+            finish(runId, success ? core::Outcome::Completed : core::Outcome::Failed, "", std::move(done),
+                   std::move(usage));
+    });
 }
 
 void RunController::expire(std::int64_t runId, const std::string& reason)
 {
     auto it = runs_.find(runId);
-    if (it == runs_.end() || it->second.task.state == core::RunState::Expiring)
+    if (it == runs_.end() || it->second.task.state == core::RunState::Expiring || it->second.settling)
         return;
     auto& run = it->second;
     if (!run.delivered) {
@@ -334,7 +353,7 @@ void RunController::launchTimedOut(std::int64_t runId)
 void RunController::terminate(std::int64_t runId)
 {
     auto it = runs_.find(runId);
-    if (it == runs_.end())
+    if (it == runs_.end() || it->second.settling)
         return;
     it->second.target->stop(it->second);
 }
@@ -345,7 +364,7 @@ void RunController::connectionClosed(const std::string& connection)
         target->connectionClosed(connection);
     std::vector<std::int64_t> gone;
     for (const auto& [id, run] : runs_)
-        if (run.connection == connection)
+        if (run.connection == connection && !run.settling)
             gone.push_back(id);
     for (auto id : gone) {
         const bool expiring = runs_.at(id).task.state == core::RunState::Expiring;

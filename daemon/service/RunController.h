@@ -30,6 +30,7 @@ struct ActiveRun {
     bool delivered = false;         // Launch has been called
     bool launchedByDaemon = false;  // the process behind connection was started by bgtaskd
     bool reactivated = false;       // activated again after the app left before registering
+    bool settling = false;          // SetTaskCompleted came; its outcome waits for the target's measure()
     TaskProgress progress;          // continued processing: what Task1 shows
     LaunchTarget* target = nullptr; // the target that runs it
     // The run's start is in the store, or on its way there in the commit queue. false only

@@ -84,6 +84,33 @@ def usec(seconds_from_now):
     return int((time.time() + seconds_from_now) * 1_000_000)
 
 
+class ServiceManagerBus:
+    """Mixin for tests whose bgtaskd talks to python-dbusmock's systemd template: bgtaskd and
+    the service manager share the bus bgtaskd serves on (the system bus when system_instance is
+    set, which the test case must provide as system_bus_daemon)."""
+
+    system_instance = False
+
+    @property
+    def bus(self):
+        """The bus bgtaskd serves on (and the service manager it uses lives on)."""
+        if self._bus is None:
+            address = self.system_bus_daemon.address if self.system_instance else self.bus_daemon.address
+            self._bus = dbus.bus.BusConnection(address)
+        return self._bus
+
+    def start_systemd_mock(self, log):
+        """Starts the template (its calls logged to `log`) and waits for its bus name."""
+        env = dict(self.env)
+        env.pop("LD_PRELOAD", None)   # the mock needs no fake devices
+        where = "--system" if self.system_instance else "--session"
+        self.systemd = subprocess.Popen([PYTHON, "-m", "dbusmock", where, "--template", "systemd", "-l", log],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(self._stop_proc, self.systemd)
+        eventually(lambda: self.bus.name_has_owner("org.freedesktop.systemd1"), 15,
+                   message="systemd mock did not start")
+
+
 class PrivateBus:
     """A dbus-daemon (session or "system" type) with its own service directory."""
 
