@@ -21,6 +21,7 @@
 #include "launch/Spawner.h"
 #include "launch/UnitFollower.h"
 #include "launch/UnitTarget.h"
+#include "service/FairCalls.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
 #include "service/TaskService.h"
@@ -60,6 +61,8 @@ struct Daemon::Parts {
     std::unique_ptr<service::TaskService> service;
     std::unique_ptr<Deferred> plan;
     std::unique_ptr<Deferred> flush;
+    std::unique_ptr<service::FairCalls> calls;   // apps' writing calls, per connection in turn
+    std::unique_ptr<Deferred> dispatchCalls;
     std::unique_ptr<WallTimer> timer;
     std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
@@ -228,7 +231,12 @@ int Daemon::run()
     p.service->start();
 
     // 3. Adaptors, name ownership, then the well-known name.
-    p.scheduler = std::make_unique<bus::SchedulerAdaptor>(*p.connection, *p.service);
+    // One batch of apps' calls per loop turn, committed as one transaction before the next.
+    p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] { p.calls->dispatch(); });
+    p.calls = std::make_unique<service::FairCalls>([&p] { p.dispatchCalls->schedule(); },
+                                                   [&p] { p.service->flushCommits(); },
+                                                   service::FairCallLimits{.maxInFlight = p.config.maxCallsInFlight});
+    p.scheduler = std::make_unique<bus::SchedulerAdaptor>(*p.connection, *p.service, *p.calls);
     if (options_.systemBus)
         p.authorizer = std::make_unique<bus::PolkitAuthorizer>(
             *p.connection,
@@ -275,7 +283,10 @@ int Daemon::run()
     p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
     p.scheduler->onCaller([&p](const std::string& caller) { p.names->watchConnection(caller); });
     p.manager->onSubscriber([&p](const std::string& subscriber) { p.names->watchConnection(subscriber); });
-    p.names->onConnectionGone([&p](const std::string& connection) { p.manager->connectionGone(connection); });
+    p.names->onConnectionGone([&p](const std::string& connection) {
+        p.manager->connectionGone(connection);
+        p.calls->forget(connection);
+    });
     p.names->seed();
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,

@@ -264,6 +264,7 @@ class DaemonTestCase(unittest.TestCase):
         build the runtime must come first in the preload list, ahead of umockdev's preload and
         also for programs built outside the tree that load the sanitized libbgtask."""
         env = dict(self.env)
+        env.update(getattr(self, "fault_env", {}))
         runtime = os.environ.get("BGTASKD_ASAN_RUNTIME")
         preload = env.get("LD_PRELOAD", "")
         if runtime and runtime not in preload:
@@ -312,6 +313,21 @@ class DaemonTestCase(unittest.TestCase):
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
         return path
+
+    def use_fault_shim(self):
+        """Call from install_apps: bgtaskd and bgtaskctl start with the storage fault shim
+        (tests/fault/), its control file saying "none"; set_fault changes the fault at once."""
+        self.fault_control = os.path.join(self.tmp, "fault")
+        self.set_fault("none")
+        # Through native_env only: test apps (Python) must not load the shim, which an ASan
+        # build instruments.
+        self.fault_env = {"LD_PRELOAD": os.environ.get("BGTASKD_FAULT_SHIM", ""),
+                          "BGTASKD_FAULT_CONTROL": self.fault_control}
+
+    def set_fault(self, mode):
+        with open(self.fault_control + ".tmp", "w") as f:
+            f.write(mode + "\n")
+        os.rename(self.fault_control + ".tmp", self.fault_control)
 
     def app_command(self, app_id, behavior="complete", identifiers=(), extra=()):
         events = os.path.join(self.events_dir, f"{app_id}.jsonl")
