@@ -294,6 +294,10 @@ void BusAppTarget::stop(const service::ActiveRun& run)
         stopUnit(run, unit->second);
         return;
     }
+    if (const auto unit = unitRuns_.find(run.task.runId); unit != unitRuns_.end() && units_) {
+        stopUnit(run, unit->second);   // its process lives on without its connection
+        return;
+    }
     std::string reason = run.task.expireReason;
     // An Exec command's connection may be recognised only after the task was delivered.
     if (run.launchedByDaemon || launchedConnections_.contains(run.connection)) {
@@ -354,6 +358,20 @@ void BusAppTarget::measure(const service::ActiveRun& run, std::function<void(cor
     units_->readUsage(unit->second, std::move(done));
 }
 
+bool BusAppTarget::followsAfterConnectionClosed(const service::ActiveRun& run)
+{
+    if (run.task.request.kind == core::TaskKind::ContinuedProcessing)
+        return false;   // quitting the app cancels it (app-quit), whatever its process ran in
+    const auto unit = connectionUnits_.find(run.connection);
+    if (unit == connectionUnits_.end() || !units_ || !units_->follows(unit->second))
+        return false;
+    // The process is gone or going: its unit's Result says how (oom-kill, signal, …). A process
+    // that lives on without its connection keeps the run until its time limit stops the unit.
+    log()->info("Run {}: its connection closed; waiting for its unit to end", run.task.runId);
+    unitRuns_[run.task.runId] = unit->second;
+    return true;
+}
+
 void BusAppTarget::stopUnit(const service::ActiveRun& run, std::int64_t key)
 {
     const auto runId = run.task.runId;
@@ -376,6 +394,28 @@ void BusAppTarget::unitEnded(std::int64_t key, const core::UnitVerdict& verdict,
         it = it->second.key == key ? unitFor_.erase(it) : std::next(it);
     std::erase_if(connectionUnits_, [key](const auto& entry) { return entry.second == key; });
     units_->forget(key);
+    for (auto it = unitRuns_.begin(); it != unitRuns_.end();) {
+        if (it->second != key) {
+            ++it;
+            continue;
+        }
+        const auto runId = it->first;
+        it = unitRuns_.erase(it);
+        const auto* run = context_.reports.find(runId);
+        if (!run)
+            continue;
+        if (!verdict.endCause.empty()) {
+            log()->info("Run {}: the app's unit ended {} after its connection closed", runId, verdict.endCause);
+            context_.reports.ended(runId, core::Outcome::Failed, verdict.endCause, usage);
+        } else {
+            const auto& task = run->task;
+            context_.reports.ended(runId, core::Outcome::AppExited,
+                                   task.state == core::RunState::Expiring
+                                       ? "connection-closed after expiration (" + task.expireReason + ")"
+                                       : "connection-closed: the app's connection went away during the task",
+                                   usage);
+        }
+    }
     if (verdict.outcome == core::Outcome::Completed)
         return;   // it exited without registering: the launch window decides (never-registered)
     for (auto id : runs) {

@@ -43,7 +43,12 @@ public:
     void stop(const service::ActiveRun& run) override;
     void launchWindowEnded(const service::ActiveRun& run) override;
     void measure(const service::ActiveRun& run, std::function<void(core::RunUsage)> done) override;
-    void forget(std::int64_t runId) override { waiting_.erase(runId); }
+    bool followsAfterConnectionClosed(const service::ActiveRun& run) override;
+    void forget(std::int64_t runId) override
+    {
+        waiting_.erase(runId);
+        unitRuns_.erase(runId);
+    }
 
     void registered(const std::string& connection, const std::string& app,
                     const std::vector<std::string>& identifiers) override;
@@ -80,7 +85,9 @@ private:
     // Whether the connection's process (pid) is in the transient unit bgtaskd started for busName.
     void checkUnit(const std::string& busName, const std::string& connection, int pid, StartedUnit started);
     // The transient unit ended: the runs still waiting for the app in it end with systemd's
-    // verdict unless the unit succeeded (they wait for their launch window then).
+    // verdict unless the unit succeeded (they wait for their launch window then); the runs
+    // whose connection closed in it end failed with systemd's result (oom-kill, signal, …),
+    // or app-exited when the process ended cleanly, both with the unit's accounting.
     void unitEnded(std::int64_t key, const core::UnitVerdict& verdict, const core::RunUsage& usage);
     // A transient unit's run whose grace period is over: StopUnit, and the run ends with the
     // accounting read just before.
@@ -95,6 +102,7 @@ private:
     std::map<std::int64_t, Waiting> waiting_;
     std::map<std::string, StartedUnit> unitFor_;                // bus name → its Exec command's unit
     std::map<std::string, std::int64_t> connectionUnits_;       // connection → the transient unit it runs in
+    std::map<std::int64_t, std::int64_t> unitRuns_;              // run whose connection closed → its unit
     std::set<std::string> activating_;            // app ids with an activation in flight
     std::set<std::string> awaitingLaunchedOwner_; // bus names we activated whose owner is not seen yet
     std::set<std::string> spawnedFor_;            // bus names whose Exec command bgtaskd spawned

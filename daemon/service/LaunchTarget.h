@@ -89,6 +89,10 @@ public:
     // the run now (a transient unit's accounting so far), at once or after a call with a
     // timeout; its outcome is recorded with that. Nothing, for a process it cannot account.
     virtual void measure(const ActiveRun& /*run*/, std::function<void(core::RunUsage)> done) { done({}); }
+    // The run's connection closed before the task completed. True when the target goes on
+    // following the task (its transient unit will say how it ended) and reports ended() itself;
+    // false (the default): the run ends app-exited now.
+    virtual bool followsAfterConnectionClosed(const ActiveRun& /*run*/) { return false; }
     // The run ended (whoever ended it): drop what the target kept about it.
     virtual void forget(std::int64_t runId) = 0;
 

@@ -360,12 +360,14 @@ void RunController::terminate(std::int64_t runId)
 
 void RunController::connectionClosed(const std::string& connection)
 {
-    for (auto* target : targets_)
-        target->connectionClosed(connection);
     std::vector<std::int64_t> gone;
     for (const auto& [id, run] : runs_)
-        if (run.connection == connection && !run.settling)
+        if (run.connection == connection && !run.settling &&
+            !(run.target && run.target->followsAfterConnectionClosed(run)))
             gone.push_back(id);
+    // Asked after the runs: a target still knows the connection while it decides to follow one.
+    for (auto* target : targets_)
+        target->connectionClosed(connection);
     for (auto id : gone) {
         const bool expiring = runs_.at(id).task.state == core::RunState::Expiring;
         if (runs_.at(id).task.request.kind == core::TaskKind::ContinuedProcessing) {

@@ -167,6 +167,19 @@ class UserInstanceTransientUnitTest(TransientUnitTestCase):
         human = self.ctl("history", "--app", APP).stdout
         self.assertIn("exit-code", human)
 
+    def test_an_app_that_dies_during_its_task_records_systemds_result_and_accounting(self):
+        for behavior, cause in (("crash-on-launch", "exit-code"), ("killed-on-launch", "signal")):
+            with self.subTest(behavior=behavior):
+                self.install_exec_app(behavior)
+                runs = len(self.history(App=APP))
+                self.submit()
+                run = eventually(lambda: len(self.history(App=APP)) > runs and self.last_run(), 30,
+                                 message="the run never ended")
+                self.assertEqual((str(run["Outcome"]), str(run["Reason"]), str(run["EndCause"])),
+                                 ("failed", cause, cause), run)
+                self.assertGreater(int(run["CPUUsageNSec"]), 0, run)
+                self.assertGreater(int(run["MemoryPeak"]), 1 << 20, run)
+
     def test_a_user_started_app_outside_the_unit_is_never_marked_launched(self):
         # The unit's command never takes the app's name; the user starts the app by hand.
         self.install_exec_app(exec_line="/bin/sleep 30")

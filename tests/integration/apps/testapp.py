@@ -19,7 +19,7 @@ import dbus.service
 from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
-BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch",
+BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch", "killed-on-launch",
              "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "no-expire-method", "cancel-self", "exit-at-start",
              "complete-twice")
 
@@ -151,6 +151,8 @@ class App(dbus.service.Object):
         self.last_activity = time.monotonic()
         if b == "crash-on-launch":
             GLib.timeout_add(50, lambda: os._exit(3))
+        elif b == "killed-on-launch":   # as the OOM killer or an administrator's kill -9 would
+            GLib.timeout_add(50, lambda: os.kill(os.getpid(), signal.SIGKILL))
         elif b in ("complete", "fail", "serve"):
             GLib.timeout_add(int(self.args.work_seconds * 1000), self.complete, task, b != "fail")
         elif b == "progress":
