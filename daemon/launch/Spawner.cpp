@@ -4,6 +4,7 @@
 #include "Pidfd.h"
 
 #include "core/Error.h"
+#include "core/TransientUnit.h"
 #include "service/Log.h"
 
 #include <systemd/sd-event.h>
@@ -13,7 +14,6 @@
 #include <csignal>
 #include <cstring>
 #include <cstdlib>
-#include <sstream>
 #include <vector>
 
 #include <fcntl.h>
@@ -154,10 +154,7 @@ Spawner::~Spawner()
 
 int Spawner::spawn(const std::string& exec, const std::optional<std::string>& user, const std::string& tag)
 {
-    std::vector<std::string> words;
-    std::istringstream in(exec);
-    for (std::string w; in >> w;)
-        words.push_back(w);
+    auto words = core::execWords(exec);
     if (words.empty())
         spawnError("empty Exec command");
     const auto account = accountOf(user);
