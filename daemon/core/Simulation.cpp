@@ -94,7 +94,11 @@ public:
     {
         const auto end = options_.now + std::min(options_.span, kMaxSimulationSpan);
         auto t = options_.now;
-        while (!result_.truncated) {
+        for (std::size_t moments = 0; !result_.truncated; ++moments) {
+            if (moments == kMaxSimulationMoments) {
+                result_.truncated = true;
+                break;
+            }
             applyScenario(t);
             rollBudgetDay(t);
             endFinishedRuns(t);

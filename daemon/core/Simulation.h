@@ -49,6 +49,9 @@ inline constexpr std::size_t kUsualDurationRuns = 9;
 // The longest span one simulation covers, and the most events it reports.
 inline constexpr Duration kMaxSimulationSpan = std::chrono::hours(168);
 inline constexpr std::size_t kMaxSimulationEvents = 10000;
+// The most moments it plans at (a moment that changes nothing reports no event, so the event
+// cap alone would not bound the cost); reaching it truncates the result as well.
+inline constexpr std::size_t kMaxSimulationMoments = 100000;
 
 using TaskKey = std::pair<std::string, std::string>;   // (app, identifier)
 
@@ -107,7 +110,8 @@ struct SimulationOptions {
 
 struct SimulationResult {
     std::vector<SimulationEvent> events;   // in time order
-    bool truncated = false;                // stopped at maxEvents before the span's end
+    bool truncated = false;                // stopped at maxEvents (or kMaxSimulationMoments)
+                                           // before the span's end
     TimePoint end{};                       // the moment the simulation reached
 };
 

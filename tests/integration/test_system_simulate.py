@@ -26,8 +26,8 @@ NM_METERED_NO = 2
 # The scripted day, relative to the simulation's start: the dated request comes first (its date
 # is set before the scenario starts), then the network stops being metered, then AC comes.
 SCENARIO = """# a day on battery and metered Wi-Fi, compressed into seconds
-+8s   metered=no
-+4s   power=ac
++10s  metered=no
++5s   power=ac
 """
 
 
@@ -61,7 +61,7 @@ class SimulateTestCase(SystemStateTestCase):
     def submit_day(self):
         self.submit_for(POWER, "processing", job(POWER), RequiresExternalPower=True)
         self.submit_for(UNMETERED, "processing", job(UNMETERED), NetworkType="unmetered")
-        self.submit_for(DATED, "processing", job(DATED), EarliestBeginDate=dbus.Int64(usec(5)))
+        self.submit_for(DATED, "processing", job(DATED), EarliestBeginDate=dbus.Int64(usec(6)))
 
     def pending_snapshot(self):
         return sorted((str(r["App"]), str(r["Identifier"]), int(r["SubmittedAt"]), int(r["EarliestBeginDate"]))
