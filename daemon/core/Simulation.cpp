@@ -7,7 +7,7 @@
 #include "Planner.h"
 
 #include <algorithm>
-#include <set>
+#include <unordered_map>
 
 namespace bgtask::core {
 
@@ -51,6 +51,7 @@ constexpr Duration kBudgetDay = std::chrono::hours(24);
 // Passes at one moment before the clock moves on whatever the planner says: each pass that acts
 // launches or ends something, so this is only a guard against a planner that keeps acting.
 constexpr int kMaxPassesPerMoment = 64;
+const std::string kNoBlocker;
 
 SimulationEvent eventOf(Type type, TimePoint at, const TaskRequest* request, std::string reason)
 {
@@ -79,6 +80,8 @@ public:
     {
         for (const auto& r : in_.pending)
             nextRequestId_ = std::max(nextRequestId_, r.id + 1);
+        sorted_ = in_.pending;
+        std::ranges::sort(sorted_, {}, &TaskRequest::id);
         for (const auto& run : in_.running) {
             nextRunId_ = std::max(nextRunId_, run.runId + 1);
             SimRun sim{run, std::max(options_.now, run.startedAt + usualOf(run.request))};
@@ -94,8 +97,8 @@ public:
     {
         const auto end = options_.now + std::min(options_.span, kMaxSimulationSpan);
         auto t = options_.now;
-        for (std::size_t moments = 0; !result_.truncated; ++moments) {
-            if (moments == kMaxSimulationMoments) {
+        for (std::size_t work = 0; !result_.truncated; work += 1 + sorted_.size()) {
+            if (work >= kMaxSimulationWork) {
                 result_.truncated = true;
                 break;
             }
@@ -230,6 +233,7 @@ private:
         next.unreachable.reset();
         next.options.earliestBeginDate = nextRunNotBefore(rules, it->second.state, t, 0);
         emit(eventOf(Type::Resubmit, t, &next, "next run not before " + formatUtc(*next.options.earliestBeginDate)));
+        sorted_.push_back(next);   // the newest id: still in order
         pending_.upsert(std::move(next));
     }
 
@@ -277,7 +281,10 @@ private:
             return;
         const auto request = *found;
         pending_.eraseId(requestId);
-        waiting_.erase({request.app, request.identifier});
+        const auto at = std::ranges::lower_bound(sorted_, requestId, {}, &TaskRequest::id);
+        if (at != sorted_.end() && at->id == requestId)
+            sorted_.erase(at);
+        waiting_.erase(requestId);
         recordLaunch(scheduling_, request, t);
         SimRun run;
         run.task.runId = nextRunId_++;
@@ -298,17 +305,17 @@ private:
         emit(std::move(event));
     }
 
-    // A Wait event for each request whose first blocker is not the one reported last.
+    // A Wait event for each request whose first blocker is not the one reported last. Every
+    // request is evaluated, in submission order as explain does (positions in the catch-up line
+    // and the continued queue count the others); emit() applies the app filter.
     void recordWaits(TimePoint t)
     {
-        std::vector<TaskRequest> pending(pending_.all().begin(), pending_.all().end());
-        std::ranges::sort(pending, {}, &TaskRequest::id);
         const auto running = snapshot();
-        const auto views = evaluateAll(pending, running, state_, in_.gating, in_.policy, scheduling_, t);
-        for (std::size_t i = 0; i < pending.size(); ++i) {
-            const auto& r = pending[i];
-            const auto condition = views[i].unmet.empty() ? std::string() : views[i].unmet.front().condition;
-            auto& last = waiting_[{r.app, r.identifier}];
+        const auto views = evaluateAll(sorted_, running, state_, in_.gating, in_.policy, scheduling_, t);
+        for (std::size_t i = 0; i < sorted_.size(); ++i) {
+            const auto& r = sorted_[i];
+            const auto& condition = views[i].unmet.empty() ? kNoBlocker : views[i].unmet.front().condition;
+            auto& last = waiting_[r.id];
             if (condition == last)
                 continue;
             last = condition;
@@ -340,7 +347,8 @@ private:
     Scheduling scheduling_;
     PendingSet pending_;
     std::vector<SimRun> runs_;
-    std::map<TaskKey, std::string> waiting_;   // the first blocker reported last
+    std::unordered_map<std::int64_t, std::string> waiting_;   // request id → first blocker reported last
+    std::vector<TaskRequest> sorted_;   // the pending requests, by id (submission order)
     std::size_t nextStep_ = 0;
     std::int64_t nextRequestId_ = 1;
     std::int64_t nextRunId_ = 1;

@@ -291,3 +291,22 @@ TEST_CASE("Usual durations are the median of the newest completed runs")
     std::vector<RunRecord> few = {history[0], history[1], history[2], history[3]};
     CHECK(usualDurations(few).at({"org.example.A", "x"}) == 20s);
 }
+
+TEST_CASE("Simulate: the work over many waiting requests is bounded with the truncated flag")
+{
+    auto in = onBattery();
+    for (std::int64_t id = 1; id <= 5000; ++id) {
+        auto r = request(id, "org.example.App" + std::to_string(id % 50), "job" + std::to_string(id), TaskKind::Processing);
+        r.options.requiresExternalPower = true;
+        in.pending.push_back(r);
+    }
+    auto poll = request(5001, "org.example.Poll", "org.example.Poll.poll", TaskKind::Processing);
+    poll.options.repeatInterval = 1min;
+    in.pending.push_back(poll);
+    in.schedules[{poll.app, poll.identifier}] = {*scheduleOf(poll.options), {}};
+    const auto result = simulate(in, over(168h));
+    CHECK(result.truncated);
+    CHECK(result.events.size() < kMaxSimulationEvents);
+    CHECK(result.end < referenceTime() + 168h);
+    CHECK_FALSE(ofType(result, Type::Launch).empty());
+}
