@@ -22,6 +22,7 @@ SCALE_RSS_TARGET_KIB = 32 * 1024
 SCALE_PEAK_TARGET_KIB = 48 * 1024
 RESTART_TARGET_S = 0.5
 REPLAN_TARGET_US = 10_000
+FLOOD_P99_TARGET_US = 10_000    # another app's submit while one floods
 IDLE_PENDING = 10_000
 # Taken when the run starts, not when the report is printed a minute later.
 STARTED_AT = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -47,6 +48,7 @@ class Phase:
         self.bus_us = None if bus_ns is None else bus_ns / max(self.calls, 1) / 1000
         self.client_us = client_ns / max(self.calls, 1) / 1000
         self.busy, self.foreign = busy, foreign
+        self.flood = False   # the flood phase: latencies are the other app's only
 
 
 def verdict(ok, errors=0):
@@ -101,8 +103,7 @@ def print_report(args, targets, phases, idles, fill, scale, log_issues):
               (f"in {plot}" if not error else f"not drawn: {error}"), file=sys.stderr)
 
 
-def print_text(args, targets, phases, idles, fill, scale, log_issues):
-    print("\n".join(header(args, targets)))
+def print_phases(phases):
     print("\nThroughput (calls completed inside the window; latency of each call as its client saw it)")
     print(f"  {'phase':<38}{'calls/s':>9}{'p50':>11}{'p99':>11}{'server':>10}{'bus':>10}{'client':>10}"
           f"{'busy':>6}{'others':>8}")
@@ -114,10 +115,40 @@ def print_text(args, targets, phases, idles, fill, scale, log_issues):
               f"{fmt_us(p.client_us):>10}{p.busy:>6.0%}{p.foreign:>8.0%}{errors}")
     print("  server, bus, client: CPU time per call of the echo server or bgtaskd, of dbus-daemon and of all")
     print("  clients together. busy: share of all CPUs in use; others: share used by other processes.")
+    print("  The flood phase's calls/s, latencies and CPU per call count the one measured client's calls only.")
     disturbed = [p.label for p in phases if p.foreign > 0.1]
     if disturbed:
         print(f"  WARNING: other processes used more than 10 % of the CPUs during: {'; '.join(disturbed)}.")
         print("  Those numbers are not worth comparing; run again on a quiet machine.")
+
+
+def flood_rows(args, phases):
+    rows = []
+    for p in phases:
+        if p.flood:
+            rows.append((f"another app's submit, {args.flooders} apps flooding ×{args.flood_depth}",
+                         f"p99 ≤ {FLOOD_P99_TARGET_US / 1000:g} ms",
+                         f"p99 {fmt_us(p.p99_us)}, p50 {fmt_us(p.p50_us)}",
+                         verdict(p.p99_us <= FLOOD_P99_TARGET_US, p.errors)))
+    return rows
+
+
+def print_flood_report(args, targets, phases, log_issues):
+    """--flood-only: the header, the three phases and the flood target."""
+    print("\n".join(header(args, targets)))
+    print_phases(phases)
+    print("\nTargets")
+    for label, target, measured, result in flood_rows(args, phases):
+        print(f"  {label:<46}{target:<22}{measured:<26}{result}")
+    print(f"  (one client alone: p50 {fmt_us(phases[1].p50_us)}, p99 {fmt_us(phases[1].p99_us)})")
+    print(f"\n  daemon logs: {len(log_issues)} warning/error line(s)")
+    for line in log_issues[:5]:
+        print(f"    {line}")
+
+
+def print_text(args, targets, phases, idles, fill, scale, log_issues):
+    print("\n".join(header(args, targets)))
+    print_phases(phases)
 
     # Like for like: the pipelined echo keeps `depth` calls in flight per client, and so do the
     # asynchronous submit clients; the synchronous ones are shown too, for what a plain loop gets.
@@ -136,6 +167,7 @@ def print_text(args, targets, phases, idles, fill, scale, log_issues):
                      f"≥ {CONCURRENT_SHARE_TARGET:.0%} = {CONCURRENT_SHARE_TARGET * pipelined.rate:,.0f}/s",
                      f"{phase.rate:,.0f}/s = {share:.0%}",
                      verdict(share >= CONCURRENT_SHARE_TARGET, phase.errors + pipelined.errors) if counts else "info"))
+    rows += flood_rows(args, phases)
     for idle in idles:
         rows += [
             (f"idle RSS, {idle.label}", f"≤ {RSS_TARGET_KIB / 1024:g} MiB", f"{idle.rss_kib / 1024:.1f} MiB",

@@ -100,6 +100,7 @@ const std::map<std::string, KeySpec>& keySpecs()
         {"Limits.GracePeriod", {parseSeconds, [](Config& c, auto v) { c.limits.gracePeriod = usec(v); }, S::Lower}},
         {"Limits.LaunchWindow", {parseSeconds, [](Config& c, auto v) { c.limits.launchWindow = usec(v); }, S::Lower}},
         {"Limits.KillDelay", {parseSeconds, [](Config& c, auto v) { c.killDelay = usec(v); }, S::Lower}},
+        {"Limits.MaxCallsInFlight", {parseCount, [](Config& c, auto v) { c.maxCallsInFlight = static_cast<std::size_t>(std::max<std::int64_t>(v, 1)); }, S::Lower}},
         {"Limits.StallTimeout", {parseSeconds, [](Config& c, auto v) { c.limits.stallTimeout = usec(v); }, S::Lower}},
         {"Quotas.MaxPendingAppRefresh", {parseCount, [](Config& c, auto v) { c.limits.maxPendingAppRefresh = static_cast<std::size_t>(v); }, S::Lower}},
         {"Quotas.MaxPendingProcessing", {parseCount, [](Config& c, auto v) { c.limits.maxPendingProcessing = static_cast<std::size_t>(v); }, S::Lower}},

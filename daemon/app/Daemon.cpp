@@ -19,7 +19,9 @@
 #include "launch/Notifier.h"
 #include "launch/ProcessTerminator.h"
 #include "launch/Spawner.h"
+#include "launch/UnitFollower.h"
 #include "launch/UnitTarget.h"
+#include "service/FairCalls.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
 #include "service/TaskService.h"
@@ -59,11 +61,14 @@ struct Daemon::Parts {
     std::unique_ptr<service::TaskService> service;
     std::unique_ptr<Deferred> plan;
     std::unique_ptr<Deferred> flush;
+    std::unique_ptr<service::FairCalls> calls;   // apps' writing calls, per connection in turn
+    std::unique_ptr<Deferred> dispatchCalls;
     std::unique_ptr<WallTimer> timer;
     std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<ManifestWatch> manifestWatch;
     std::unique_ptr<launch::Spawner> spawner;   // Exec commands, bgtaskd's children
+    std::unique_ptr<launch::UnitFollower> transientUnits;   // Exec commands, in systemd's units
     std::unique_ptr<launch::Activator> activator;
     std::unique_ptr<launch::HandlerClient> handlerClient;
     std::unique_ptr<launch::ProcessTerminator> terminator;
@@ -201,7 +206,11 @@ int Daemon::run()
     });
     const auto defer = [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); };
     p.spawner = std::make_unique<launch::Spawner>(p.loop.raw(), p.config.killDelay);
-    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow, *p.spawner);
+    // Exec commands run in transient units of the service manager on the daemon's own bus (the
+    // system manager for --system, the user manager for a per-user instance) where it answers.
+    p.transientUnits = std::make_unique<launch::UnitFollower>(*p.connection, p.config.limits.launchWindow, defer);
+    p.activator = std::make_unique<launch::Activator>(*p.connection, p.config.limits.launchWindow, *p.spawner,
+                                                      p.transientUnits.get(), p.config.killDelay);
     p.handlerClient = std::make_unique<launch::HandlerClient>(*p.connection, p.config.limits.launchWindow, defer);
     p.terminator = std::make_unique<launch::ProcessTerminator>(*p.connection, p.loop.raw(), p.config.killDelay);
     p.effects = std::make_unique<DaemonEffects>(*p.plan, *p.timer);
@@ -216,12 +225,18 @@ int Daemon::run()
                                                    p.config.limits.launchWindow, defer);
     p.service->addLaunchTarget(*p.units);
     p.busApps = std::make_unique<launch::BusAppTarget>(p.service->launchContext(), *p.activator,
-                                                       *p.handlerClient, *p.terminator, *p.spawner);
+                                                       *p.handlerClient, *p.terminator, *p.spawner,
+                                                       p.transientUnits.get());
     p.service->addLaunchTarget(*p.busApps);
     p.service->start();
 
     // 3. Adaptors, name ownership, then the well-known name.
-    p.scheduler = std::make_unique<bus::SchedulerAdaptor>(*p.connection, *p.service);
+    // One batch of apps' calls per loop turn, committed as one transaction before the next.
+    p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] { p.calls->dispatch(); });
+    p.calls = std::make_unique<service::FairCalls>([&p] { p.dispatchCalls->schedule(); },
+                                                   [&p] { p.service->flushCommits(); },
+                                                   service::FairCallLimits{.maxInFlight = p.config.maxCallsInFlight});
+    p.scheduler = std::make_unique<bus::SchedulerAdaptor>(*p.connection, *p.service, *p.calls);
     if (options_.systemBus)
         p.authorizer = std::make_unique<bus::PolkitAuthorizer>(
             *p.connection,
@@ -268,7 +283,10 @@ int Daemon::run()
     p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
     p.scheduler->onCaller([&p](const std::string& caller) { p.names->watchConnection(caller); });
     p.manager->onSubscriber([&p](const std::string& subscriber) { p.names->watchConnection(subscriber); });
-    p.names->onConnectionGone([&p](const std::string& connection) { p.manager->connectionGone(connection); });
+    p.names->onConnectionGone([&p](const std::string& connection) {
+        p.manager->connectionGone(connection);
+        p.calls->forget(connection);
+    });
     p.names->seed();
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,

@@ -10,8 +10,9 @@
 
 namespace bgtask::bus {
 
-SchedulerAdaptor::SchedulerAdaptor(sdbus::IConnection& connection, service::TaskService& service)
-    : AdaptorInterfaces(connection, api::kObjectPath), service_(service)
+SchedulerAdaptor::SchedulerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
+                                   service::FairCalls& calls)
+    : AdaptorInterfaces(connection, api::kObjectPath), service_(service), calls_(calls)
 {
     registerAdaptor();
 }
@@ -45,7 +46,14 @@ void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::s
         request.kind = *parsedKind;
         request.identifier = std::move(identifier);
         request.options = decodeOptions(options);
-        service_.submit(sender(), std::move(request), done);
+        auto caller = sender();
+        calls_.enqueue(caller, [this, caller, request = std::move(request)](service::FairCalls::Done served) mutable {
+            try {
+                service_.submit(caller, std::move(request), served);
+            } catch (const core::Error& e) {
+                served(&e);
+            }
+        }, done);
     } catch (const core::Error& e) {
         done(&e);
     }
@@ -53,12 +61,17 @@ void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::s
 
 void SchedulerAdaptor::Cancel(sdbus::Result<>&& result, std::string identifier)
 {
-    service_.cancel(sender(), identifier, replyWhenDone(std::move(result)));
+    auto caller = sender();
+    calls_.enqueue(caller, [this, caller, identifier = std::move(identifier)](service::FairCalls::Done served) {
+        service_.cancel(caller, identifier, served);
+    }, replyWhenDone(std::move(result)));
 }
 
 void SchedulerAdaptor::CancelAll(sdbus::Result<>&& result)
 {
-    service_.cancelAll(sender(), replyWhenDone(std::move(result)));
+    auto caller = sender();
+    calls_.enqueue(caller, [this, caller](service::FairCalls::Done served) { service_.cancelAll(caller, served); },
+                   replyWhenDone(std::move(result)));
 }
 
 std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, sdbus::Variant>>>

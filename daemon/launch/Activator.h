@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Brings an app up for background work: StartServiceByName on its bus name with an explicit
-// timeout, and, when activation is unavailable or fails, the manifest's Exec command through
-// the spawner. Borrows the bus connection and the spawner.
+// timeout, and, when activation is unavailable or fails, the manifest's Exec command: in a
+// transient unit of the service manager on the daemon's bus where there is one
+// (StartTransientUnit, followed by the unit follower under the run's id), else through the
+// spawner. Borrows the bus connection, the spawner and the transient units' follower.
 #pragma once
 
 #include "core/Manifest.h"
 #include "core/Time.h"
 #include "Spawner.h"
+#include "UnitFollower.h"
 
 #include <sdbus-c++/IProxy.h>
 
@@ -25,20 +28,31 @@ struct ActivationResult {
     std::string error;          // "sub-reason: text" when !ok
     bool unreachable = false;   // !ok because the bus cannot start the name at all (core/Reachability.h)
     int spawnedPid = 0;         // the Exec command's process, a child of bgtaskd
+    std::string unit = {};      // the transient unit the Exec command runs in ("" if none),
+    std::int64_t unitKey = 0;   // followed under this key (the run id it was named after)
 };
 
 class Activator {
 public:
-    Activator(sdbus::IConnection& connection, core::Duration timeout, Spawner& spawner);
+    // units: where Exec commands start as transient units (nullptr: always spawned). stopTimeout:
+    // the units' TimeoutStopSec=, after which systemd kills what is left of them.
+    Activator(sdbus::IConnection& connection, core::Duration timeout, Spawner& spawner,
+              UnitFollower* units, core::Duration stopTimeout);
 
-    void activate(const core::Manifest& app, std::function<void(ActivationResult)> done);
+    // runId: the run the activation is for, which names a transient unit.
+    void activate(const core::Manifest& app, std::int64_t runId, std::function<void(ActivationResult)> done);
 
 private:
-    ActivationResult viaExec(const core::Manifest& app, const std::string& why);
+    using Done = std::function<void(ActivationResult)>;
+    // A transient unit where the service manager answers, else the spawner.
+    void viaExec(const core::Manifest& app, std::int64_t runId, const std::string& why, Done done);
+    ActivationResult spawn(const core::Manifest& app, const std::string& why);
 
     std::unique_ptr<sdbus::IProxy> bus_;
     core::Duration timeout_;
     Spawner& spawner_;
+    UnitFollower* units_;
+    core::Duration stopTimeout_;
 };
 
 } // namespace bgtask::launch

@@ -9,6 +9,9 @@
 
 #include <bgtask-api/ErrorCode.h>
 
+#include <sdbus-c++/Types.h>
+
+#include <algorithm>
 #include <vector>
 
 namespace bgtask::launch {
@@ -27,10 +30,22 @@ bool isNoExpirationHandler(const std::string& error)
 
 } // namespace
 
-BusAppTarget::BusAppTarget(service::LaunchContext context, Activator& activator,
-                           HandlerClient& handlers, ProcessTerminator& terminator, Spawner& spawner)
-    : context_(context), activator_(activator), handlers_(handlers), terminator_(terminator), spawner_(spawner)
+BusAppTarget::BusAppTarget(service::LaunchContext context, Activator& activator, HandlerClient& handlers,
+                           ProcessTerminator& terminator, Spawner& spawner, UnitFollower* transientUnits)
+    : context_(context), activator_(activator), handlers_(handlers), terminator_(terminator), spawner_(spawner),
+      units_(transientUnits)
 {
+    if (!units_)
+        return;
+    units_->setHandlers({
+        [this](std::int64_t key, const core::UnitVerdict& verdict, core::RunUsage usage) {
+            unitEnded(key, verdict, usage);
+        },
+        [this](const std::vector<std::int64_t>& keys) {
+            for (auto key : keys)
+                units_->forget(key);
+        },
+    });
 }
 
 bool BusAppTarget::serves(const core::Manifest* /*app*/) const
@@ -59,15 +74,15 @@ void BusAppTarget::start(const service::ActiveRun& run)
         return;
     }
     waiting_[id] = {request.app, request.identifier};
-    activateFor(*manifest);
+    activateFor(*manifest, id);
 }
 
-void BusAppTarget::activateFor(const core::Manifest& app)
+void BusAppTarget::activateFor(const core::Manifest& app, std::int64_t runId)
 {
     if (!activating_.insert(app.id).second)
         return;   // one activation serves every run of the app that waits for it
     log()->info("Activating {} ({})", app.id, app.busName);
-    activator_.activate(app, [this, appId = app.id, busName = app.busName](ActivationResult result) {
+    activator_.activate(app, runId, [this, appId = app.id, busName = app.busName](ActivationResult result) {
         activating_.erase(appId);
         std::vector<std::int64_t> runs;
         for (auto& [id, waiting] : waiting_)
@@ -76,6 +91,8 @@ void BusAppTarget::activateFor(const core::Manifest& app)
                 waiting.startedByUs = waiting.startedByUs || result.startedByUs;
                 if (result.spawnedPid)
                     waiting.spawnedPid = result.spawnedPid;
+                if (result.unitKey)
+                    waiting.unitKey = result.unitKey;
             }
         if (!result.ok) {
             log()->warn("Failed to activate {}: {}", appId, result.error);
@@ -87,7 +104,12 @@ void BusAppTarget::activateFor(const core::Manifest& app)
             }
             return;
         }
-        if (result.spawnedPid) {
+        if (result.unitKey) {
+            // Whoever owns the name now or next is not necessarily in the unit: seen() checks.
+            unitFor_[busName] = {result.unitKey, result.unit};
+            if (auto owner = context_.names.ownerOf(busName))
+                seen(busName, *owner);
+        } else if (result.spawnedPid) {
             // Whoever owns the name now or next is not necessarily the command: seen() checks.
             spawnedFor_.insert(busName);
             if (auto owner = context_.names.ownerOf(busName))
@@ -118,7 +140,13 @@ void BusAppTarget::registered(const std::string& connection, const std::string& 
 void BusAppTarget::seen(const std::string& busName, const std::string& connection)
 {
     const bool spawned = spawnedFor_.contains(busName);
-    terminator_.pin(connection, [this, spawned, busName, connection](int pid) {
+    const auto unit = unitFor_.find(busName);
+    const auto started = unit == unitFor_.end() ? StartedUnit{} : unit->second;
+    terminator_.pin(connection, [this, spawned, started, busName, connection](int pid) {
+        if (started.key && pid) {
+            checkUnit(busName, connection, pid, started);
+            return;
+        }
         if (!spawned || !pid || !spawner_.spawned(pid))
             return;
         spawnedFor_.erase(busName);
@@ -129,6 +157,11 @@ void BusAppTarget::seen(const std::string& busName, const std::string& connectio
 
 void BusAppTarget::stopStarted(const Waiting& waiting)
 {
+    if (waiting.unitKey && units_ && units_->follows(waiting.unitKey)) {
+        log()->info("{} never registered {}; stopping the unit bgtaskd started", waiting.app, waiting.identifier);
+        units_->stop(waiting.unitKey, "never-registered");
+        return;
+    }
     if (waiting.spawnedPid && spawner_.terminate(waiting.spawnedPid))
         return;
     const auto* manifest = context_.manifests.byId(waiting.app);
@@ -201,7 +234,11 @@ void BusAppTarget::busNameOwnerChanged(const std::string& busName, const std::st
         }
         if (again) {
             log()->info("{} left the bus before registering; activating it again", app.id);
-            activateFor(app);
+            for (const auto& [id, waiting] : waiting_)
+                if (waiting.app == app.id) {
+                    activateFor(app, id);
+                    break;
+                }
         }
     }
 }
@@ -209,6 +246,7 @@ void BusAppTarget::busNameOwnerChanged(const std::string& busName, const std::st
 void BusAppTarget::connectionClosed(const std::string& connection)
 {
     launchedConnections_.erase(connection);
+    connectionUnits_.erase(connection);
     terminator_.forget(connection);
 }
 
@@ -252,6 +290,14 @@ void BusAppTarget::expire(const service::ActiveRun& run, const std::string& reas
 
 void BusAppTarget::stop(const service::ActiveRun& run)
 {
+    if (const auto unit = connectionUnits_.find(run.connection); unit != connectionUnits_.end() && units_) {
+        stopUnit(run, unit->second);
+        return;
+    }
+    if (const auto unit = unitRuns_.find(run.task.runId); unit != unitRuns_.end() && units_) {
+        stopUnit(run, unit->second);   // its process lives on without its connection
+        return;
+    }
     std::string reason = run.task.expireReason;
     // An Exec command's connection may be recognised only after the task was delivered.
     if (run.launchedByDaemon || launchedConnections_.contains(run.connection)) {
@@ -264,6 +310,118 @@ void BusAppTarget::stop(const service::ActiveRun& run)
         reason += "; process not started by bgtaskd, left running";
     }
     context_.reports.ended(run.task.runId, core::Outcome::Terminated, std::move(reason));
+}
+
+void BusAppTarget::checkUnit(const std::string& busName, const std::string& connection, int pid,
+                             StartedUnit started)
+{
+    // systemd knows a process's unit by its cgroup: the command or anything it started.
+    units_->manager()
+        .callMethodAsync("GetUnitByPID")
+        .onInterface("org.freedesktop.systemd1.Manager")
+        .withTimeout(units_->callTimeout())
+        .withArguments(static_cast<std::uint32_t>(pid))
+        .uponReplyInvoke([this, busName, connection, pid, started](const sdbus::Error* error, sdbus::ObjectPath path) {
+            if (error) {
+                log()->info("{} (pid {}) is not in {}: not started by bgtaskd ({})", connection, pid, started.unit,
+                            error->getName());
+                return;
+            }
+            units_->manager()
+                .callMethodAsync("GetUnit")
+                .onInterface("org.freedesktop.systemd1.Manager")
+                .withTimeout(units_->callTimeout())
+                .withArguments(started.unit)
+                .uponReplyInvoke([this, busName, connection, pid, started, path](const sdbus::Error* failed,
+                                                                                sdbus::ObjectPath ours) {
+                    if (failed || ours != path) {
+                        log()->info("{} (pid {}) is not in {}: not started by bgtaskd", connection, pid, started.unit);
+                        return;
+                    }
+                    if (const auto it = unitFor_.find(busName); it != unitFor_.end() && it->second.key == started.key)
+                        unitFor_.erase(it);
+                    launchedConnections_.insert(connection);
+                    connectionUnits_[connection] = started.key;
+                    log()->info("{} (pid {}) runs in {}, which bgtaskd started for {}", connection, pid,
+                                started.unit, busName);
+                });
+        });
+}
+
+void BusAppTarget::measure(const service::ActiveRun& run, std::function<void(core::RunUsage)> done)
+{
+    const auto unit = connectionUnits_.find(run.connection);
+    if (unit == connectionUnits_.end() || !units_) {
+        done({});
+        return;
+    }
+    units_->readUsage(unit->second, std::move(done));
+}
+
+bool BusAppTarget::followsAfterConnectionClosed(const service::ActiveRun& run)
+{
+    if (run.task.request.kind == core::TaskKind::ContinuedProcessing)
+        return false;   // quitting the app cancels it (app-quit), whatever its process ran in
+    const auto unit = connectionUnits_.find(run.connection);
+    if (unit == connectionUnits_.end() || !units_ || !units_->follows(unit->second))
+        return false;
+    // The process is gone or going: its unit's Result says how (oom-kill, signal, …). A process
+    // that lives on without its connection keeps the run until its time limit stops the unit.
+    log()->info("Run {}: its connection closed; waiting for its unit to end", run.task.runId);
+    unitRuns_[run.task.runId] = unit->second;
+    return true;
+}
+
+void BusAppTarget::stopUnit(const service::ActiveRun& run, std::int64_t key)
+{
+    const auto runId = run.task.runId;
+    log()->warn("Run {}: no SetTaskCompleted within the grace period; stopping its unit", runId);
+    // No further stop rounds while the accounting is read; the unit's stop is systemd's.
+    context_.reports.stopDelegated(runId);
+    units_->readUsage(key, [this, runId, key, reason = run.task.expireReason](core::RunUsage usage) {
+        units_->stop(key, reason);
+        context_.reports.ended(runId, core::Outcome::Terminated, reason, std::move(usage));
+    });
+}
+
+void BusAppTarget::unitEnded(std::int64_t key, const core::UnitVerdict& verdict, const core::RunUsage& usage)
+{
+    std::vector<std::int64_t> runs;
+    for (const auto& [id, waiting] : waiting_)
+        if (waiting.unitKey == key)
+            runs.push_back(id);
+    for (auto it = unitFor_.begin(); it != unitFor_.end();)
+        it = it->second.key == key ? unitFor_.erase(it) : std::next(it);
+    std::erase_if(connectionUnits_, [key](const auto& entry) { return entry.second == key; });
+    units_->forget(key);
+    for (auto it = unitRuns_.begin(); it != unitRuns_.end();) {
+        if (it->second != key) {
+            ++it;
+            continue;
+        }
+        const auto runId = it->first;
+        it = unitRuns_.erase(it);
+        const auto* run = context_.reports.find(runId);
+        if (!run)
+            continue;
+        if (!verdict.endCause.empty()) {
+            log()->info("Run {}: the app's unit ended {} after its connection closed", runId, verdict.endCause);
+            context_.reports.ended(runId, core::Outcome::Failed, verdict.endCause, usage);
+        } else {
+            const auto& task = run->task;
+            context_.reports.ended(runId, core::Outcome::AppExited,
+                                   task.state == core::RunState::Expiring
+                                       ? "connection-closed after expiration (" + task.expireReason + ")"
+                                       : "connection-closed: the app's connection went away during the task",
+                                   usage);
+        }
+    }
+    if (verdict.outcome == core::Outcome::Completed)
+        return;   // it exited without registering: the launch window decides (never-registered)
+    for (auto id : runs) {
+        log()->info("Run {}: the app's unit ended before it registered ({})", id, verdict.reason);
+        context_.reports.ended(id, verdict.outcome, verdict.reason, usage);
+    }
 }
 
 } // namespace bgtask::launch

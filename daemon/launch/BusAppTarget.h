@@ -5,15 +5,21 @@
 // of a process bgtaskd itself started. Only the connection bgtaskd actually activated counts as
 // started by it: the name's owner when StartServiceByName answered SUCCESS (never
 // ALREADY_RUNNING), or, after an Exec command, a connection whose process is that command's
-// (or a descendant). An app bgtaskd started that never registers is stopped when its launch
-// window ends. It serves every manifest no other target claims and is added last. Owns the
-// activations in flight and which connections bgtaskd started; borrows the service's launch
-// context and the activator, handler client, spawner and terminator.
+// (or a descendant), or, for an Exec command in a transient unit, a connection whose process
+// systemd places in that unit (GetUnitByPID, asked once when the name appears). An app
+// bgtaskd started that never registers is stopped when its launch window ends. A task in a
+// transient unit is stopped with StopUnit (never a signal from bgtaskd), and its run records
+// the unit's accounting when the app completes or is stopped, or systemd's result when the
+// unit fails before the app registered. It serves every manifest no other target claims and is
+// added last. Owns the activations in flight and which connections bgtaskd started; borrows the
+// service's launch context and the activator, handler client, spawner, terminator and the
+// transient units' follower.
 #pragma once
 
 #include "Activator.h"
 #include "HandlerClient.h"
 #include "ProcessTerminator.h"
+#include "UnitFollower.h"
 
 #include "service/LaunchTarget.h"
 
@@ -26,8 +32,9 @@ namespace bgtask::launch {
 
 class BusAppTarget final : public service::LaunchTarget {
 public:
+    // transientUnits: the follower the activator starts Exec commands' units in (nullptr: none).
     BusAppTarget(service::LaunchContext context, Activator& activator, HandlerClient& handlers,
-                 ProcessTerminator& terminator, Spawner& spawner);
+                 ProcessTerminator& terminator, Spawner& spawner, UnitFollower* transientUnits);
 
     std::string_view name() const override { return "bus-app"; }
     bool serves(const core::Manifest* app) const override;
@@ -35,7 +42,13 @@ public:
     void expire(const service::ActiveRun& run, const std::string& reason) override;
     void stop(const service::ActiveRun& run) override;
     void launchWindowEnded(const service::ActiveRun& run) override;
-    void forget(std::int64_t runId) override { waiting_.erase(runId); }
+    void measure(const service::ActiveRun& run, std::function<void(core::RunUsage)> done) override;
+    bool followsAfterConnectionClosed(const service::ActiveRun& run) override;
+    void forget(std::int64_t runId) override
+    {
+        waiting_.erase(runId);
+        unitRuns_.erase(runId);
+    }
 
     void registered(const std::string& connection, const std::string& app,
                     const std::vector<std::string>& identifiers) override;
@@ -50,9 +63,15 @@ private:
         bool reactivated = false;   // activated again after the app left before registering
         bool startedByUs = false;   // an activation for it started the app
         int spawnedPid = 0;         // the Exec command bgtaskd spawned for it
+        std::int64_t unitKey = 0;   // the transient unit it was started in
+    };
+    // A transient unit bgtaskd started for an app whose connection has not been seen in it yet.
+    struct StartedUnit {
+        std::int64_t key = 0;
+        std::string unit;
     };
 
-    void activateFor(const core::Manifest& app);
+    void activateFor(const core::Manifest& app, std::int64_t runId);
     // The connection that may take the app's task now: the current owner of the app's bus
     // name, if it registered the identifier (an app acts only while it owns its name).
     std::optional<std::string> handlerFor(const std::string& app, const std::string& identifier) const;
@@ -63,13 +82,27 @@ private:
     void seen(const std::string& busName, const std::string& connection);
     // Ends what bgtaskd started for an app that did not come up (never registered).
     void stopStarted(const Waiting& waiting);
+    // Whether the connection's process (pid) is in the transient unit bgtaskd started for busName.
+    void checkUnit(const std::string& busName, const std::string& connection, int pid, StartedUnit started);
+    // The transient unit ended: the runs still waiting for the app in it end with systemd's
+    // verdict unless the unit succeeded (they wait for their launch window then); the runs
+    // whose connection closed in it end failed with systemd's result (oom-kill, signal, …),
+    // or app-exited when the process ended cleanly, both with the unit's accounting.
+    void unitEnded(std::int64_t key, const core::UnitVerdict& verdict, const core::RunUsage& usage);
+    // A transient unit's run whose grace period is over: StopUnit, and the run ends with the
+    // accounting read just before.
+    void stopUnit(const service::ActiveRun& run, std::int64_t key);
 
     service::LaunchContext context_;
     Activator& activator_;
     HandlerClient& handlers_;
     ProcessTerminator& terminator_;
     Spawner& spawner_;
+    UnitFollower* units_;
     std::map<std::int64_t, Waiting> waiting_;
+    std::map<std::string, StartedUnit> unitFor_;                // bus name → its Exec command's unit
+    std::map<std::string, std::int64_t> connectionUnits_;       // connection → the transient unit it runs in
+    std::map<std::int64_t, std::int64_t> unitRuns_;              // run whose connection closed → its unit
     std::set<std::string> activating_;            // app ids with an activation in flight
     std::set<std::string> awaitingLaunchedOwner_; // bus names we activated whose owner is not seen yet
     std::set<std::string> spawnedFor_;            // bus names whose Exec command bgtaskd spawned

@@ -117,7 +117,8 @@ void UnitFollower::findUnit(Key key)
 // What the unit is now, in case it changed before its path was known.
 void UnitFollower::readState(Key key)
 {
-    const auto& followed = units_.at(key);
+    auto& followed = units_.at(key);
+    followed.reading = 2;
     for (const auto& interface : {std::string(kUnit), core::unitTypeInterface(followed.unit)}) {
         std::uint64_t id = 0;
         call(followed.unitPath, id)
@@ -128,12 +129,13 @@ void UnitFollower::readState(Key key)
             .uponReplyInvoke([this, id, key, interface](const sdbus::Error* error, PropertyMap properties) {
                 endCall(id);
                 auto it = units_.find(key);
-                if (it == units_.end() || error)
+                if (it == units_.end())
                     return;
+                --it->second.reading;
                 auto& facts = it->second.facts;
-                if (interface == kUnit)
+                if (!error && interface == kUnit)
                     facts.activeState = stringOf(properties, "ActiveState").value_or(facts.activeState);
-                else
+                else if (!error)
                     facts.result = stringOf(properties, "Result").value_or(facts.result);
                 evaluate(key);
             });
@@ -143,7 +145,7 @@ void UnitFollower::readState(Key key)
 void UnitFollower::evaluate(Key key)
 {
     auto it = units_.find(key);
-    if (it == units_.end() || it->second.ending)
+    if (it == units_.end() || it->second.ending || it->second.reading > 0)
         return;
     const auto verdict = core::unitVerdict(it->second.facts);
     if (!verdict)

@@ -72,6 +72,7 @@ private:
         std::string unitPath;   // once GetUnit answered
         core::UnitFacts facts;
         bool ending = false;    // the verdict is in; the accounting is being read
+        int reading = 0;        // GetAll replies still awaited: no verdict on half the state
     };
 
     void findUnit(Key key);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The launch-target port: one way to run an app's tasks (a bus-activated app with Handler1, a
-// systemd unit, and later an Exec command in a transient unit or a spawned process). The run
-// controller owns the runs and their states; a target only starts, expires and stops what it is
-// given and reports back through RunReports. A target owns whatever it needs to follow its runs
-// (calls in flight, subscriptions, pidfds) and borrows what LaunchContext lends it. The service
-// never asks what kind of target a run has: adding a target is a new class in daemon/launch/
-// and one line in the composition root.
+// The launch-target port: one way to run an app's tasks (an app on the bus with Handler1, which
+// bgtaskd activates or starts from its Exec command, in a transient unit or as its own child;
+// a systemd unit that is the task). The run controller owns the runs and their states; a target
+// only starts, expires and stops what it is given and reports back through RunReports. A target
+// owns whatever it needs to follow its runs (calls in flight, subscriptions, pidfds) and borrows
+// what LaunchContext lends it. The service never asks what kind of target a run has: adding a
+// target is a new class in daemon/launch/ and one line in the composition root.
 #pragma once
 
 #include "core/Manifest.h"
@@ -13,6 +13,7 @@
 #include "core/RunUsage.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,14 @@ public:
     // unreachable() (the app it did not start never registered) and stop what it started;
     // a run still active afterwards ends launch-failed, "never-registered".
     virtual void launchWindowEnded(const ActiveRun& /*run*/) {}
+    // The task said it is done (SetTaskCompleted): hand `done` what the target can measure of
+    // the run now (a transient unit's accounting so far), at once or after a call with a
+    // timeout; its outcome is recorded with that. Nothing, for a process it cannot account.
+    virtual void measure(const ActiveRun& /*run*/, std::function<void(core::RunUsage)> done) { done({}); }
+    // The run's connection closed before the task completed. True when the target goes on
+    // following the task (its transient unit will say how it ended) and reports ended() itself;
+    // false (the default): the run ends app-exited now.
+    virtual bool followsAfterConnectionClosed(const ActiveRun& /*run*/) { return false; }
     // The run ended (whoever ended it): drop what the target kept about it.
     virtual void forget(std::int64_t runId) = 0;
 

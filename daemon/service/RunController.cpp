@@ -5,6 +5,8 @@
 #include "Log.h"
 
 #include <algorithm>
+#include <memory>
+#include <tuple>
 
 
 namespace bgtask::service {
@@ -48,31 +50,50 @@ core::TimePoint RunController::launch(const std::vector<core::TaskRequest>& requ
 {
     if (requests.empty())
         return effects_.now();
-    // Submits still waiting for their batch must reach the store before their rows are consumed.
-    commits_.flush();
+    // Only a checkpoint written or removed by a batch still in the queue makes this launch wait
+    // for a commit: the run must be handed the checkpoint as it will be on disk.
+    if (std::ranges::any_of(requests, [this](const auto& r) { return checkpointWrites_.contains({r.app, r.identifier}); }))
+        commits_.flush();
     const auto now = effects_.now();
     std::vector<core::RunningTask> started;
+    std::vector<std::optional<std::int64_t>> groups;
     std::optional<std::int64_t> group;
-    {
-        store::Store::Transaction txn(store_);
-        for (const auto& request : requests) {
-            core::RunningTask run;
-            run.request = request;
-            run.request.id = 0;
-            run.startedAt = now;
-            run.launchWindowEnd = now + limits_.launchWindow;
-            run.simulated = simulated;
-            store_.deleteRequest(request.app, request.identifier);
-            run.runId = store_.startRun(run);
-            run.checkpoint = store_.loadCheckpoint(request.app, request.identifier);
-            if (std::ranges::find(coalesced, request.id) != coalesced.end()) {
-                group = group.value_or(run.runId);
-                store_.setCoalesceGroup(run.runId, *group);
-            }
-            started.push_back(std::move(run));
-        }
-        txn.commit();
+    for (const auto& request : requests) {
+        core::RunningTask run;
+        run.request = request;
+        run.request.id = 0;
+        run.startedAt = now;
+        run.launchWindowEnd = now + limits_.launchWindow;
+        run.simulated = simulated;
+        run.runId = takeRunId();
+        run.checkpoint = store_.loadCheckpoint(request.app, request.identifier);
+        std::optional<std::int64_t> runGroup;
+        if (std::ranges::find(coalesced, request.id) != coalesced.end())
+            runGroup = group = group.value_or(run.runId);
+        groups.push_back(runGroup);
+        started.push_back(std::move(run));
     }
+    // The starts go into this loop turn's group commit, ahead of whatever the runs' targets
+    // write while starting them (a launch that fails at once ends its run in the same batch).
+    std::vector<core::RunningTask> records;
+    std::vector<std::int64_t> ids;
+    for (const auto& run : started) {
+        records.push_back(run);
+        records.back().checkpoint.clear();
+        ids.push_back(run.runId);
+    }
+    commits_.enqueue([records = std::move(records), groups = std::move(groups)](store::Store& s) {
+                         for (std::size_t i = 0; i < records.size(); ++i) {
+                             s.deleteRequest(records[i].request.app, records[i].request.identifier);
+                             s.startRun(records[i]);
+                             if (groups[i])
+                                 s.setCoalesceGroup(records[i].runId, *groups[i]);
+                         }
+                     },
+                     [this, ids = std::move(ids)](const core::Error* e) {
+                         if (e)
+                             startsLost(ids, *e);
+                     });
     if (group)
         log()->info("{} network request(s) launch together as coalesce group {}", coalesced.size(), *group);
     for (auto& task : started) {
@@ -94,6 +115,74 @@ core::TimePoint RunController::launch(const std::vector<core::TaskRequest>& requ
         run.target->start(run);
     }
     return now;
+}
+
+// The first block is reserved synchronously (at start, or when a burst of launches used up a
+// block and its spare before the spare's commit); later ones are reserved through the commit
+// queue when half of the current block is used, so a launch never waits for them.
+constexpr std::int64_t kRunIdBlock = 1024;
+
+void RunController::reserveRunIds()
+{
+    const auto first = store_.runIdHighWater() + 1;
+    store_.reserveRunIds(first + kRunIdBlock - 1);
+    nextRunId_ = first;
+    blockEnd_ = first + kRunIdBlock - 1;
+}
+
+std::int64_t RunController::takeRunId()
+{
+    if (nextRunId_ > blockEnd_) {
+        if (!spare_ && reserving_)
+            commits_.flush();   // the reservation in the queue becomes the spare
+        if (spare_) {
+            std::tie(nextRunId_, blockEnd_) = *spare_;
+            spare_.reset();
+        } else {
+            commits_.flush();   // runs already handed ids are recorded below the new block
+            reserveRunIds();
+        }
+    }
+    const auto id = nextRunId_++;
+    if (!spare_ && !reserving_ && blockEnd_ - nextRunId_ < kRunIdBlock / 2)
+        reserveRunIdsAhead();
+    return id;
+}
+
+void RunController::reserveRunIdsAhead()
+{
+    reserving_ = true;
+    auto first = std::make_shared<std::int64_t>(0);
+    commits_.enqueue([first](store::Store& s) {
+                         *first = s.runIdHighWater() + 1;
+                         s.reserveRunIds(*first + kRunIdBlock - 1);
+                     },
+                     [this, first](const core::Error* e) {
+                         reserving_ = false;
+                         if (!e)
+                             spare_.emplace(*first, *first + kRunIdBlock - 1);
+                     });
+}
+
+// The batch that recorded these runs' starts failed: nothing of it reached the store, so their
+// requests are still pending there (the service reloads its book from the store). Their apps
+// were told already; the runs go on, leave no history, and the requests run again afterwards.
+void RunController::startsLost(const std::vector<std::int64_t>& runIds, const core::Error& error)
+{
+    for (auto id : runIds) {
+        auto it = runs_.find(id);
+        if (it == runs_.end())
+            continue;
+        it->second.recorded = false;
+        log()->error("Run {}: its start could not be recorded ({}); {} stays pending and runs again "
+                     "after this run", id, error.what(), it->second.task.request.identifier);
+    }
+}
+
+void RunController::checkpointWriteDone(const TaskKey& key)
+{
+    if (auto it = checkpointWrites_.find(key); it != checkpointWrites_.end() && --it->second <= 0)
+        checkpointWrites_.erase(it);
 }
 
 void RunController::registered(const std::string& connection, const std::string& app,
@@ -149,6 +238,8 @@ void RunController::running(std::int64_t runId)
 void RunController::ended(std::int64_t runId, core::Outcome outcome, std::string reason,
                           core::RunUsage usage)
 {
+    if (const auto it = runs_.find(runId); it != runs_.end() && it->second.settling)
+        return;   // the app completed first; complete() records its outcome
     finish(runId, outcome, std::move(reason), {}, std::move(usage));
 }
 
@@ -198,17 +289,34 @@ void RunController::complete(const std::string& caller, std::int64_t runId, bool
         done(&e);
         return;
     }
-    const auto& task = it->second.task;
-    if (task.state == core::RunState::Expiring)
-        finish(runId, core::Outcome::Expired, task.expireReason, std::move(done));
-    else
-        finish(runId, success ? core::Outcome::Completed : core::Outcome::Failed, "", std::move(done));
+    if (it->second.settling) {
+        core::Error e(core::ErrorCode::NotFound, "no-such-task", "task " + std::to_string(runId) + " is completing");
+        done(&e);
+        return;
+    }
+    // Until the target has measured the run, nothing else ends it (not the connection closing
+    // nor the time limit): the app's own word is its outcome.
+    it->second.settling = true;
+    it->second.target->measure(it->second, [this, runId, success, done = std::move(done)](core::RunUsage usage) mutable {
+        auto settled = runs_.find(runId);
+        if (settled == runs_.end()) {
+            core::Error e(core::ErrorCode::NotFound, "no-such-task", "task " + std::to_string(runId) + " ended meanwhile");
+            done(&e);
+            return;
+        }
+        const auto& task = settled->second.task;
+        if (task.state == core::RunState::Expiring)
+            finish(runId, core::Outcome::Expired, task.expireReason, std::move(done), std::move(usage));
+        else
+            finish(runId, success ? core::Outcome::Completed : core::Outcome::Failed, "", std::move(done),
+                   std::move(usage));
+    });
 }
 
 void RunController::expire(std::int64_t runId, const std::string& reason)
 {
     auto it = runs_.find(runId);
-    if (it == runs_.end() || it->second.task.state == core::RunState::Expiring)
+    if (it == runs_.end() || it->second.task.state == core::RunState::Expiring || it->second.settling)
         return;
     auto& run = it->second;
     if (!run.delivered) {
@@ -245,19 +353,21 @@ void RunController::launchTimedOut(std::int64_t runId)
 void RunController::terminate(std::int64_t runId)
 {
     auto it = runs_.find(runId);
-    if (it == runs_.end())
+    if (it == runs_.end() || it->second.settling)
         return;
     it->second.target->stop(it->second);
 }
 
 void RunController::connectionClosed(const std::string& connection)
 {
-    for (auto* target : targets_)
-        target->connectionClosed(connection);
     std::vector<std::int64_t> gone;
     for (const auto& [id, run] : runs_)
-        if (run.connection == connection)
+        if (run.connection == connection && !run.settling &&
+            !(run.target && run.target->followsAfterConnectionClosed(run)))
             gone.push_back(id);
+    // Asked after the runs: a target still knows the connection while it decides to follow one.
+    for (auto* target : targets_)
+        target->connectionClosed(connection);
     for (auto id : gone) {
         const bool expiring = runs_.at(id).task.state == core::RunState::Expiring;
         if (runs_.at(id).task.request.kind == core::TaskKind::ContinuedProcessing) {
@@ -290,16 +400,26 @@ void RunController::finish(std::int64_t runId, core::Outcome outcome, std::strin
     // The task object goes only after the outcome is committed and SetTaskCompleted answered:
     // sd-bus checks a reply against the vtable of the object that received the call.
     // A success ends the work a checkpoint was resuming: the next run starts afresh.
-    const bool clearCheckpoint = outcome == core::Outcome::Completed;
-    commits_.enqueue([runId, outcome, reason, now, usage, clearCheckpoint, app = run.task.request.app,
-                      identifier = run.task.request.identifier](store::Store& s) {
+    // A run whose start was lost (startsLost) has no row to finish: it still goes through the
+    // queue, so that its caller is answered in order, but writes nothing.
+    const bool clearCheckpoint = outcome == core::Outcome::Completed && run.recorded;
+    TaskKey key{run.task.request.app, run.task.request.identifier};
+    if (clearCheckpoint)
+        checkpointWriteQueued(key);
+    commits_.enqueue([runId, outcome, reason, now, usage, clearCheckpoint, recorded = run.recorded,
+                      key](store::Store& s) {
+                         if (!recorded)
+                             return;
                          s.finishRun(runId, outcome, reason, now);
                          if (clearCheckpoint)
-                             s.deleteCheckpoint(app, identifier);
+                             s.deleteCheckpoint(key.first, key.second);
                          if (usage != core::RunUsage{})
                              s.recordUsage(runId, usage);
                      },
-                     [this, runId, delivered = run.delivered, done = std::move(done)](const core::Error* e) {
+                     [this, runId, delivered = run.delivered, done = std::move(done), clearCheckpoint,
+                      key](const core::Error* e) {
+                         if (clearCheckpoint)
+                             checkpointWriteDone(key);
                          if (done)
                              done(e);
                          if (delivered)
@@ -323,6 +443,8 @@ void RunController::interruptAll(const std::string& reason)
         if (run.delivered)
             run.target->expire(run, reason);
         run.target->forget(id);
+        if (!run.recorded)
+            continue;   // its request never left the store
         // An init-capture: clang before 16 cannot capture a structured binding (the fuzz build).
         const bool exists = std::any_of(pending.begin(), pending.end(), [&request = run.task.request](const auto& r) {
             return r.app == request.app && r.identifier == request.identifier;
@@ -377,15 +499,21 @@ void RunController::saveCheckpoint(const std::string& caller, std::int64_t runId
                           "a checkpoint is at most " + std::to_string(core::kMaxCheckpointSize) +
                               " bytes, this one has " + std::to_string(data.size()));
     log()->info("Run {}: {} saved a checkpoint of {} bytes", runId, run.task.request.identifier, data.size());
-    commits_.enqueue([runId, app = run.task.request.app, identifier = run.task.request.identifier,
-                      data = std::move(data), now = effects_.now()](store::Store& s) {
+    TaskKey key{run.task.request.app, run.task.request.identifier};
+    checkpointWriteQueued(key);
+    commits_.enqueue([runId, key, recorded = run.recorded, data = std::move(data),
+                      now = effects_.now()](store::Store& s) {
                          if (data.empty())
-                             s.deleteCheckpoint(app, identifier);
+                             s.deleteCheckpoint(key.first, key.second);
                          else
-                             s.putCheckpoint(app, identifier, data, now);
-                         s.setRunCheckpointBytes(runId, static_cast<std::int64_t>(data.size()));
+                             s.putCheckpoint(key.first, key.second, data, now);
+                         if (recorded)
+                             s.setRunCheckpointBytes(runId, static_cast<std::int64_t>(data.size()));
                      },
-                     std::move(done));
+                     [this, key, done = std::move(done)](const core::Error* e) {
+                         checkpointWriteDone(key);
+                         done(e);
+                     });
 }
 
 // Progress advances when either count rises; only then does the stall clock restart, so a

@@ -17,7 +17,9 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bgtask::service {
@@ -28,8 +30,13 @@ struct ActiveRun {
     bool delivered = false;         // Launch has been called
     bool launchedByDaemon = false;  // the process behind connection was started by bgtaskd
     bool reactivated = false;       // activated again after the app left before registering
+    bool settling = false;          // SetTaskCompleted came; its outcome waits for the target's measure()
     TaskProgress progress;          // continued processing: what Task1 shows
     LaunchTarget* target = nullptr; // the target that runs it
+    // The run's start is in the store, or on its way there in the commit queue. false only
+    // after that commit failed: the request is still pending in the store, the run goes on in
+    // memory, and its end leaves no history (the request runs again).
+    bool recorded = true;
 };
 
 // What the owner of the runs hears about them (budgets, notifications).
@@ -51,11 +58,16 @@ public:
     // LaunchTarget::serves). Borrowed: they outlive the runs.
     void addTarget(LaunchTarget& target) { targets_.push_back(&target); }
 
-    // Consumes the requests (one durable transaction) and starts their runs; returns the moment
+    // Consumes the requests and starts their runs; returns the moment
     // their runs record as started, which is what fairness and the catch-up governor must count
     // (the caller's own clock reading may be earlier by the time it took to get here).
     // coalesced: the request ids (of `requests`) that launch as one network coalescing group;
     // their runs record the first one's run id as their group.
+    // The targets are asked to start the runs (Handler1.Launch goes out) before the runs' starts
+    // are durable: those are committed by the commit queue's batch of this loop turn, right
+    // after. Crash semantics (docs/bgtaskd.8.md, "Crashes"): a run launched in the last moments
+    // before a crash may leave no record, so its request is still pending after a restart and
+    // launches again; a recorded start is always durable before its outcome.
     core::TimePoint launch(const std::vector<core::TaskRequest>& requests, bool simulated,
                            const std::vector<std::int64_t>& coalesced = {});
 
@@ -94,6 +106,9 @@ public:
     void stopDelegated(std::int64_t runId) override;
     const ActiveRun* find(std::int64_t runId) const override;
 
+    // Reserves the first block of run ids, durably (at start, so that no launch waits for it).
+    void reserveRunIds();
+
     // Ends every active run as interrupted and puts its request back (daemon shutdown).
     void interruptAll(const std::string& reason);
 
@@ -114,6 +129,13 @@ private:
     void emit(const ActiveRun& run, std::string_view event, std::string reason = {},
               std::optional<core::Outcome> outcome = std::nullopt);
 
+    std::int64_t takeRunId();
+    void reserveRunIdsAhead();
+    void startsLost(const std::vector<std::int64_t>& runIds, const core::Error& error);
+    using TaskKey = std::pair<std::string, std::string>;   // (app, identifier)
+    void checkpointWriteQueued(const TaskKey& key) { ++checkpointWrites_[key]; }
+    void checkpointWriteDone(const TaskKey& key);
+
     store::Store& store_;
     CommitQueue& commits_;
     const ManifestRegistry& manifests_;
@@ -123,6 +145,16 @@ private:
 
     std::vector<LaunchTarget*> targets_;
     std::map<std::int64_t, ActiveRun> runs_;
+
+    // Run ids are handed out before their runs are recorded, from blocks reserved in the store
+    // ahead of use (Store::reserveRunIds), so that none is used twice, even across a crash.
+    std::int64_t nextRunId_ = 1;
+    std::int64_t blockEnd_ = 0;                                   // current block: [nextRunId_, blockEnd_]
+    std::optional<std::pair<std::int64_t, std::int64_t>> spare_; // the next block, reserved
+    bool reserving_ = false;                                      // a reservation is in the queue
+    // Checkpoint writes still in the commit queue, per task: a launch of that task must read
+    // the checkpoint after them.
+    std::map<TaskKey, int> checkpointWrites_;
 };
 
 } // namespace bgtask::service

@@ -94,6 +94,7 @@ void TaskService::start()
         pending = store_.loadRequests();
     }
     dropOrphanedContinued(pending);
+    runs_.reserveRunIds();
     book_.assign(std::move(pending));
     for (const auto& r : book_.all())
         nextRequestId_ = std::max(nextRequestId_, r.id + 1);

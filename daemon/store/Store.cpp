@@ -31,9 +31,16 @@ constexpr std::string_view kInsertRun =
     "INSERT INTO runs (app, identifier, kind, request_submitted_at, earliest_begin,"
     " requires_network, requires_power, protection, title, subtitle, strategy, resources,"
     " network_type, battery_not_low, started_at, deadline, simulated, repeat_interval, flex,"
-    " randomized_delay, backoff_delay, max_backoff_delay)"
+    " randomized_delay, backoff_delay, max_backoff_delay, id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-    " ?20, ?21, ?22)";
+    " ?20, ?21, ?22, ?23)";   // id NULL: the next AUTOINCREMENT id
+// The highest run id ever handed out or reserved (reserveRunIds); AUTOINCREMENT continues above it.
+constexpr std::string_view kRunIdHighWater =
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0),"
+    " coalesce((SELECT max(id) FROM runs), 0))";
+constexpr std::string_view kRaiseRunSequence =
+    "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'runs'";
+constexpr std::string_view kInsertRunSequence = "INSERT INTO sqlite_sequence (name, seq) VALUES ('runs', ?1)";
 constexpr std::string_view kFinishRun =
     "UPDATE runs SET ended_at = ?2, outcome = ?3, reason = ?4 WHERE id = ?1 AND outcome IS NULL";
 constexpr std::string_view kRecordUsage =
@@ -125,6 +132,7 @@ constexpr int kAfterOptions = kFirstOptionColumn + kOptionColumnCount;
 // The schedule options: the same number as parameter (?N) and as column of the SELECTs.
 constexpr int kRequestScheduleColumn = kAfterOptions;   // in requests statements
 constexpr int kRunScheduleColumn = kAfterOptions + 3;   // in runs statements, after started_at…simulated
+constexpr int kRunIdColumn = kRunScheduleColumn + 5;    // kInsertRun: after the schedule columns
 
 [[noreturn]] void fail(const std::string& text)
 {
@@ -347,6 +355,7 @@ std::int64_t Store::startRun(const core::RunningTask& run)
             .bind(kAfterOptions + 1, deadline)
             .bind(kAfterOptions + 2, run.simulated);
         bindScheduleOptions(insert, kRunScheduleColumn, run.request.options);
+        insert.bind(kRunIdColumn, run.runId != 0 ? std::optional(run.runId) : std::nullopt);
         // Continued processing starts without a stored request (id 0); a request replaced
         // since it was planned keeps its replacement.
         if (run.request.id != 0)
@@ -355,6 +364,26 @@ std::int64_t Store::startRun(const core::RunningTask& run)
         id = db_->lastInsertId();
     });
     return id;
+}
+
+std::int64_t Store::runIdHighWater()
+{
+    auto& stmt = db_->cached(kRunIdHighWater);
+    std::int64_t highest = 0;
+    if (stmt.step()) {
+        highest = stmt.int64At(0);
+        stmt.reset();
+    }
+    return highest;
+}
+
+void Store::reserveRunIds(std::int64_t upTo)
+{
+    db_->atomically([&] {
+        db_->cached(kRaiseRunSequence).bind(1, upTo).run();
+        if (db_->changes() == 0)
+            db_->cached(kInsertRunSequence).bind(1, upTo).run();
+    });
 }
 
 std::int64_t Store::recordDropped(const core::TaskRequest& request, std::string_view reason, core::TimePoint at)

@@ -83,8 +83,17 @@ public:
     bool deleteRequest(std::string_view app, std::string_view identifier);
     std::size_t deleteAllRequests(std::string_view app);
 
-    // Consumes run.request (deletes its row by id) and records a running run. Returns the run id.
+    // Consumes run.request (deletes its row by id) and records a running run. Returns the run id:
+    // run.runId when set (an id from reserveRunIds), else the next one after every id used or
+    // reserved.
     std::int64_t startRun(const core::RunningTask& run);
+    // Run ids handed out before their run is recorded (the launch tells the app first, then
+    // commits: see RunController::launch). runIdHighWater() is the highest id used or reserved;
+    // reserveRunIds(upTo) reserves every id up to upTo, so that no run recorded without an id
+    // of its own (recordDropped) takes one of them, and none is handed out twice even when a
+    // launch's record was lost in a crash.
+    std::int64_t runIdHighWater();
+    void reserveRunIds(std::int64_t upTo);
     void finishRun(std::int64_t runId, core::Outcome outcome, std::string_view reason,
                    core::TimePoint endedAt);
     // Records a pending request removed without running (outcome dropped, e.g. its app's

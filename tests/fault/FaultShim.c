@@ -5,7 +5,9 @@
 //
 // BGTASKD_FAULT_CONTROL names a file holding one word, read at every intercepted call:
 //   none | enospc | erofs | eio (write, pwrite, pwrite64, writev fail with that errno) |
-//   eio-fsync (fsync and fdatasync fail with EIO)
+//   eio-fsync (fsync and fdatasync fail with EIO) |
+//   stall (write, pwrite, pwrite64, writev, fsync and fdatasync wait until the word changes:
+//   a disk that stops answering, which lets a test kill the daemon before a commit is written)
 // With erofs, statvfs() of the database's files also reports a read-only mount (ST_RDONLY), as
 // a file system remounted read-only would.
 // Only descriptors whose path contains BGTASKD_FAULT_MATCH (default "bgtaskd.db", which also
@@ -22,7 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum Mode { kNone, kWriteErrno, kFsyncEio };
+enum Mode { kNone, kWriteErrno, kFsyncEio, kStall };
 
 // The mode now and, for write faults, the errno to fail with. Uses raw syscalls only through
 // libc functions this shim does not intercept (open, read, close).
@@ -53,6 +55,8 @@ static enum Mode currentMode(int* err)
         *err = EIO;
         return kWriteErrno;
     }
+    if (strcmp(word, "stall") == 0)
+        return kStall;
     if (strcmp(word, "eio-fsync") == 0) {
         *err = EIO;
         return kFsyncEio;
@@ -75,10 +79,12 @@ static int isDatabase(int fd)
     return strstr(path, match != NULL ? match : "bgtaskd.db") != NULL;
 }
 
-// Nonzero (and errno set) when this call on fd must fail.
+// Nonzero (and errno set) when this call on fd must fail. Waits first while the disk stalls.
 static int injected(int fd, enum Mode kind)
 {
     int err = 0;
+    while (currentMode(&err) == kStall && isDatabase(fd))
+        usleep(10000);
     if (currentMode(&err) != kind || !isDatabase(fd))
         return 0;
     errno = err;

@@ -84,6 +84,33 @@ def usec(seconds_from_now):
     return int((time.time() + seconds_from_now) * 1_000_000)
 
 
+class ServiceManagerBus:
+    """Mixin for tests whose bgtaskd talks to python-dbusmock's systemd template: bgtaskd and
+    the service manager share the bus bgtaskd serves on (the system bus when system_instance is
+    set, which the test case must provide as system_bus_daemon)."""
+
+    system_instance = False
+
+    @property
+    def bus(self):
+        """The bus bgtaskd serves on (and the service manager it uses lives on)."""
+        if self._bus is None:
+            address = self.system_bus_daemon.address if self.system_instance else self.bus_daemon.address
+            self._bus = dbus.bus.BusConnection(address)
+        return self._bus
+
+    def start_systemd_mock(self, log):
+        """Starts the template (its calls logged to `log`) and waits for its bus name."""
+        env = dict(self.env)
+        env.pop("LD_PRELOAD", None)   # the mock needs no fake devices
+        where = "--system" if self.system_instance else "--session"
+        self.systemd = subprocess.Popen([PYTHON, "-m", "dbusmock", where, "--template", "systemd", "-l", log],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(self._stop_proc, self.systemd)
+        eventually(lambda: self.bus.name_has_owner("org.freedesktop.systemd1"), 15,
+                   message="systemd mock did not start")
+
+
 class PrivateBus:
     """A dbus-daemon (session or "system" type) with its own service directory."""
 
@@ -237,6 +264,7 @@ class DaemonTestCase(unittest.TestCase):
         build the runtime must come first in the preload list, ahead of umockdev's preload and
         also for programs built outside the tree that load the sanitized libbgtask."""
         env = dict(self.env)
+        env.update(getattr(self, "fault_env", {}))
         runtime = os.environ.get("BGTASKD_ASAN_RUNTIME")
         preload = env.get("LD_PRELOAD", "")
         if runtime and runtime not in preload:
@@ -285,6 +313,21 @@ class DaemonTestCase(unittest.TestCase):
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
         return path
+
+    def use_fault_shim(self):
+        """Call from install_apps: bgtaskd and bgtaskctl start with the storage fault shim
+        (tests/fault/), its control file saying "none"; set_fault changes the fault at once."""
+        self.fault_control = os.path.join(self.tmp, "fault")
+        self.set_fault("none")
+        # Through native_env only: test apps (Python) must not load the shim, which an ASan
+        # build instruments.
+        self.fault_env = {"LD_PRELOAD": os.environ.get("BGTASKD_FAULT_SHIM", ""),
+                          "BGTASKD_FAULT_CONTROL": self.fault_control}
+
+    def set_fault(self, mode):
+        with open(self.fault_control + ".tmp", "w") as f:
+            f.write(mode + "\n")
+        os.rename(self.fault_control + ".tmp", self.fault_control)
 
     def app_command(self, app_id, behavior="complete", identifiers=(), extra=()):
         events = os.path.join(self.events_dir, f"{app_id}.jsonl")

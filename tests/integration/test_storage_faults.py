@@ -25,15 +25,7 @@ class StorageFaultTest(DaemonTestCase):
     def install_apps(self):
         self.install_manifest(APP, IDS, kinds=("processing",))
         # Only bgtaskd (started after this hook, through native_env) and bgtaskctl get the shim.
-        self.control = os.path.join(self.tmp, "fault")
-        self.set_fault("none")
-        self.env["LD_PRELOAD"] = SHIM
-        self.env["BGTASKD_FAULT_CONTROL"] = self.control
-
-    def set_fault(self, mode):
-        with open(self.control + ".tmp", "w") as f:
-            f.write(mode + "\n")
-        os.rename(self.control + ".tmp", self.control)
+        self.use_fault_shim()
 
     def submit(self, ident):
         if getattr(self, "_app_conn", None) is None:

@@ -6,12 +6,12 @@ per-user instance talks to the user manager on the session bus; --system to the 
 on the system bus."""
 import json
 import os
-import subprocess
 import unittest
 
 import dbus
 
-from bgtaskd_testlib import BUS_NAME, FAST_LIMITS, OBJECT_PATH, PYTHON, SCHEDULER, eventually, stays_true  # noqa: F401
+from bgtaskd_testlib import (BUS_NAME, FAST_LIMITS, OBJECT_PATH, PYTHON, SCHEDULER, ServiceManagerBus,  # noqa: F401
+                             eventually, stays_true)
 from system_testlib import MOCK, SystemStateTestCase
 
 SYSTEMD = "org.freedesktop.systemd1"
@@ -26,7 +26,7 @@ UNIT_PATH = f"{SYSTEMD_PATH}/unit/apt_daily_service"
 GIB = 1 << 30
 
 
-class UnitTestCase(SystemStateTestCase):
+class UnitTestCase(ServiceManagerBus, SystemStateTestCase):
     limits = dict(FAST_LIMITS, ProcessingTimeLimit="60")
     mocks = ()                 # no NetworkManager/logind/ppd needed: power comes from umockdev
     ac_online = True
@@ -42,24 +42,9 @@ class UnitTestCase(SystemStateTestCase):
         self.start_bgtaskd(["--system"] if self.system_instance else [])
 
     # ---- buses ----------------------------------------------------------------------------
-    @property
-    def bus(self):
-        """The bus bgtaskd serves on (and the service manager it uses lives on)."""
-        if self._bus is None:
-            address = self.system_bus_daemon.address if self.system_instance else self.bus_daemon.address
-            self._bus = dbus.bus.BusConnection(address)
-        return self._bus
-
     def start_systemd(self):
         self.systemd_log = os.path.join(self.tmp, "systemd-calls.log")
-        env = dict(self.env)
-        env.pop("LD_PRELOAD", None)
-        where = "--system" if self.system_instance else "--session"
-        self.systemd = subprocess.Popen([PYTHON, "-m", "dbusmock", where, "--template", "systemd",
-                                         "-l", self.systemd_log],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(self._stop_proc, self.systemd)
-        eventually(lambda: self.bus.name_has_owner(SYSTEMD), 15, message="systemd mock did not start")
+        self.start_systemd_mock(self.systemd_log)
         self.systemd_mock().AddMockUnit(UNIT, dbus_interface=MOCK)
         # The template's units have only the Unit interface; a service has Result and accounting.
         self.unit_mock().AddProperties(SERVICE_IFACE, dbus.Dictionary({

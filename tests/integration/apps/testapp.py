@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 
 import dbus
@@ -18,7 +19,7 @@ import dbus.service
 from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
-BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch",
+BEHAVIORS = ("complete", "fail", "never-complete", "complete-on-expire", "crash-on-launch", "killed-on-launch",
              "no-register", "refuse-launch", "serve", "progress", "no-expire-handler", "no-expire-method", "cancel-self", "exit-at-start",
              "complete-twice")
 
@@ -150,6 +151,8 @@ class App(dbus.service.Object):
         self.last_activity = time.monotonic()
         if b == "crash-on-launch":
             GLib.timeout_add(50, lambda: os._exit(3))
+        elif b == "killed-on-launch":   # as the OOM killer or an administrator's kill -9 would
+            GLib.timeout_add(50, lambda: os.kill(os.getpid(), signal.SIGKILL))
         elif b in ("complete", "fail", "serve"):
             GLib.timeout_add(int(self.args.work_seconds * 1000), self.complete, task, b != "fail")
         elif b == "progress":
@@ -216,6 +219,20 @@ def blocked_signals():
     return ""
 
 
+def record_sigterm_sender(events):
+    """SIGTERM is blocked in every thread (those started later inherit the mask) and taken by
+    one thread with sigwaitinfo, which says who sent it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+    def wait():
+        info = signal.sigwaitinfo({signal.SIGTERM})
+        with open(events, "a") as f:
+            f.write(json.dumps({"event": "sigterm", "time": time.time(), "pid": os.getpid(),
+                                "sender": info.si_pid}) + "\n")
+        os._exit(0)
+    threading.Thread(target=wait, daemon=True).start()
+
+
 def open_descriptors():
     """The descriptors beyond stdio this process holds (at start: what it inherited)."""
     found = []
@@ -253,11 +270,15 @@ def main():
                    help="connect, then fork: the child keeps the connection and goes on as the app, the "
                         "process that connected (whose pid the bus reports) exits once FILE exists")
     p.add_argument("--ignore-sigterm", action="store_true", help="record SIGTERM and go on (a stubborn app)")
+    p.add_argument("--record-sigterm", action="store_true",
+                   help="record who sent SIGTERM (its pid) and exit 0, as a service stopped cleanly does")
     args = p.parse_args()
     if args.unreaped_child and os.fork() > 0:
         while True:   # SIGCHLD stays at its default: the exited child is never waited for
             time.sleep(3600)
 
+    if args.record_sigterm:
+        record_sigterm_sender(args.events)
     DBusGMainLoop(set_as_default=True)
     if args.ignore_sigterm:
         def sigterm():

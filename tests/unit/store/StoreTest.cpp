@@ -308,6 +308,40 @@ TEST_CASE("Starting a run consumes its request and nothing else")
     CHECK(store.loadUnfinishedRuns().size() == 2);
 }
 
+TEST_CASE("Reserved run ids are used as given and no run without an id of its own takes one")
+{
+    TempDir dir;
+    std::int64_t reservedId = 0;
+    std::int64_t givenId = 0;
+    {
+        Store store(dir / "bgtaskd.db");
+        CHECK(store.runIdHighWater() == 0);
+        const auto first = store.startRun(makeRun(makeRequest("a", "a.1"), kT0));
+        CHECK(store.runIdHighWater() == first);
+
+        store.reserveRunIds(first + 10);
+        CHECK(store.runIdHighWater() == first + 10);
+        // An id of the block, given by the caller (the launch hands it out before recording).
+        auto run = makeRun(makeRequest("a", "a.2"), kT0 + 1min);
+        givenId = run.runId = first + 3;
+        CHECK(store.startRun(run) == givenId);
+        // A run without an id (a dropped request's record) goes above the block.
+        CHECK(store.recordDropped(makeRequest("a", "a.3"), "manifest-removed: gone", kT0 + 2min) == first + 11);
+        // A reservation below what is used already changes nothing.
+        store.reserveRunIds(first + 5);
+        CHECK(store.runIdHighWater() == first + 11);
+        reservedId = first + 20;
+        store.reserveRunIds(reservedId);
+    }
+    // The reservation is in the file: ids handed out from it before a crash are not used again.
+    Store reopened(dir / "bgtaskd.db");
+    CHECK(reopened.runIdHighWater() == reservedId);
+    CHECK(reopened.startRun(makeRun(makeRequest("a", "a.4"), kT0 + 3min)) == reservedId + 1);
+    const auto unfinished = reopened.loadUnfinishedRuns();
+    REQUIRE(unfinished.size() == 3);
+    CHECK(unfinished[1].runId == givenId);
+}
+
 TEST_CASE("A finished run leaves the unfinished runs and appears in history")
 {
     TempDir dir;

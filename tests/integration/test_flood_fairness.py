@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""One app flooding Submit cannot hold up another app's calls (issue 13, item 5): bgtaskd
+queues Submit, Cancel and CancelAll per connection and serves the queues in turn, a few calls
+of each per loop turn, each turn's calls committed together before they are answered.
+
+To make the flood's arrival deterministic, bgtaskd is stopped (SIGSTOP) while the calls are
+sent, so that all of them wait in its socket when it continues and it reads them in one go, as
+a daemon that is busy when a flood arrives would. No timing is asserted (bench/run measures the
+latency); what is asserted is the order in which bgtaskd served the calls (Manager1.ListRequests
+lists the pending requests in the order they were stored), the answers, and the bound."""
+import os
+import signal
+import unittest
+
+import dbus
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+
+from bgtaskd_testlib import (BUS_NAME, FAST_LIMITS, OBJECT_PATH, SCHEDULER, DaemonTestCase, eventually,
+                             usec)
+
+FLOOD = "org.example.Flood"
+OTHER = "org.example.Polite"
+FLOOD_IDS = [f"{FLOOD}.job{i}" for i in range(4)]
+OTHER_IDS = [f"{OTHER}.job{i}" for i in range(4)]
+BOUND = 16      # MaxCallsInFlight for this test
+FLOOD_CALLS = 64
+SHARE = 8       # calls of one connection per turn (FairCallLimits::share)
+UNAVAILABLE = "org.bgtaskd.Error.Unavailable"
+
+
+class FloodFairnessTest(DaemonTestCase):
+    limits = {**FAST_LIMITS, "MaxCallsInFlight": str(BOUND)}
+
+    def install_apps(self):
+        self.install_manifest(FLOOD, FLOOD_IDS, kinds=("processing",))
+        self.install_manifest(OTHER, OTHER_IDS, kinds=("processing",))
+
+    def connect(self, app):
+        conn = dbus.bus.BusConnection(self.bus_daemon.address, mainloop=DBusGMainLoop())
+        self.addCleanup(conn.close)
+        conn.request_name(app, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+        # One answered call first: the daemon knows the connection (and follows it).
+        self.scheduler(conn).Submit("processing", f"{app}.job0", self.options())
+        return conn
+
+    @staticmethod
+    def options():
+        return dbus.Dictionary({"EarliestBeginDate": dbus.Int64(usec(3600))}, signature="sv")
+
+    def submit_async(self, conn, identifier, answers, tag):
+        conn.call_async(BUS_NAME, OBJECT_PATH, SCHEDULER, "Submit", "ssa{sv}",
+                        ("processing", identifier, self.options()),
+                        lambda: answers.append((tag, "ok", "")),
+                        lambda e: answers.append((tag, e.get_dbus_name(), e.get_dbus_message())),
+                        timeout=120)
+
+    @staticmethod
+    def delivered(conn):
+        """Returns once the bus daemon has routed everything conn sent before: it handles one
+        connection's messages in order, so its answer to GetId comes after them."""
+        conn.call_blocking("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId", "", ())
+
+    def stop_daemon(self):
+        os.kill(self.daemon.pid, signal.SIGSTOP)
+        self.addCleanup(lambda: self.daemon and os.kill(self.daemon.pid, signal.SIGCONT))
+
+    def wait_for(self, answers, count):
+        context = GLib.MainContext.default()
+
+        def done():
+            while context.pending():
+                context.iteration(False)
+            return len(answers) >= count
+        eventually(done, 60, interval=0.005, message=f"{count - len(answers)} calls were not answered")
+
+    def pending_apps(self):
+        return [str(r["App"]) for r in self.list_requests()]
+
+    def test_another_apps_calls_are_served_in_the_next_turn_and_the_flood_meets_its_bound(self):
+        flood = self.connect(FLOOD)
+        other = self.connect(OTHER)
+        answers = []
+        self.stop_daemon()
+        for i in range(FLOOD_CALLS):
+            self.submit_async(flood, FLOOD_IDS[i % len(FLOOD_IDS)], answers, ("flood", i))
+        self.delivered(flood)
+        for i, ident in enumerate(OTHER_IDS):
+            self.submit_async(other, ident, answers, ("other", i))
+        self.delivered(other)
+        os.kill(self.daemon.pid, signal.SIGCONT)
+        self.wait_for(answers, FLOOD_CALLS + len(OTHER_IDS))
+
+        # Every call of the other app succeeded.
+        self.assertEqual(sorted(a for a in answers if a[0][0] == "other"),
+                         [(("other", i), "ok", "") for i in range(len(OTHER_IDS))])
+        # The flood: the first BOUND calls were taken, every later one refused with the typed error.
+        flood_answers = sorted(a for a in answers if a[0][0] == "flood")
+        self.assertEqual([a[1] for a in flood_answers[:BOUND]], ["ok"] * BOUND)
+        for tag, name, message in flood_answers[BOUND:]:
+            self.assertEqual(name, UNAVAILABLE, (tag, message))
+            self.assertTrue(message.startswith("too-many-calls: "), message)
+        # Served in turns: the other app's calls, sent after the whole flood, were stored with the
+        # flood's first share, before its second (the last of each flood identifier's
+        # replacements). Served in arrival order, the four would come last.
+        self.assertGreater(BOUND, SHARE)
+        self.assertEqual(self.pending_apps(), [OTHER] * len(OTHER_IDS) + [FLOOD] * len(FLOOD_IDS))
+        self.assertIsNone(self.daemon.poll())
+
+    def test_the_queued_calls_of_a_connection_that_left_are_dropped(self):
+        flood = self.connect(FLOOD)
+        other = self.connect(OTHER)
+        answers = []
+        self.stop_daemon()
+        for i in range(BOUND):
+            self.submit_async(flood, FLOOD_IDS[(i % 3) + 1], answers, ("flood", i))
+        self.delivered(flood)
+        flood.close()   # gone before bgtaskd read a single one of its calls
+        self.submit_async(other, OTHER_IDS[1], answers, ("other", 0))
+        self.delivered(other)
+        os.kill(self.daemon.pid, signal.SIGCONT)
+        eventually(lambda: self.wait_for(answers, 1) or [a for a in answers if a[0][0] == "other"], 60)
+        self.assertEqual([a for a in answers if a[0][0] == "other"], [(("other", 0), "ok", "")])
+        # bgtaskd learned of the departure before it served the queue: nothing of it was done.
+        requests = [(str(r["App"]), str(r["Identifier"])) for r in self.list_requests()]
+        self.assertEqual(sorted(requests), [(FLOOD, FLOOD_IDS[0]), (OTHER, OTHER_IDS[0]), (OTHER, OTHER_IDS[1])])
+        self.assertIsNone(self.daemon.poll())
+
+
+if __name__ == "__main__":
+    unittest.main()
