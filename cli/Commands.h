@@ -39,6 +39,7 @@ void addExplainCommand(CLI::App& app, Command& selected);
 void addAppsCommand(CLI::App& app, Command& selected);
 void addMonitorCommand(CLI::App& app, Command& selected);
 void addPolicyCommand(CLI::App& app, Command& selected);
+void addSimulateCommand(CLI::App& app, Command& selected);
 
 // A subcommand that needs no bus and no bgtaskd (lint, usable in a package build): main() runs
 // it before connecting, and it returns the exit status itself.

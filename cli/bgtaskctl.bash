@@ -24,7 +24,7 @@ _bgtaskctl()
         cword=$COMP_CWORD
     }
 
-    local commands="status list history explain apps policy monitor run expire cancel lint help"
+    local commands="status list history explain apps policy monitor simulate run expire cancel lint help"
     local global="--json --user --system --no-legend --full --no-activate --timeout --help --version"
     local bus="" verb="" all="" i
     local -a args=()
@@ -33,7 +33,7 @@ _bgtaskctl()
             --system) bus=--system ;;
             --all) all=1 ;;
             --user) bus=--user ;;
-            --app|--identifier|--identifiers|--since|--limit|--kind|--count|--activation-dir|--timeout) ((i++)) ;;
+            --app|--identifier|--identifiers|--since|--limit|--kind|--count|--activation-dir|--timeout|--hours|--scenario) ((i++)) ;;
             -*) ;;
             *) if [[ -z $verb ]]; then verb=${words[i]}; else args+=("${words[i]}"); fi ;;
         esac
@@ -42,7 +42,8 @@ _bgtaskctl()
     case $prev in
         --app|--identifiers) COMPREPLY=($(compgen -W "$(_bgtaskctl_names "$bus")" -- "$cur")); return ;;
         --kind) COMPREPLY=($(compgen -W "app-refresh processing health-research continued-processing" -- "$cur")); return ;;
-        --identifier|--since|--limit|--count|--timeout) return ;;
+        --identifier|--since|--limit|--count|--timeout|--hours) return ;;
+        --scenario) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --activation-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
 
@@ -57,6 +58,7 @@ _bgtaskctl()
         list) options+=" --app --kind" ;;
         history) options+=" --app --identifier --since --limit" ;;
         monitor) options+=" --count" ;;
+        simulate) options+=" --hours --scenario --app" ;;
         policy) options+=" --all" ;;
         lint) options+=" --activation-dir --no-standard-dirs" ;;
     esac

@@ -92,6 +92,8 @@ int main(int argc, char** argv)
                "                                          expire the running task now\n"
                "  bgtaskctl policy org.example.Feeds refresh off\n"
                "                                          switch Background App Refresh off for one app\n"
+               "  bgtaskctl simulate --scenario evening.scenario\n"
+               "                                          what would run over the next day, and why\n"
                "  bgtaskctl lint debian/tmp/usr/share/bgtaskd/apps/*.conf\n"
                "                                          check manifests before they are installed\n"
                "Exit status: 0 success, 1 failure, 2 bad usage, 3 not found, 4 not permitted,\n"
@@ -105,6 +107,7 @@ int main(int argc, char** argv)
     addAppsCommand(app, selected);
     addPolicyCommand(app, selected);
     addMonitorCommand(app, selected);
+    addSimulateCommand(app, selected);
     addRunCommand(app, selected);
     addExpireCommand(app, selected);
     addForgetCommand(app, selected);

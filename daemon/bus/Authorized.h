@@ -15,16 +15,17 @@
 
 #include <exception>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 namespace bgtask::bus {
 
-// For calls answered from memory: body() returns the reply (or nothing, for Result<>), and what
-// it throws becomes the reply's error, as translated() does for synchronous handlers.
+// For calls answered from memory: body() returns the reply (nothing for Result<>, a std::tuple
+// for a reply of several values), and what it throws becomes the reply's error, as
+// translated() does for synchronous handlers.
 template <typename... Out, typename Body>
 Authorizer::Decision answerIfAllowed(sdbus::Result<Out...>&& result, const char* context, Body body)
 {
-    static_assert(sizeof...(Out) <= 1, "Manager1 methods return at most one value");
     auto shared = std::make_shared<sdbus::Result<Out...>>(std::move(result));
     return [shared, context, body = std::move(body)](const core::Error* denied) {
         try {
@@ -33,8 +34,10 @@ Authorizer::Decision answerIfAllowed(sdbus::Result<Out...>&& result, const char*
             if constexpr (sizeof...(Out) == 0) {
                 translated(context, body);
                 shared->returnResults();
-            } else {
+            } else if constexpr (sizeof...(Out) == 1) {
                 shared->returnResults(translated(context, body));
+            } else {
+                std::apply([&](const auto&... values) { shared->returnResults(values...); }, translated(context, body));
             }
         } catch (const sdbus::Error& error) {
             // The caller may be gone; that must never reach the loop.

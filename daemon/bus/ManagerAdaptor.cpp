@@ -125,6 +125,25 @@ void ManagerAdaptor::Explain(sdbus::Result<Dict>&& result, std::string app, std:
     }));
 }
 
+void ManagerAdaptor::Simulate(sdbus::Result<std::vector<Dict>, bool>&& result, Dict options)
+{
+    service::SimulateRequest request;
+    try {
+        request = decodeSimulateRequest(options);
+    } catch (const core::Error& e) {
+        result.returnError(toDbusError(e));
+        return;
+    }
+    authorizer_.check(access(Access::Observe, request.app), answerIfAllowed(std::move(result), "Simulate", [this, request] {
+        const auto simulation = service_.simulate(request);
+        std::vector<Dict> events;
+        events.reserve(simulation.events.size());
+        for (const auto& event : simulation.events)
+            events.push_back(encodeSimulationEvent(event));
+        return std::tuple(std::move(events), simulation.truncated);
+    }));
+}
+
 void ManagerAdaptor::ListApps(sdbus::Result<std::vector<Dict>>&& result)
 {
     authorizer_.check(access(Access::Observe), answerIfAllowed(std::move(result), "ListApps", [this] {

@@ -48,6 +48,7 @@ private:
     void Expire(sdbus::Result<>&& result, std::string app, std::string identifier) override;
     void ForgetUsage(sdbus::Result<>&& result, std::string app) override;
     void Explain(sdbus::Result<Dict>&& result, std::string app, std::string identifier) override;
+    void Simulate(sdbus::Result<std::vector<Dict>, bool>&& result, Dict options) override;
     void ListApps(sdbus::Result<std::vector<Dict>>&& result) override;
     void ListSchedules(sdbus::Result<std::vector<Dict>>&& result) override;
     void GetPolicy(sdbus::Result<Dict>&& result, std::string app) override;

@@ -120,6 +120,42 @@ Dict encodeOptions(const core::RequestOptions& o)
     return d;
 }
 
+service::SimulateRequest decodeSimulateRequest(const Dict& options)
+{
+    service::SimulateRequest out;
+    for (const auto& entry : options) {
+        if (entry.first == key::kHours)
+            out.span = std::chrono::hours(get<std::uint32_t>(entry));
+        else if (entry.first == key::kScenario)
+            out.scenario = get<std::string>(entry);
+        else if (entry.first == key::kScenarioName)
+            out.scenarioName = core::excerpt(get<std::string>(entry));
+        else if (entry.first == key::kApp)
+            out.app = get<std::string>(entry);
+        else
+            throw core::Error(core::ErrorCode::InvalidArgument, "unknown-option",
+                              "'" + core::excerpt(entry.first) + "' is not a Simulate option");
+    }
+    return out;
+}
+
+Dict encodeSimulationEvent(const core::SimulationEvent& event)
+{
+    Dict d{{key::kAt, core::toUsec(event.at)}, {key::kEvent, std::string(toString(event.type))},
+           {key::kReason, event.reason}};
+    if (!event.app.empty()) {
+        d[key::kApp] = event.app;
+        d[key::kIdentifier] = event.identifier;
+    }
+    if (event.kind)
+        d[key::kKind] = std::string(toString(*event.kind));
+    if (event.type == core::SimulationEvent::Type::Launch || event.type == core::SimulationEvent::Type::End)
+        d[key::kDuration] = static_cast<std::int64_t>(event.duration.count());
+    if (!event.outcome.empty())
+        d[key::kOutcome] = event.outcome;
+    return d;
+}
+
 store::HistoryFilter decodeHistoryFilter(const Dict& filter)
 {
     store::HistoryFilter out;

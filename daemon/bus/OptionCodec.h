@@ -34,6 +34,11 @@ Dict encodeExplanationState(const service::Explanation& explanation);
 Dict encodeAppView(const service::AppView& app);
 Dict encodePolicyView(const service::PolicyView& policy);
 
+// Manager1.Simulate: its options, strictly (Hours is range-checked by the service), and one
+// event.
+service::SimulateRequest decodeSimulateRequest(const Dict& options);
+Dict encodeSimulationEvent(const core::SimulationEvent& event);
+
 std::string taskObjectPath(std::int64_t runId);
 
 // Manager1.SystemState: unknown fields are left out; sources maps each known key to the source

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "Fairness.h"
 
+#include "RunUsage.h"
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -138,6 +140,42 @@ std::vector<const TaskRequest*> takeSlotsInTurn(std::span<const TaskRequest* con
         std::erase_if(turns, [](const Turn& turn) { return turn.next == turn.due.size(); });
     }
     return taken;
+}
+
+void recordLaunch(Scheduling& scheduling, const TaskRequest& request, TimePoint at, bool simulated)
+{
+    if (simulated || !isScheduledKind(request.kind))
+        return;
+    if (scheduling.catchUp.active()) {
+        // Only the launches inside the window count; older ones are dropped as new ones come.
+        auto& launches = scheduling.catchUp.launches;
+        std::erase_if(launches, [&](TimePoint t) { return t <= at - scheduling.limits.catchUp.window; });
+        launches.push_back(at);
+    }
+    auto& usage = scheduling.usage[request.app];
+    usage.lastLaunch = at;
+    if (request.kind == TaskKind::AppRefresh)
+        usage.lastRefreshLaunch = at;
+}
+
+// Background time is what the scheduled kinds cost; the user's own continued processing and a
+// developer's simulated runs are free, as are runs that never got going or that the daemon
+// itself cut short. The same rule as Store::loadUsage, which rebuilds the usage at start.
+bool chargedToBudget(const RunningTask& run, Outcome outcome)
+{
+    return isScheduledKind(run.request.kind) && !run.simulated && outcome != Outcome::LaunchFailed &&
+           outcome != Outcome::Interrupted;
+}
+
+void chargeRun(Scheduling& scheduling, const RunningTask& run, Outcome outcome, TimePoint endedAt,
+               std::optional<std::int64_t> cpuNsec)
+{
+    if (!chargedToBudget(run, outcome))
+        return;
+    auto& usage = scheduling.usage[run.request.app];
+    usage.runTime += budgetCharge(run.startedAt, endedAt, cpuNsec);
+    if (outcome == Outcome::Terminated)
+        ++usage.terminations;
 }
 
 } // namespace bgtask::core

@@ -6,12 +6,14 @@
 #pragma once
 
 #include "CatchUp.h"
+#include "Run.h"
 #include "UsagePattern.h"
 #include "TaskRequest.h"
 #include "Time.h"
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -95,5 +97,18 @@ bool dailyBudgetSpent(const TaskRequest& request, const Scheduling& scheduling);
 // requests of one identifier.
 std::vector<const TaskRequest*> takeSlotsInTurn(std::span<const TaskRequest* const> due,
                                                 const Scheduling& scheduling, std::size_t slots);
+
+// The bookkeeping of a launch (UsageLedger's and the simulator's): the app's last launch and
+// last refresh launch, and the catch-up's launches inside its window. Simulated runs and
+// continued processing leave no trace.
+void recordLaunch(Scheduling& scheduling, const TaskRequest& request, TimePoint at, bool simulated = false);
+
+// Whether a run that ended with this outcome is charged to its app's budget: scheduled kinds,
+// not simulated, and neither a launch that never got going nor one the daemon itself cut short.
+bool chargedToBudget(const RunningTask& run, Outcome outcome);
+// Charges an ended run to its app's budget (budgetCharge()) and counts a termination. The
+// caller checks that the run started in the current budget day.
+void chargeRun(Scheduling& scheduling, const RunningTask& run, Outcome outcome, TimePoint endedAt,
+               std::optional<std::int64_t> cpuNsec);
 
 } // namespace bgtask::core

@@ -20,6 +20,7 @@
 #include "core/Limits.h"
 #include "core/PendingSet.h"
 #include "core/Planner.h"
+#include "core/Simulation.h"
 #include "core/Policy.h"
 #include "core/SystemState.h"
 #include "store/Store.h"
@@ -83,6 +84,14 @@ struct AppView {
     std::vector<ScheduleView> schedules;          // its schedules, by identifier
     std::int64_t learnedOpens = 0;                // refresh timed to usage: opens learned
     std::optional<core::TimePoint> nextUse;       // the predicted next use, once enough are
+};
+
+// Manager1.Simulate's request, decoded.
+struct SimulateRequest {
+    core::Duration span = std::chrono::hours(24);
+    std::string scenario;       // the scenario's text (core/Scenario.h); empty: the state stays
+    std::string scenarioName;   // the file name the user gave, for errors
+    std::string app;            // only this app's events; "" every app's
 };
 
 // Everything the daemon's configuration decides about the service.
@@ -159,6 +168,11 @@ public:
     // done(error): InvalidArgument (unknown-setting), NotFound (no-such-app), NotPermitted
     // (restricted), or nullptr once the switch is committed.
     void setPolicy(const std::string& app, const std::string& setting, bool enabled, Done done);
+
+    // What would happen over the request's span under its scenario (core/Simulation.h); changes
+    // nothing. Throws InvalidArgument (out-of-range: span not within 1 h to 168 h; bad-scenario
+    // with file:line), NotFound (no-such-app: an app filter without a manifest).
+    core::SimulationResult simulate(const SimulateRequest& request);
 
     // Schedules (ScheduleKeeper.h): every schedule with its state, by app and identifier; one.
     std::vector<ScheduleView> schedules() const;

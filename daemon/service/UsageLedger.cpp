@@ -6,15 +6,6 @@
 namespace bgtask::service {
 namespace {
 
-// Background time is what the scheduled kinds cost; the user's own continued processing and a
-// developer's simulated runs are free, as are runs that never got going or that the daemon
-// itself cut short. The same rule as Store::loadUsage, which rebuilds this at start.
-bool charged(const core::RunningTask& run, core::Outcome outcome)
-{
-    return core::isScheduledKind(run.request.kind) && !run.simulated &&
-           outcome != core::Outcome::LaunchFailed && outcome != core::Outcome::Interrupted;
-}
-
 core::TimePoint localTimeToday(const std::tm& day, std::chrono::minutes at, int dayOffset)
 {
     std::tm local = day;
@@ -112,29 +103,15 @@ bool UsageLedger::rollOver(core::TimePoint now)
 
 void UsageLedger::launched(const core::TaskRequest& request, bool simulated, core::TimePoint now)
 {
-    if (simulated || !core::isScheduledKind(request.kind))
-        return;
-    if (scheduling_.catchUp.active()) {
-        // Only the launches inside the window count; older ones are dropped as new ones come.
-        auto& launches = scheduling_.catchUp.launches;
-        std::erase_if(launches, [&](core::TimePoint t) { return t <= now - scheduling_.limits.catchUp.window; });
-        launches.push_back(now);
-    }
-    auto& usage = scheduling_.usage[request.app];
-    usage.lastLaunch = now;
-    if (request.kind == core::TaskKind::AppRefresh)
-        usage.lastRefreshLaunch = now;
+    core::recordLaunch(scheduling_, request, now, simulated);
 }
 
 void UsageLedger::ended(const core::RunningTask& run, core::Outcome outcome, core::TimePoint endedAt,
                         std::optional<std::int64_t> cpuNsec)
 {
-    if (!charged(run, outcome) || run.startedAt < dayStart_)
+    if (run.startedAt < dayStart_)
         return;
-    auto& usage = scheduling_.usage[run.request.app];
-    usage.runTime += core::budgetCharge(run.startedAt, endedAt, cpuNsec);
-    if (outcome == core::Outcome::Terminated)
-        ++usage.terminations;
+    core::chargeRun(scheduling_, run, outcome, endedAt, cpuNsec);
 }
 
 // A new cause restarts the window from now but keeps the launches already made inside it,

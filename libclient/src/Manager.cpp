@@ -150,6 +150,14 @@ std::vector<ScheduleRecord> Manager::listSchedules()
     return decodeAll<ScheduleRecord>(wire, detail::decodeScheduleRecord);
 }
 
+Simulation Manager::simulate(const SimulationRequest& request)
+{
+    auto& proxy = impl_->proxy();
+    const auto [wire, truncated] = detail::translatingErrors(
+        [&] { return proxy.Simulate(detail::encodeSimulationRequest(request)); });
+    return {decodeAll<SimulationEvent>(wire, detail::decodeSimulationEvent), truncated};
+}
+
 std::vector<AppRecord> Manager::listApps()
 {
     auto& proxy = impl_->proxy();

@@ -122,6 +122,35 @@ HistoryRecord decodeHistoryRecord(const VariantMap& record)
     return r;
 }
 
+SimulationEvent decodeSimulationEvent(const VariantMap& event)
+{
+    SimulationEvent e;
+    e.at = time(event, key::kAt);
+    e.event = text(event, key::kEvent);
+    e.app = text(event, key::kApp);
+    e.identifier = text(event, key::kIdentifier);
+    e.kind = text(event, key::kKind);
+    if (const auto usec = lookup<std::int64_t>(event, key::kDuration))
+        e.duration = std::chrono::microseconds(*usec);
+    e.outcome = text(event, key::kOutcome);
+    e.reason = text(event, key::kReason);
+    return e;
+}
+
+VariantMap encodeSimulationRequest(const SimulationRequest& request)
+{
+    VariantMap map;
+    if (request.hours)
+        map[key::kHours] = sdbus::Variant(*request.hours);
+    if (!request.scenario.empty())
+        map[key::kScenario] = sdbus::Variant(request.scenario);
+    if (!request.scenarioName.empty())
+        map[key::kScenarioName] = sdbus::Variant(request.scenarioName);
+    if (!request.app.empty())
+        map[key::kApp] = sdbus::Variant(request.app);
+    return map;
+}
+
 VariantMap encodeHistoryFilter(const HistoryFilter& filter)
 {
     VariantMap map;

@@ -14,6 +14,8 @@ ScheduleRecord decodeScheduleRecord(const VariantMap& record);
 RunningTaskRecord decodeRunningTaskRecord(const VariantMap& record);
 HistoryRecord decodeHistoryRecord(const VariantMap& record);
 VariantMap encodeHistoryFilter(const HistoryFilter& filter);
+SimulationEvent decodeSimulationEvent(const VariantMap& event);
+VariantMap encodeSimulationRequest(const SimulationRequest& request);
 SystemStatus decodeSystemStatus(const VariantMap& state);
 Explanation decodeExplanation(const VariantMap& record);
 AppRecord decodeAppRecord(const VariantMap& record);

@@ -67,4 +67,13 @@ inline constexpr const char* kFailures = "Failures";
 inline constexpr const char* kNextRunNotBefore = "NextRunNotBefore";
 inline constexpr const char* kRunning = "Running";
 
+// Manager1.Simulate: its options (with App) and its events (with App, Identifier, Kind,
+// Outcome, Reason)
+inline constexpr const char* kHours = "Hours";
+inline constexpr const char* kScenario = "Scenario";
+inline constexpr const char* kScenarioName = "ScenarioName";
+inline constexpr const char* kAt = "At";
+inline constexpr const char* kEvent = "Event";
+inline constexpr const char* kDuration = "Duration";
+
 } // namespace bgtask::api::key

@@ -112,6 +112,34 @@ struct HistoryFilter {
     std::optional<std::uint32_t> limit;  // newest N; the daemon's default is 100
 };
 
+// What the what-if simulator is asked (Manager1.Simulate).
+struct SimulationRequest {
+    std::optional<std::uint32_t> hours;  // how far ahead, 1 to 168; the daemon's default is 24
+    std::string scenario;                // the scenario's text (bgtaskctl(1)); empty: the state stays
+    std::string scenarioName;            // the file name the daemon's errors quote
+    std::string app;                     // only this app's events; empty: every app's
+};
+
+// One thing the simulator predicts. Strings, as the daemon may add values.
+struct SimulationEvent {
+    std::optional<TimePoint> at;
+    // "state" (a scenario step), "launch", "wait" (a request's first blocker changed), "end",
+    // "resubmit" (a schedule's next request)
+    std::string event;
+    std::string app;         // empty for "state"
+    std::string identifier;
+    std::string kind;
+    // launch: how long the run is expected to last; end: how long it ran
+    std::optional<std::chrono::microseconds> duration;
+    std::string outcome;     // end: "completed" or "expired"
+    std::string reason;      // state: its settings; wait: the blocker; end: the expiration reason
+};
+
+struct Simulation {
+    std::vector<SimulationEvent> events;  // in time order
+    bool truncated = false;               // the daemon's event cap cut the list short
+};
+
 // What bgtaskd sees of the machine (org.bgtaskd.Manager1.SystemState). An unset field is
 // unknown: its source is missing, disabled or has not answered yet.
 struct SystemStatus {
@@ -291,6 +319,10 @@ public:
     // Why the request has not run, or the state of its task, or its newest finished run;
     // NotFound when the app has none of these.
     Explanation explain(const std::string& app, const std::string& identifier);
+    // What would happen over the next hours under a scenario of state changes, with the daemon's
+    // own planner on a virtual clock; changes nothing. InvalidArgument ("out-of-range" hours,
+    // "bad-scenario" with file:line), NotFound ("no-such-app").
+    Simulation simulate(const SimulationRequest& request);
     // Apps with a valid manifest, by app id; and what is wrong in the manifests.
     std::vector<AppRecord> listApps();
     std::vector<ManifestProblem> manifestProblems();
