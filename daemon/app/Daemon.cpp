@@ -232,7 +232,13 @@ int Daemon::run()
 
     // 3. Adaptors, name ownership, then the well-known name.
     // One batch of apps' calls per loop turn, committed as one transaction before the next.
-    p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] { p.calls->dispatch(); });
+    // The bus is read first: sd-event would run this deferred event again and again before
+    // the bus's io event while a flood is queued, and a newcomer's call would wait for the
+    // whole flood instead of one batch.
+    p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] {
+        p.busSource->process();
+        p.calls->dispatch();
+    });
     p.calls = std::make_unique<service::FairCalls>([&p] { p.dispatchCalls->schedule(); },
                                                    [&p] { p.service->flushCommits(); },
                                                    service::FairCallLimits{.maxInFlight = p.config.maxCallsInFlight});

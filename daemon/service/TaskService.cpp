@@ -94,7 +94,12 @@ void TaskService::start()
         pending = store_.loadRequests();
     }
     dropOrphanedContinued(pending);
-    runs_.reserveRunIds();
+    try {
+        runs_.reserveRunIds();
+    } catch (const core::Error& e) {
+        // A daemon on a failing disk still starts and answers; the first launch tries again.
+        log()->warn("Failed to reserve run ids: {}", e.what());
+    }
     book_.assign(std::move(pending));
     for (const auto& r : book_.all())
         nextRequestId_ = std::max(nextRequestId_, r.id + 1);

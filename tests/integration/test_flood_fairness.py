@@ -23,14 +23,15 @@ FLOOD = "org.example.Flood"
 OTHER = "org.example.Polite"
 FLOOD_IDS = [f"{FLOOD}.job{i}" for i in range(4)]
 OTHER_IDS = [f"{OTHER}.job{i}" for i in range(4)]
-BOUND = 16      # MaxCallsInFlight for this test
+BOUND = 16      # MaxCallsInFlight of FloodFairnessTest
+BIG_FLOOD = 160 # calls in flight in FloodWhileServedTest (the default bound is 256)
 FLOOD_CALLS = 64
 SHARE = 8       # calls of one connection per turn (FairCallLimits::share)
 UNAVAILABLE = "org.bgtaskd.Error.Unavailable"
 
 
-class FloodFairnessTest(DaemonTestCase):
-    limits = {**FAST_LIMITS, "MaxCallsInFlight": str(BOUND)}
+class FloodTestCase(DaemonTestCase):
+    """Two apps on connections of their own, and the helpers; no tests."""
 
     def install_apps(self):
         self.install_manifest(FLOOD, FLOOD_IDS, kinds=("processing",))
@@ -76,6 +77,10 @@ class FloodFairnessTest(DaemonTestCase):
 
     def pending_apps(self):
         return [str(r["App"]) for r in self.list_requests()]
+
+
+class FloodFairnessTest(FloodTestCase):
+    limits = {**FAST_LIMITS, "MaxCallsInFlight": str(BOUND)}
 
     def test_another_apps_calls_are_served_in_the_next_turn_and_the_flood_meets_its_bound(self):
         flood = self.connect(FLOOD)
@@ -125,6 +130,36 @@ class FloodFairnessTest(DaemonTestCase):
         requests = [(str(r["App"]), str(r["Identifier"])) for r in self.list_requests()]
         self.assertEqual(sorted(requests), [(FLOOD, FLOOD_IDS[0]), (OTHER, OTHER_IDS[0]), (OTHER, OTHER_IDS[1])])
         self.assertIsNone(self.daemon.poll())
+
+
+
+class FloodWhileServedTest(FloodTestCase):
+    # The bus daemon's own bound on one connection's pending calls is 128 by default.
+    bus_config_extra = '<limit name="max_replies_per_connection">1024</limit>'
+
+    def test_a_call_arriving_while_a_flood_is_being_served_waits_for_one_turn(self):
+        """Not only what arrived with the flood: a call that comes while bgtaskd is working
+        through a queued flood (one commit per turn) is read and served in the next turns, not
+        after the whole flood."""
+        flood = self.connect(FLOOD)
+        other = self.connect(OTHER)
+        answers = []
+        # The whole flood waits in bgtaskd's socket and is read in one go; its turns of SHARE
+        # calls each end in a commit.
+        self.stop_daemon()
+        for i in range(BIG_FLOOD):
+            self.submit_async(flood, FLOOD_IDS[i % len(FLOOD_IDS)], answers, ("flood", i))
+        self.delivered(flood)
+        os.kill(self.daemon.pid, signal.SIGCONT)
+        # The first answer means the first turn is over: now the other app calls.
+        self.wait_for(answers, 1)
+        self.submit_async(other, OTHER_IDS[1], answers, ("other", 0))
+        self.wait_for(answers, BIG_FLOOD + 1)
+        self.assertEqual([a for a in answers if a[0][0] == "other"], [(("other", 0), "ok", "")])
+        self.assertEqual(sorted(a[1] for a in answers if a[0][0] == "flood"), ["ok"] * BIG_FLOOD)
+        # Stored long before the flood's last turn (the last replacement of each flood identifier).
+        pending = self.pending_apps()
+        self.assertEqual(pending[-len(FLOOD_IDS):], [FLOOD] * len(FLOOD_IDS), pending)
 
 
 if __name__ == "__main__":

@@ -108,5 +108,21 @@ class StorageFaultTest(DaemonTestCase):
         self.assertEqual(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'squatter'").fetchone(), (0,))
 
 
+    def test_the_daemon_starts_and_answers_with_a_failing_fsync_and_recovers_without_a_restart(self):
+        self.assertTrue(SHIM and os.path.exists(SHIM), "BGTASKD_FAULT_SHIM names no built shim")
+        self.submit(IDS[0])
+        self.stop_bgtaskd()
+        self.set_fault("eio-fsync")
+        # Starting writes nothing that must succeed: the run ids it reserves at start are
+        # reserved again by the first launch.
+        self.start_bgtaskd()
+        self.ping()
+        self.assertEqual(self.pending(), [IDS[0]])
+        self.assertDbusError(UNAVAILABLE, "storage-io", self.submit, IDS[1])
+        self.set_fault("none")
+        self.submit(IDS[1])
+        self.assertEqual(self.pending(), [IDS[0], IDS[1]])
+
+
 if __name__ == "__main__":
     unittest.main()
