@@ -80,7 +80,7 @@ def print_latency(lat):
     commit = stats(lat["commits"])
     if commit:
         print(f"  SQLite durable commit (WAL, synchronous=FULL, 1 row) on the state's file system just before the "
-              f"cycles: p50 {ms(commit['p50'])}, p99 {ms(commit['p99'])} ({commit['n']} in 1 s); the launch makes one")
+              f"cycles: p50 {ms(commit['p50'])}, p99 {ms(commit['p99'])} ({commit['n']} in 1 s); each launch is followed by one (after its Launch call)")
     print(f"  bgtaskd CPU per plug/unplug cycle (submit, lists, launch, completion, unplug): "
           f"{lat['daemon_us']:,.0f} µs; CPUs busy {lat['busy']:.0%}, of which other processes {lat['foreign']:.0%} "
           f"(/proc/stat); load average {' '.join(f'{v:.2f}' for v in lat['load'])} at the end")

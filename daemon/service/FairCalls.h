@@ -23,7 +23,7 @@ namespace bgtask::service {
 
 struct FairCallLimits {
     std::size_t maxInFlight = 256;   // calls unanswered per connection
-    std::size_t share = 8;           // calls of one connection per batch
+    std::size_t share = 2;           // calls of one connection per batch
 };
 
 class FairCalls {

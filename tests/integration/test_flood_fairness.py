@@ -26,7 +26,7 @@ OTHER_IDS = [f"{OTHER}.job{i}" for i in range(4)]
 BOUND = 16      # MaxCallsInFlight of FloodFairnessTest
 BIG_FLOOD = 160 # calls in flight in FloodWhileServedTest (the default bound is 256)
 FLOOD_CALLS = 64
-SHARE = 8       # calls of one connection per turn (FairCallLimits::share)
+SHARE = 2       # calls of one connection per turn (FairCallLimits::share)
 UNAVAILABLE = "org.bgtaskd.Error.Unavailable"
 
 

@@ -112,6 +112,15 @@ class PredictionTest(SimulateTestCase):
         self.assertEqual(actual, predicted, runs)
         self.assertTrue(all(str(r["Outcome"]) == "completed" for r in runs), runs)
 
+        # The next prediction takes the run's real duration as the identifier's usual one.
+        run = next(r for r in runs if str(r["App"]) == DATED)
+        took = int(run["EndedAt"]) - int(run["StartedAt"])
+        self.submit_for(DATED, "processing", job(DATED), EarliestBeginDate=dbus.Int64(usec(3600)))
+        again = self.simulate_json("--hours", "2", "--app", DATED)["events"]
+        launch = [e for e in again if e["event"] == "launch"]
+        self.assertEqual(len(launch), 1, again)
+        self.assertEqual(launch[0]["duration"], took, again)
+
     def test_without_a_scenario_the_state_stays_and_only_the_dated_request_launches(self):
         self.submit_day()
         events = self.simulate_json("--hours", "2")["events"]
