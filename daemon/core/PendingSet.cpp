@@ -14,29 +14,10 @@ std::size_t hashApp(std::string_view app)
     return std::hash<std::string_view>{}(app);
 }
 
-std::size_t hashTask(std::string_view app, std::string_view identifier)
-{
-    // The boost-style combination; collisions only cost a comparison.
-    const std::size_t a = hashApp(app);
-    return a ^ (std::hash<std::string_view>{}(identifier) + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-}
-
 bool wantsGpu(const RequestOptions& options)
 {
     return options.requiredResources &&
            std::ranges::find(*options.requiredResources, std::string(kResourceGpu)) != options.requiredResources->end();
-}
-
-template <typename Map>
-void eraseEntry(Map& map, std::size_t key, std::int64_t id)
-{
-    auto [begin, end] = map.equal_range(key);
-    for (auto it = begin; it != end; ++it) {
-        if (it->second == id) {
-            map.erase(it);
-            return;
-        }
-    }
 }
 
 } // namespace
@@ -86,16 +67,14 @@ void PendingSet::assign(std::vector<TaskRequest> requests)
     requests_ = std::move(requests);
     requests_.shrink_to_fit();   // loaded once at start; growth by doubling would keep ~2x
     position_.clear();
-    byTask_.clear();
     byApp_.clear();
     held_.clear();
     ripe_.clear();
     keys_.clear();
     position_.reserve(requests_.size());
-    byTask_.reserve(requests_.size());
-    byApp_.reserve(requests_.size());
     for (std::size_t i = 0; i < requests_.size(); ++i) {
         position_[requests_[i].id] = i;
+        byApp_[hashApp(requests_[i].app)].push_back(static_cast<std::uint32_t>(i));
         index(requests_[i]);
     }
 }
@@ -108,10 +87,12 @@ std::size_t PendingSet::positionOf(std::int64_t id) const
 
 const TaskRequest* PendingSet::find(std::string_view app, std::string_view identifier) const
 {
-    auto [begin, end] = byTask_.equal_range(hashTask(app, identifier));
-    for (auto it = begin; it != end; ++it) {
-        const auto& r = requests_[positionOf(it->second)];
-        if (r.app == app && r.identifier == identifier)
+    const auto it = byApp_.find(hashApp(app));
+    if (it == byApp_.end())
+        return nullptr;
+    for (const auto position : it->second) {
+        const auto& r = requests_[position];
+        if (r.identifier == identifier && r.app == app)
             return &r;
     }
     return nullptr;
@@ -126,9 +107,11 @@ const TaskRequest* PendingSet::findById(std::int64_t id) const
 std::vector<const TaskRequest*> PendingSet::ofApp(std::string_view app) const
 {
     std::vector<const TaskRequest*> out;
-    auto [begin, end] = byApp_.equal_range(hashApp(app));
-    for (auto it = begin; it != end; ++it) {
-        const auto& r = requests_[positionOf(it->second)];
+    const auto it = byApp_.find(hashApp(app));
+    if (it == byApp_.end())
+        return out;
+    for (const auto position : it->second) {
+        const auto& r = requests_[position];
         if (r.app == app)
             out.push_back(&r);
     }
@@ -137,8 +120,6 @@ std::vector<const TaskRequest*> PendingSet::ofApp(std::string_view app) const
 
 void PendingSet::index(const TaskRequest& request)
 {
-    byTask_.emplace(hashTask(request.app, request.identifier), request.id);
-    byApp_.emplace(hashApp(request.app), request.id);
     ++keys_[conditionKeyOf(request)];
     if (const auto until = heldUntil(request))
         held_.emplace(*until, request.id);
@@ -149,8 +130,6 @@ void PendingSet::index(const TaskRequest& request)
 // A request held until a moment that ripen() has passed is in its bucket, not in held_.
 void PendingSet::unindex(const TaskRequest& request)
 {
-    eraseEntry(byTask_, hashTask(request.app, request.identifier), request.id);
-    eraseEntry(byApp_, hashApp(request.app), request.id);
     if (const auto key = keys_.find(conditionKeyOf(request)); key != keys_.end() && --key->second == 0)
         keys_.erase(key);
     if (const auto until = heldUntil(request); until && held_.erase({*until, request.id}) > 0)
@@ -163,13 +142,36 @@ void PendingSet::unindex(const TaskRequest& request)
         ripe_.erase(bucket);
 }
 
-// Swap with the last and pop: O(1) apart from the indexes.
+// The app's entry for index `from` becomes `to`, or goes when `to` is past the end.
+void PendingSet::replaceInApp(const TaskRequest& request, std::uint32_t from, std::uint32_t to)
+{
+    const auto it = byApp_.find(hashApp(request.app));
+    if (it == byApp_.end())
+        return;
+    auto& positions = it->second;
+    const auto entry = std::ranges::find(positions, from);
+    if (entry == positions.end())
+        return;
+    if (to < requests_.size()) {
+        *entry = to;
+        return;
+    }
+    *entry = positions.back();
+    positions.pop_back();
+    if (positions.empty())
+        byApp_.erase(it);
+}
+
+// Swap with the last and pop: O(1) apart from the indexes and the app's list.
 void PendingSet::removeAt(std::size_t position)
 {
+    const auto last = static_cast<std::uint32_t>(requests_.size() - 1);
     unindex(requests_[position]);
     position_.erase(requests_[position].id);
-    if (position + 1 != requests_.size()) {
-        requests_[position] = std::move(requests_.back());
+    replaceInApp(requests_[position], static_cast<std::uint32_t>(position), std::numeric_limits<std::uint32_t>::max());
+    if (position != last) {
+        replaceInApp(requests_[last], last, static_cast<std::uint32_t>(position));
+        requests_[position] = std::move(requests_[last]);
         position_[requests_[position].id] = position;
     }
     requests_.pop_back();
@@ -179,7 +181,9 @@ void PendingSet::upsert(TaskRequest request)
 {
     erase(request.app, request.identifier);
     eraseId(request.id);
-    position_[request.id] = requests_.size();
+    const auto position = requests_.size();
+    position_[request.id] = position;
+    byApp_[hashApp(request.app)].push_back(static_cast<std::uint32_t>(position));
     requests_.push_back(std::move(request));
     index(requests_.back());
 }
