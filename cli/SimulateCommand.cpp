@@ -17,7 +17,6 @@
 #include <iterator>
 #include <memory>
 #include <ostream>
-#include <sstream>
 #include <string>
 
 namespace bgtaskctl {
@@ -30,15 +29,24 @@ struct SimulateOptions {
     std::string app;
 };
 
+// Reads at most kMaxScenarioRead bytes, so that a device or a huge file (--scenario /dev/zero)
+// is refused instead of read forever; the daemon checks the real, smaller limit and the syntax.
+constexpr std::size_t kMaxScenarioRead = 1024 * 1024;
+
 std::string readScenario(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw bgtask::SchedulerError(bgtask::SchedulerError::Code::InvalidArgument, "bad-scenario",
                                      path + ": cannot read it: " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    std::string text(kMaxScenarioRead + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxScenarioRead)
+        throw bgtask::SchedulerError(bgtask::SchedulerError::Code::InvalidArgument, "bad-scenario",
+                                     path + ": larger than " + std::to_string(kMaxScenarioRead) +
+                                         " bytes, not a scenario");
+    return text;
 }
 
 // "Sun 18:00:05": the local day of the week and time; a timeline spans at most a week.

@@ -162,6 +162,11 @@ class ErrorTest(SimulateTestCase):
         self.assertEqual(out.returncode, 2, out.stderr)
         self.assertIn("cannot read it", out.stderr)
 
+    def test_an_endless_scenario_file_is_refused_not_read_forever(self):
+        out = self.ctl("simulate", "--scenario", "/dev/zero", check=False)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("/dev/zero: larger than 1048576 bytes", out.stderr)
+
     def test_hours_out_of_range_and_unknown_options_are_invalid_arguments(self):
         for hours in ("0", "169"):
             out = self.ctl("simulate", "--hours", hours, check=False)
