@@ -6,6 +6,8 @@ more apps than bgtaskd keeps exact arg0 rules for, it follows their names throug
 prefixes ("org.example"), which never match a unique name, and it lowers its budget of rules
 when the bus refuses one. Only connections it follows beyond the budget make it follow every
 NameOwnerChanged through one rule, until they leave."""
+import os
+import signal
 import unittest
 
 import dbus
@@ -56,14 +58,28 @@ class ManyAppsTestMixin:
                                 extra=["--idle-exit", "0", "--submit", f"app-refresh:{ID}"])
         self.assertEqual(eventually(lambda: self.last_run(App=APP), 15)["Outcome"], "completed")
         self.assertEqual([e["pid"] for e in self.app_events(APP, "launch")], [proc.pid])
-        # An app activated for its task crashes: its name and its connection going away end the run.
+        self.assert_crash_is_seen(CRASHER, CRASH_ID)
+        self.assert_strangers_do_not_wake_bgtaskd()
+
+    def assert_crash_is_seen(self, app, identifier):
+        """An app activated for its task crashes: its name appearing starts the run, its name
+        and its connection going away end it."""
         conn = self.connection()
-        conn.request_name(CRASHER, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
-        self.scheduler(conn).Submit("app-refresh", CRASH_ID, dbus.Dictionary({}, signature="sv"))
-        conn.release_name(CRASHER)
-        run = eventually(lambda: self.last_run(App=CRASHER), 15)
+        conn.request_name(app, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+        self.scheduler(conn).Submit("app-refresh", identifier, dbus.Dictionary({}, signature="sv"))
+        conn.release_name(app)
+        run = eventually(lambda: self.last_run(App=app), 15)
         self.assertEqual(run["Outcome"], "app-exited", run)
         self.assertIn("connection-closed", run["Reason"])
+
+    def test_an_app_added_by_a_reload_is_followed_too(self):
+        # Under a top-level prefix no rule covered before the reload. bgtaskd answers once its
+        # start-up is over (its signal handler in place; the bus name comes before).
+        self.list_requests()
+        self.install_activatable_testapp("net.example.Late", ["net.example.Late.refresh"], behavior="crash-on-launch")
+        os.kill(self.daemon.pid, signal.SIGHUP)
+        eventually(lambda: f"{self.apps + 3} app(s)" in self.daemon_log(), 10, message="no reload")
+        self.assert_crash_is_seen("net.example.Late", "net.example.Late.refresh")
         self.assert_strangers_do_not_wake_bgtaskd()
 
     def test_a_followed_connection_leaving_is_noticed(self):
