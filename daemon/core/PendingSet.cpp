@@ -14,6 +14,28 @@ std::size_t hashApp(std::string_view app)
     return std::hash<std::string_view>{}(app);
 }
 
+// Visits the entries of a min-heap on `until` that are not after `horizon` (atOrBefore) and the
+// roots of the subtrees that are (after), and nothing below those: O(entries not after it).
+template <typename Entry, typename AtOrBefore, typename After>
+void walkHeap(const std::vector<Entry>& heap, TimePoint horizon, AtOrBefore atOrBefore, After after)
+{
+    std::vector<std::size_t> stack;
+    if (!heap.empty())
+        stack.push_back(0);
+    while (!stack.empty()) {
+        const auto slot = stack.back();
+        stack.pop_back();
+        if (heap[slot].until > horizon) {
+            after(heap[slot]);
+            continue;
+        }
+        atOrBefore(heap[slot]);
+        for (const auto child : {2 * slot + 1, 2 * slot + 2})
+            if (child < heap.size())
+                stack.push_back(child);
+    }
+}
+
 bool wantsGpu(const RequestOptions& options)
 {
     return options.requiredResources &&
@@ -405,20 +427,8 @@ std::vector<const TaskRequest*> PendingSet::candidates(const SystemState& state,
         for (const auto position : positions)
             out.push_back(&requests_[position]);
     }
-    // The heap's entries up to the horizon: a subtree whose root is later holds none.
-    std::vector<std::uint32_t> stack;
-    if (!held_.empty())
-        stack.push_back(0);
-    while (!stack.empty()) {
-        const auto slot = stack.back();
-        stack.pop_back();
-        if (held_[slot].until > horizon)
-            continue;
-        out.push_back(&requests_[held_[slot].position]);
-        for (const auto child : {2 * slot + 1, 2 * slot + 2})
-            if (child < held_.size())
-                stack.push_back(child);
-    }
+    walkHeap(
+        held_, horizon, [&](const Held& h) { out.push_back(&requests_[h.position]); }, [](const Held&) {});
     std::ranges::sort(out, {}, &TaskRequest::id);
     return out;
 }
@@ -427,21 +437,10 @@ std::vector<const TaskRequest*> PendingSet::candidates(const SystemState& state,
 std::optional<TimePoint> PendingSet::nextHeldAfter(TimePoint horizon) const
 {
     std::optional<TimePoint> next;
-    std::vector<std::uint32_t> stack;
-    if (!held_.empty())
-        stack.push_back(0);
-    while (!stack.empty()) {
-        const auto slot = stack.back();
-        stack.pop_back();
-        if (held_[slot].until > horizon) {
-            if (!next || held_[slot].until < *next)
-                next = held_[slot].until;
-            continue;
-        }
-        for (const auto child : {2 * slot + 1, 2 * slot + 2})
-            if (child < held_.size())
-                stack.push_back(child);
-    }
+    walkHeap(held_, horizon, [](const Held&) {}, [&](const Held& h) {
+        if (!next || h.until < *next)
+            next = h.until;
+    });
     return next;
 }
 
