@@ -163,6 +163,15 @@ void Daemon::startStateSources()
     p.sources->start(*p.state);
 }
 
+void Daemon::blockSignals()
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : kSignals)
+        sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+}
+
 int Daemon::run()
 {
     auto& p = *parts_;
@@ -323,7 +332,7 @@ int Daemon::run()
     } catch (const std::exception& e) {
         log()->warn("{}; manifests are reloaded on SIGHUP only", e.what());
     }
-    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p, reloadManifests](int sig) {
+    p.loop.onSignals({kSignals.begin(), kSignals.end()}, [&p, reloadManifests](int sig) {
         if (sig == SIGHUP) {
             reloadManifests("SIGHUP");
             return;
