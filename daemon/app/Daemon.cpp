@@ -163,6 +163,15 @@ void Daemon::startStateSources()
     p.sources->start(*p.state);
 }
 
+void Daemon::blockSignals()
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : kSignals)
+        sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+}
+
 int Daemon::run()
 {
     auto& p = *parts_;
@@ -231,13 +240,15 @@ int Daemon::run()
     p.service->start();
 
     // 3. Adaptors, name ownership, then the well-known name.
-    // One batch of apps' calls per loop turn, committed as one transaction before the next.
-    // The bus is read first: sd-event would run this deferred event again and again before
-    // the bus's io event while a flood is queued, and a newcomer's call would wait for the
-    // whole flood instead of one batch.
+    // One turn of the writing calls per loop turn, committed as one transaction before the
+    // next. The bus is read first: sd-event would run this deferred event again and again
+    // before the bus's io event while a flood is queued, and a newcomer's call would wait for
+    // the whole flood instead of one turn. The turn's budget counts the reading too
+    // (service/FairCalls.h, kTurnWork).
     p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] {
+        const auto started = std::chrono::steady_clock::now();
         p.busSource->process();
-        p.calls->dispatch();
+        p.calls->dispatch(started);
     });
     p.calls = std::make_unique<service::FairCalls>([&p] { p.dispatchCalls->schedule(); },
                                                    [&p] { p.service->flushCommits(); },
@@ -250,8 +261,8 @@ int Daemon::run()
             kPolkitTimeout);
     else
         p.authorizer = std::make_unique<bus::SessionAuthorizer>();
-    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, BGTASKD_VERSION,
-                                                      startedAt);
+    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, *p.calls,
+                                                      BGTASKD_VERSION, startedAt);
     p.tasks = std::make_unique<bus::TaskObjects>(*p.connection, *p.service, defer);
     p.effects->bind(*p.tasks, *p.manager);
     if (!options_.systemBus) {
@@ -321,7 +332,7 @@ int Daemon::run()
     } catch (const std::exception& e) {
         log()->warn("{}; manifests are reloaded on SIGHUP only", e.what());
     }
-    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p, reloadManifests](int sig) {
+    p.loop.onSignals({kSignals.begin(), kSignals.end()}, [&p, reloadManifests](int sig) {
         if (sig == SIGHUP) {
             reloadManifests("SIGHUP");
             return;
