@@ -5,6 +5,7 @@
 #include "Config.h"
 #include "DaemonEffects.h"
 #include "EventLoop.h"
+#include "ManifestReloader.h"
 #include "ManifestWatch.h"
 
 #include "bus/ManagerAdaptor.h"
@@ -67,6 +68,7 @@ struct Daemon::Parts {
     std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<ManifestWatch> manifestWatch;
+    std::unique_ptr<ManifestReloader> reloader;   // reads manifests off the loop
     std::unique_ptr<launch::Spawner> spawner;   // Exec commands, bgtaskd's children
     std::unique_ptr<launch::UnitFollower> transientUnits;   // Exec commands, in systemd's units
     std::unique_ptr<launch::Activator> activator;
@@ -112,6 +114,7 @@ Daemon::~Daemon()
     // Adaptors and proxies go before the connection they live on.
     if (parts_) {
         parts_->manifestWatch.reset();
+        parts_->reloader.reset();   // joins its reading thread first
         parts_->sources.reset();
         parts_->systemBusSource.reset();
         parts_->names.reset();
@@ -294,6 +297,27 @@ int Daemon::run()
         p.calls->forget(connection);
     });
     p.names->seed();
+    // SIGHUP and a change in an apps directory reload the manifests the same way: read on a
+    // worker thread, applied here.
+    p.reloader = std::make_unique<ManifestReloader>(p.loop, *p.manifests, [&p](const std::string& cause) {
+        for (const auto& issue : p.manifests->issues())
+            log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
+        log()->info("Reloaded manifests ({}): {} app(s)", cause, p.manifests->all().size());
+        p.names->seed();
+        p.service->manifestsReloaded();
+        p.plan->schedule();
+    });
+    const auto reloadManifests = [&p](const char* cause) { p.reloader->request(cause); };
+    // Signals are handled from before the name is taken: whoever sees bgtaskd on the bus may
+    // send it SIGHUP or SIGTERM at once, and their default action would end it on the spot.
+    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p, reloadManifests](int sig) {
+        if (sig == SIGHUP) {
+            reloadManifests("SIGHUP");
+            return;
+        }
+        log()->info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        p.loop.exit(0);
+    });
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,
                 options_.systemBus ? "system" : "session");
@@ -302,15 +326,6 @@ int Daemon::run()
     startStateSources();
 
     // 5. Scheduling, signals, readiness.
-    // SIGHUP and a change in an apps directory reload the manifests the same way.
-    const auto reloadManifests = [&p](const char* cause) {
-        for (const auto& issue : p.manifests->reload())
-            log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
-        log()->info("Reloaded manifests ({}): {} app(s)", cause, p.manifests->all().size());
-        p.names->seed();
-        p.service->manifestsReloaded();
-        p.plan->schedule();
-    };
     std::vector<std::filesystem::path> appsDirs;
     for (const auto& dir : p.manifests->dataDirs())
         appsDirs.push_back(dir / "bgtaskd" / "apps");
@@ -320,18 +335,11 @@ int Daemon::run()
     } catch (const std::exception& e) {
         log()->warn("{}; manifests are reloaded on SIGHUP only", e.what());
     }
-    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p, reloadManifests](int sig) {
-        if (sig == SIGHUP) {
-            reloadManifests("SIGHUP");
-            return;
-        }
-        log()->info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        p.loop.exit(0);
-    });
     p.plan->schedule();
     p.busSource->process();
     sd_notify(0, "READY=1");
     const int rc = p.loop.run();
+    p.reloader.reset();   // a reading in flight is cancelled and its thread joined
 
     sd_notify(0, "STOPPING=1");
     p.service->shutdown();
