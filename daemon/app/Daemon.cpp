@@ -7,6 +7,7 @@
 #include "EventLoop.h"
 #include "ManifestReloader.h"
 #include "ManifestWatch.h"
+#include "OffLoop.h"
 
 #include "bus/ManagerAdaptor.h"
 #include "bus/PolkitAuthorizer.h"
@@ -81,6 +82,7 @@ struct Daemon::Parts {
     std::unique_ptr<bus::SchedulerAdaptor> scheduler;
     std::unique_ptr<bus::Authorizer> authorizer;   // who may use Manager1
     std::unique_ptr<bus::ManagerAdaptor> manager;
+    std::unique_ptr<OffLoop> simulations;   // Manager1.Simulate's worker: one at a time
     std::unique_ptr<bus::TaskObjects> tasks;
     std::unique_ptr<bus::NameWatcher> names;
     std::unique_ptr<sdbus::IConnection> systemBus;   // for NetworkManager, logind, ppd
@@ -115,6 +117,7 @@ Daemon::~Daemon()
     if (parts_) {
         parts_->manifestWatch.reset();
         parts_->reloader.reset();   // joins its reading thread first
+        parts_->simulations.reset();   // and a simulation's, with the reply it still holds
         parts_->sources.reset();
         parts_->systemBusSource.reset();
         parts_->names.reset();
@@ -255,6 +258,15 @@ int Daemon::run()
         p.authorizer = std::make_unique<bus::SessionAuthorizer>();
     p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, BGTASKD_VERSION,
                                                       startedAt);
+    // Simulations run on a worker thread, one at a time: a long one (thousands of requests over
+    // a week) would otherwise hold every other caller for as long as it runs.
+    p.simulations = std::make_unique<OffLoop>(p.loop, 1);
+    p.manager->runSimulationsWith([&p](bus::ManagerAdaptor::Work work, std::function<void()> done) {
+        const bool started = p.simulations->run(std::move(work), std::move(done));
+        if (started)
+            log()->debug("Simulating off the loop");
+        return started;
+    });
     p.tasks = std::make_unique<bus::TaskObjects>(*p.connection, *p.service, defer);
     p.effects->bind(*p.tasks, *p.manager);
     if (!options_.systemBus) {
@@ -339,7 +351,10 @@ int Daemon::run()
     p.busSource->process();
     sd_notify(0, "READY=1");
     const int rc = p.loop.run();
-    p.reloader.reset();   // a reading in flight is cancelled and its thread joined
+    // Work in flight is cancelled and its thread joined: a reading, a simulation (whose
+    // caller gets no answer: its connection goes with the name).
+    p.reloader.reset();
+    p.simulations.reset();
 
     sd_notify(0, "STOPPING=1");
     p.service->shutdown();

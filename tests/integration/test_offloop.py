@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Long work off the daemon's loop: a manifest reload (SIGHUP, or a change seen by the apps
 directory watch) reads and parses the files on a worker thread and only applies the result on
-the loop, so other calls are answered meanwhile. These tests assert orderings through the real
-bus, never times: the daemon says (debug log) when a reading starts, and the test calls it
-while the reading of many manifests is still going on."""
+the loop; Manager1.Simulate runs on a worker thread, one at a time; other calls are answered
+meanwhile. These tests assert orderings through the real
+bus, never times: the daemon says (debug log) when a reading or a simulation starts, and the test
+calls it while that work is still going on."""
 import os
 import signal
+import subprocess
 import unittest
 
 import dbus
 
-from bgtaskd_testlib import DaemonTestCase, eventually, usec
+from bgtaskd_testlib import MANAGER, PYTHON, DaemonTestCase, eventually, usec
 
 STAYS = "org.example.Stays"
 GOES = "org.example.Goes"
@@ -116,6 +118,88 @@ class ReloadOffLoopTest(DaemonTestCase):
         log = self.daemon_log()
         self.assertIn("Received SIGTERM, shutting down", log)
         self.assertNotIn("ERROR", log.upper().replace("NO ERROR", ""))
+
+
+SIM_APPS = [f"org.example.sim.App{i}" for i in range(30)]
+PER_APP = 10   # the processing quota
+CALLER = "org.example.Caller"
+SIMULATE_SCRIPT = """
+import sys, dbus
+bus = dbus.bus.BusConnection(sys.argv[1])
+manager = dbus.Interface(bus.get_object("org.bgtaskd", "/org/bgtaskd"), "org.bgtaskd.Manager1")
+try:
+    events, truncated = manager.Simulate(dbus.Dictionary({"Hours": dbus.UInt32(168)}, signature="sv"), timeout=600)
+    print("ok", len(events), bool(truncated))
+except dbus.exceptions.DBusException as e:
+    print("error", e.get_dbus_name(), e.get_dbus_message())
+"""
+
+
+class SimulateOffLoopTest(DaemonTestCase):
+    """A week of 300 requests, each at its own date: a simulation that plans at hundreds of
+    moments over all of them, seconds of work in a Debug build."""
+
+    def install_apps(self):
+        for app in SIM_APPS:
+            self.install_manifest(app, [f"{app}.t{i}" for i in range(PER_APP)], kinds=("processing",))
+        self.install_manifest(CALLER, [refresh(CALLER)])
+
+    def setUp(self):
+        super().setUp()
+        hour = 0
+        for app in SIM_APPS:
+            conn = dbus.bus.BusConnection(self.bus_daemon.address)
+            try:
+                conn.request_name(app, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+                for i in range(PER_APP):
+                    hour += 1
+                    self.scheduler(conn).Submit("processing", f"{app}.t{i}", dbus.Dictionary(
+                        {"EarliestBeginDate": dbus.Int64(usec(hour * 1800))}, signature="sv"))
+            finally:
+                conn.close()
+
+    def simulations_started(self):
+        return self.daemon_log().count("Simulating off the loop")
+
+    def start_simulation(self):
+        started = self.simulations_started()
+        proc = subprocess.Popen([PYTHON, "-c", SIMULATE_SCRIPT, self.bus_daemon.address],
+                                stdout=subprocess.PIPE, text=True, env=self.native_env())
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        eventually(lambda: self.simulations_started() > started or proc.poll() is not None, 60,
+                   message="no simulation started")
+        return proc
+
+    def test_other_callers_are_answered_while_a_simulation_runs_and_a_second_one_is_busy(self):
+        sim = self.start_simulation()
+        # Asked after the simulation started; answered while it still runs.
+        version = self.manager().Get(MANAGER, "Version", dbus_interface="org.freedesktop.DBus.Properties")
+        self.submit_for(CALLER, "app-refresh", refresh(CALLER), EarliestBeginDate=dbus.Int64(usec(3600)))
+        self.assertIn((CALLER, refresh(CALLER)),
+                      [(str(r["App"]), str(r["Identifier"])) for r in self.list_requests()])
+        second = subprocess.run([PYTHON, "-c", SIMULATE_SCRIPT, self.bus_daemon.address],
+                                stdout=subprocess.PIPE, text=True, env=self.native_env(), timeout=120)
+        self.assertIsNone(sim.poll(), "the simulation was answered before calls made while it ran")
+        self.assertTrue(str(version))
+        self.assertEqual(second.stdout.split()[:3], ["error", "org.bgtaskd.Error.Unavailable", "busy:"],
+                         second.stdout)
+        # And then the simulation answers, with the week it simulated.
+        out, _ = sim.communicate(timeout=300)
+        status, count, _truncated = out.split()
+        self.assertEqual(status, "ok", out)
+        self.assertGreater(int(count), len(SIM_APPS) * PER_APP)   # a launch and an end each, at least
+        # Once it is over, the next one may run.
+        again = self.start_simulation()
+        self.assertEqual(again.communicate(timeout=300)[0].split()[0], "ok")
+
+    def test_sigterm_during_a_simulation_exits_cleanly(self):
+        sim = self.start_simulation()
+        self.assertIsNone(sim.poll())
+        rc = self.stop_bgtaskd(signal.SIGTERM)
+        self.assertEqual(rc, 0)
+        self.assertIn("Received SIGTERM, shutting down", self.daemon_log())
+        sim.communicate(timeout=60)   # the caller is not left waiting: the daemon's connection went
 
 
 if __name__ == "__main__":

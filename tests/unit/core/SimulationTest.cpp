@@ -269,6 +269,23 @@ TEST_CASE("Simulate: the event list is capped with a truncated flag")
     CHECK(result.end < referenceTime() + 168h);
 }
 
+TEST_CASE("Simulate: a cancelled simulation stops where it is, truncated")
+{
+    SimulationInput in;
+    in.state = favourableSystemState();
+    auto r = request(1, "org.example.Feeds", "org.example.Feeds.poll", TaskKind::Processing);
+    r.options.repeatInterval = 1min;
+    in.pending = {r};
+    in.schedules[{r.app, r.identifier}] = {*scheduleOf(r.options), {}};
+    auto options = over(168h);
+    int moments = 0;
+    options.cancelled = [&moments] { return ++moments > 3; };   // the daemon shutting down
+    const auto result = simulate(in, options);
+    CHECK(result.truncated);
+    CHECK(moments == 4);
+    CHECK(result.end < referenceTime() + 1h);
+}
+
 TEST_CASE("Usual durations are the median of the newest completed runs")
 {
     const auto run = [](std::string id, Outcome outcome, Duration took, int age) {
