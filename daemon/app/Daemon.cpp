@@ -301,7 +301,8 @@ int Daemon::run()
             {[&p](const service::TaskNotification& n) { p.notifier->show(n); },
              [&p](const std::string& app, const std::string& identifier) { p.notifier->close(app, identifier); }});
     }
-    p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service);
+    p.names = std::make_unique<bus::NameWatcher>(*p.connection, *p.service,
+                                                [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); });
     p.scheduler->onCaller([&p](const std::string& caller) { p.names->watchConnection(caller); });
     p.manager->onSubscriber([&p](const std::string& subscriber) { p.names->watchConnection(subscriber); });
     p.names->onConnectionGone([&p](const std::string& connection) {

@@ -80,6 +80,17 @@ def stays_true(cond, duration=1.0, interval=0.02, message=None):
         time.sleep(interval)
 
 
+def context_switches(pid):
+    """Context switches of every thread of pid so far: each wake-up is one."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+    return total
+
+
 def usec(seconds_from_now):
     return int((time.time() + seconds_from_now) * 1_000_000)
 
@@ -284,6 +295,21 @@ class DaemonTestCase(unittest.TestCase):
 
     def manager(self):
         return dbus.Interface(self.bus.get_object(BUS_NAME, OBJECT_PATH), MANAGER)
+
+    def strangers_wake_ups(self, strangers):
+        """bgtaskd's wake-ups while `strangers` clients that never call it join the bus and
+        leave it again, one after the other, plus the few of one ListRequests call."""
+        self.list_requests()   # bgtaskd is up and answering
+        before = context_switches(self.daemon.pid)
+        for _ in range(strangers):
+            conn = dbus.bus.BusConnection(self.bus_daemon.address)   # Hello, then gone
+            conn.close()
+        # The bus daemon has sent bgtaskd every NameOwnerChanged once a later call of ours to
+        # it returns, and bgtaskd read them before that call (bus order), when it answers.
+        self.bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus").GetId(
+            dbus_interface="org.freedesktop.DBus")
+        self.list_requests()
+        return context_switches(self.daemon.pid) - before
 
     def list_requests(self):
         return [dict(r) for r in self.manager().ListRequests()]
