@@ -122,6 +122,17 @@ const std::vector<ManifestIssue>& ManifestRegistry::apply(ManifestScan scan)
     return issues_;
 }
 
+bool ManifestRegistry::brokenInPlace(std::string_view appId) const
+{
+    if (held_.contains(appId))
+        return true;
+    // A manifest's Id must be its file's name without .conf: that is whose file it was.
+    const std::string fileName = std::string(appId) + ".conf";
+    return std::any_of(issues_.begin(), issues_.end(), [&](const ManifestIssue& i) {
+        return i.fatal && fs::path(i.file).filename() == fileName;
+    });
+}
+
 std::vector<const core::Manifest*> ManifestRegistry::byBusName(std::string_view busName) const
 {
     std::vector<const core::Manifest*> out;

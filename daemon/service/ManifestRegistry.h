@@ -63,6 +63,9 @@ public:
     // longer parses (half-written, edited wrongly in place) is held instead: it is not removed,
     // so its requests wait for a fix rather than being dropped. The first reload removes nothing.
     const std::vector<std::string>& removedApps() const { return removed_; }
+    // Whether the app's manifest file is there but fails to parse: held by a reload, or, at
+    // start-up (before any reload knew the app), a broken <app id>.conf with a fatal problem.
+    bool brokenInPlace(std::string_view appId) const;
     const std::vector<std::filesystem::path>& dataDirs() const { return dataDirs_; }
     const core::ManifestRules& rules() const { return rules_; }
 

@@ -267,6 +267,8 @@ private:
     void applyScheduleChanges(ScheduleChanges changes);
     // The app's manifest was removed: its pending requests go, each with a history record.
     void dropRemovedApp(const std::string& app);
+    // At start: dropRemovedApp() for each app with requests and without a manifest.
+    void dropAppsWithoutManifest();
     bool isRunning(const std::string& app, const std::string& identifier) const;
     // Cancels (app, identifier) on the app's behalf, its schedule's way: a running task expires
     // with "app-cancelled"; a pending request is dropped, or for a manifest schedule replaced
