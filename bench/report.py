@@ -211,7 +211,7 @@ def log_issues(daemons):
 
 
 def print_scale(args, scale):
-    from scale import PER_APP, SCALE_PENDING
+    from scale import PER_APP, SCALE_PENDING, STRANGERS
     total = scale.pending_total
     print(f"\nScale ({total:,} requests over {total // PER_APP:,} apps × {PER_APP}, filled with "
           f"{args.fill_depth} async submits in flight per app, {args.clients} apps at a time)")
@@ -242,6 +242,9 @@ def print_scale(args, scale):
                   verdict(idle.hwm_kib <= SCALE_PEAK_TARGET_KIB)),
                  (f"idle wake-ups in {args.idle_seconds:g} s, {idle.label}", "0", f"{idle.wakeups}",
                   verdict(idle.wakeups == 0))]
+    for label, wakeups in scale.strangers:
+        rows.append((f"wake-ups: {STRANGERS} bus clients come and go, {label}", "0", str(wakeups),
+                     verdict(wakeups == 0)))
     if total != SCALE_PENDING:
         print(f"  WARNING: --scale-apps makes {total:,} pending, not {SCALE_PENDING:,}: the targets are for {SCALE_PENDING:,}")
     rows.append((f"restart to first answer, {total:,} pending", f"≤ {RESTART_TARGET_S:g} s",

@@ -25,6 +25,7 @@ PER_APP = 100
 SCALE_PENDING = SCALE_APPS * PER_APP
 SERIES = (0, 1_000, 10_000, 100_000)   # pending requests at which submit cost is measured (up to the fill)
 STATE_CHANGES = 20                     # LowPowerMode flips for the re-plan cost
+STRANGERS = 20                         # clients that join the bus and leave it, never calling bgtaskd
 AT_JOBS = 1000                         # one-off jobs queued with at (each is a process)
 PPD, PPD_PATH = "net.hadess.PowerProfiles", "/net/hadess/PowerProfiles"
 PROPS = "org.freedesktop.DBus.Properties"
@@ -41,6 +42,7 @@ class ScaleResult:
         self.pending = None       # Manager1.ListRequests count after everything (None: failed)
         self.pending_error = None
         self.at = None            # dict or a reason string
+        self.strangers = []       # (label, bgtaskd's wake-ups while STRANGERS clients joined and left)
 
 
 class Scale:
@@ -98,6 +100,7 @@ class Scale:
             self.result.series.append((target, self.submit_phase(daemon, target)))
         # No ListRequests here: it is tried once, at the end.
         self.result.idle = self.bench.idle(f"{self.pending:,} pending, after the fill", daemon, count=False)
+        self.result.strangers.append(("after the fill", self.strangers(daemon)))
         self.result.replan = self.replan(daemon)
         daemon.stop()
         restarted = self.start_daemon("bgtaskd-scale-restarted")
@@ -106,9 +109,20 @@ class Scale:
         self.result.restart_idle = self.bench.idle(f"{self.pending:,} pending, after a restart", restarted,
                                                    count=False)
         self.result.restart_idle.pending = self.stored_requests()
+        self.result.strangers.append(("after a restart", self.strangers(restarted)))
         self.list_requests(restarted)
         self.result.at = at_comparison(self.bench.tmp)
         return self.result, daemons
+
+    def strangers(self, daemon):
+        """bgtaskd's wake-ups while STRANGERS clients that never call it join its bus and leave it
+        again, one after the other: with an app name per manifest to follow, bgtaskd used to
+        follow every NameOwnerChanged and woke twice for each (issue 13: 0)."""
+        before = benchenv.ProcSample(daemon.pid).switches
+        for _ in range(STRANGERS):
+            dbus.bus.BusConnection(self.bench.bus.address).close()
+        time.sleep(0.5)   # were bgtaskd woken, it would have run by now
+        return benchenv.ProcSample(daemon.pid).switches - before
 
     def fill_to(self, start, end):
         first, last = start // PER_APP, end // PER_APP

@@ -27,6 +27,13 @@ struct RunUsage {
 // unknown; everything else is the value.
 std::optional<std::int64_t> accountingValue(std::uint64_t raw);
 
+// What one run used of a unit that other runs share (an app in its transient unit that gets a
+// second task while the first runs): the unit's counters at the run's end less what they were at
+// its start, for CPU time and IO (unknown where either reading is, never negative), and the
+// unit's peak memory up to the run's end (a peak cannot be split between runs: it is an upper
+// bound of the run's). The end cause is the end's.
+RunUsage usageSince(const RunUsage& atEnd, const RunUsage& atStart);
+
 // What a finished run costs its app's daily budget: the CPU time it used where that is known
 // (a run in a unit), else the time from its start to its end. Never negative.
 Duration budgetCharge(TimePoint startedAt, TimePoint endedAt, std::optional<std::int64_t> cpuNsec);

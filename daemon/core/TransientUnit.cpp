@@ -16,10 +16,11 @@ bool plainChar(char c)
 
 } // namespace
 
-std::string transientUnitName(std::string_view appId, std::int64_t runId)
+std::string transientUnitName(std::string_view appId, std::int64_t runId, int attempt)
 {
     const std::string prefix = "bgtask-";
-    const std::string suffix = "-" + std::to_string(runId) + ".service";
+    const std::string suffix =
+        "-" + std::to_string(runId) + (attempt > 1 ? "-" + std::to_string(attempt) : std::string()) + ".service";
     const std::size_t room = kMaxUnitName - prefix.size() - suffix.size();
     std::string escaped;
     for (const char c : appId) {

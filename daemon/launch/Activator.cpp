@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "Activator.h"
 
+#include "Systemd.h"
+
 #include "core/Error.h"
 #include "core/Reachability.h"
 #include "core/TransientUnit.h"
@@ -72,7 +74,8 @@ ActivationResult Activator::spawn(const core::Manifest& app, const std::string& 
     }
 }
 
-void Activator::viaExec(const core::Manifest& app, std::int64_t runId, const std::string& why, Done done)
+void Activator::viaExec(const core::Manifest& app, std::int64_t runId, int attempt, const std::string& why,
+                        Done done)
 {
     if (!app.exec) {
         done({false, false, "activation-failed: " + why + " (and the manifest has no Exec)"});
@@ -83,27 +86,28 @@ void Activator::viaExec(const core::Manifest& app, std::int64_t runId, const std
         done(spawn(app, why));
         return;
     }
-    const auto unit = core::transientUnitName(app.id, runId);
-    units_->add(runId, unit);
+    const auto unit = core::transientUnitName(app.id, runId, attempt);
+    const auto key = nextUnitKey_++;
+    units_->add(key, unit);
     units_->manager()
         .callMethodAsync("StartTransientUnit")
-        .onInterface("org.freedesktop.systemd1.Manager")
+        .onInterface(systemd::kManagerInterface)
         .withTimeout(timeout_)
         .withArguments(unit, std::string("fail"), transientProperties(app, std::move(argv), stopTimeout_),
                        std::vector<AuxUnit>{})
-        .uponReplyInvoke([this, app, runId, unit, why, done = std::move(done)](const sdbus::Error* error,
-                                                                               sdbus::ObjectPath job) {
+        .uponReplyInvoke([this, app, key, unit, why, done = std::move(done)](const sdbus::Error* error,
+                                                                             sdbus::ObjectPath job) {
             if (!error) {
-                units_->started(runId, job);
+                units_->started(key, job);
                 log()->info("Started {} with its Exec command in the transient unit {}{} because {}", app.id, unit,
                             app.user ? " as user " + *app.user : "", why);
                 ActivationResult result{true, true, {}};
                 result.unit = unit;
-                result.unitKey = runId;
+                result.unitKey = key;
                 done(std::move(result));
                 return;
             }
-            units_->forget(runId);
+            units_->forget(key);
             if (noServiceManager(error->getName())) {
                 done(spawn(app, why + ", and no service manager answers on this bus"));
                 return;
@@ -115,13 +119,14 @@ void Activator::viaExec(const core::Manifest& app, std::int64_t runId, const std
         });
 }
 
-void Activator::activate(const core::Manifest& app, std::int64_t runId, Done done)
+void Activator::activate(const core::Manifest& app, std::int64_t runId, int attempt, Done done)
 {
     bus_->callMethodAsync("StartServiceByName")
         .onInterface("org.freedesktop.DBus")
         .withTimeout(timeout_)
         .withArguments(app.busName, std::uint32_t{0})
-        .uponReplyInvoke([this, app, runId, done = std::move(done)](const sdbus::Error* error, std::uint32_t reply) {
+        .uponReplyInvoke([this, app, runId, attempt, done = std::move(done)](const sdbus::Error* error,
+                                                                             std::uint32_t reply) {
             if (!error) {
                 done({true, reply == kStartReplySuccess, {}});
                 return;
@@ -129,7 +134,7 @@ void Activator::activate(const core::Manifest& app, std::int64_t runId, Done don
             const auto why = "bus activation of " + app.busName + " failed: " + error->getName() + ": " +
                              error->getMessage();
             const bool unreachable = !app.exec && core::isUnreachableError(error->getName());
-            viaExec(app, runId, why, [done, unreachable](ActivationResult result) {
+            viaExec(app, runId, attempt, why, [done, unreachable](ActivationResult result) {
                 result.unreachable = !result.ok && unreachable;
                 done(std::move(result));
             });

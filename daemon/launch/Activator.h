@@ -3,7 +3,8 @@
 // timeout, and, when activation is unavailable or fails, the manifest's Exec command: in a
 // transient unit of the service manager on the daemon's bus where there is one
 // (StartTransientUnit, followed by the unit follower under the run's id), else through the
-// spawner. Borrows the bus connection, the spawner and the transient units' follower.
+// spawner. Each transient unit gets a name of its own (the run and the attempt) and a key of its
+// own in the follower. Borrows the bus connection, the spawner and the transient units' follower.
 #pragma once
 
 #include "core/Manifest.h"
@@ -29,7 +30,7 @@ struct ActivationResult {
     bool unreachable = false;   // !ok because the bus cannot start the name at all (core/Reachability.h)
     int spawnedPid = 0;         // the Exec command's process, a child of bgtaskd
     std::string unit = {};      // the transient unit the Exec command runs in ("" if none),
-    std::int64_t unitKey = 0;   // followed under this key (the run id it was named after)
+    std::int64_t unitKey = 0;   // followed under this key (one per unit, never reused)
 };
 
 class Activator {
@@ -39,13 +40,15 @@ public:
     Activator(sdbus::IConnection& connection, core::Duration timeout, Spawner& spawner,
               UnitFollower* units, core::Duration stopTimeout);
 
-    // runId: the run the activation is for, which names a transient unit.
-    void activate(const core::Manifest& app, std::int64_t runId, std::function<void(ActivationResult)> done);
+    // runId and attempt (1 for the run's first activation, then 2, …): the run the activation
+    // is for and how often it was activated for it, which name a transient unit.
+    void activate(const core::Manifest& app, std::int64_t runId, int attempt,
+                  std::function<void(ActivationResult)> done);
 
 private:
     using Done = std::function<void(ActivationResult)>;
     // A transient unit where the service manager answers, else the spawner.
-    void viaExec(const core::Manifest& app, std::int64_t runId, const std::string& why, Done done);
+    void viaExec(const core::Manifest& app, std::int64_t runId, int attempt, const std::string& why, Done done);
     ActivationResult spawn(const core::Manifest& app, const std::string& why);
 
     std::unique_ptr<sdbus::IProxy> bus_;
@@ -53,6 +56,7 @@ private:
     Spawner& spawner_;
     UnitFollower* units_;
     core::Duration stopTimeout_;
+    std::int64_t nextUnitKey_ = 1;
 };
 
 } // namespace bgtask::launch

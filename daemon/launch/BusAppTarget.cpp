@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "BusAppTarget.h"
 
+#include "Systemd.h"
+
 #include "service/HandlerRegistry.h"
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
@@ -81,8 +83,10 @@ void BusAppTarget::activateFor(const core::Manifest& app, std::int64_t runId)
 {
     if (!activating_.insert(app.id).second)
         return;   // one activation serves every run of the app that waits for it
+    const auto named = waiting_.find(runId);
+    const int attempt = named == waiting_.end() ? 1 : ++named->second.activations;
     log()->info("Activating {} ({})", app.id, app.busName);
-    activator_.activate(app, runId, [this, appId = app.id, busName = app.busName](ActivationResult result) {
+    activator_.activate(app, runId, attempt, [this, appId = app.id, busName = app.busName](ActivationResult result) {
         activating_.erase(appId);
         std::vector<std::int64_t> runs;
         for (auto& [id, waiting] : waiting_)
@@ -223,13 +227,16 @@ void BusAppTarget::busNameOwnerChanged(const std::string& busName, const std::st
     // per run, so that an app that dies at start-up is not restarted in a loop until the
     // launch window ends.
     for (const auto& app : context_.manifests.all()) {
-        if (app.busName != busName)
-            continue;
+        if (app.busName != busName || activating_.contains(app.id))
+            continue;   // an activation in flight brings it up: the runs keep their one restart
         bool again = false;
         for (auto& [id, waiting] : waiting_) {
             if (waiting.app != app.id || waiting.reactivated)
                 continue;
             waiting.reactivated = true;
+            // The new activation's unit is theirs now; the old one (still deactivating, or
+            // its process living on without the name) ends without them.
+            waiting.unitKey = 0;
             again = true;
         }
         if (again) {
@@ -252,10 +259,17 @@ void BusAppTarget::connectionClosed(const std::string& connection)
 
 void BusAppTarget::deliver(std::int64_t runId, const std::string& connection)
 {
-    waiting_.erase(runId);
+    std::int64_t startedUnit = 0;
+    if (const auto waiting = waiting_.find(runId); waiting != waiting_.end()) {
+        startedUnit = waiting->second.unitKey;
+        waiting_.erase(waiting);
+    }
     const auto* run = context_.reports.delivered(runId, connection, launchedConnections_.contains(connection));
     if (!run)
         return;
+    delivered_[runId] = startedUnit;
+    if (const auto unit = connectionUnits_.find(connection); unit != connectionUnits_.end() && unit->second != startedUnit)
+        readBaseline(runId, unit->second);   // the app was running in it already
     handlers_.launch(connection, run->task, [this, runId](std::optional<std::string> error) {
         const auto* launched = context_.reports.find(runId);
         if (!launched || launched->task.state != core::RunState::Launching)
@@ -318,7 +332,7 @@ void BusAppTarget::checkUnit(const std::string& busName, const std::string& conn
     // systemd knows a process's unit by its cgroup: the command or anything it started.
     units_->manager()
         .callMethodAsync("GetUnitByPID")
-        .onInterface("org.freedesktop.systemd1.Manager")
+        .onInterface(systemd::kManagerInterface)
         .withTimeout(units_->callTimeout())
         .withArguments(static_cast<std::uint32_t>(pid))
         .uponReplyInvoke([this, busName, connection, pid, started](const sdbus::Error* error, sdbus::ObjectPath path) {
@@ -327,25 +341,60 @@ void BusAppTarget::checkUnit(const std::string& busName, const std::string& conn
                             error->getName());
                 return;
             }
+            if (const auto known = units_->unitPath(started.key); !known.empty()) {
+                unitChecked(busName, connection, pid, started, path == known);
+                return;
+            }
             units_->manager()
                 .callMethodAsync("GetUnit")
-                .onInterface("org.freedesktop.systemd1.Manager")
+                .onInterface(systemd::kManagerInterface)
                 .withTimeout(units_->callTimeout())
                 .withArguments(started.unit)
                 .uponReplyInvoke([this, busName, connection, pid, started, path](const sdbus::Error* failed,
                                                                                 sdbus::ObjectPath ours) {
-                    if (failed || ours != path) {
-                        log()->info("{} (pid {}) is not in {}: not started by bgtaskd", connection, pid, started.unit);
-                        return;
-                    }
-                    if (const auto it = unitFor_.find(busName); it != unitFor_.end() && it->second.key == started.key)
-                        unitFor_.erase(it);
-                    launchedConnections_.insert(connection);
-                    connectionUnits_[connection] = started.key;
-                    log()->info("{} (pid {}) runs in {}, which bgtaskd started for {}", connection, pid,
-                                started.unit, busName);
+                    unitChecked(busName, connection, pid, started, !failed && ours == path);
                 });
         });
+}
+
+void BusAppTarget::unitChecked(const std::string& busName, const std::string& connection, int pid,
+                               const StartedUnit& started, bool inUnit)
+{
+    if (!inUnit) {
+        log()->info("{} (pid {}) is not in {}: not started by bgtaskd", connection, pid, started.unit);
+        return;
+    }
+    if (const auto it = unitFor_.find(busName); it != unitFor_.end() && it->second.key == started.key)
+        unitFor_.erase(it);
+    launchedConnections_.insert(connection);
+    connectionUnits_[connection] = started.key;
+    log()->info("{} (pid {}) runs in {}, which bgtaskd started for {}", connection, pid, started.unit, busName);
+    // Runs handed to it before this answer that the unit was not started for: charged from now.
+    for (const auto& [runId, startedUnit] : delivered_) {
+        const auto* run = context_.reports.find(runId);
+        if (startedUnit != started.key && !baselines_.contains(runId) && run && run->connection == connection)
+            readBaseline(runId, started.key);
+    }
+}
+
+void BusAppTarget::readBaseline(std::int64_t runId, std::int64_t key)
+{
+    baselines_[runId] = std::nullopt;
+    // Replies come in the order of the calls: an end read after this one finds it answered.
+    units_->readUsage(key, [this, runId](core::RunUsage usage) {
+        if (const auto it = baselines_.find(runId); it != baselines_.end())
+            it->second = std::move(usage);
+    });
+}
+
+core::RunUsage BusAppTarget::charged(std::int64_t runId, const core::RunUsage& usage) const
+{
+    const auto it = baselines_.find(runId);
+    if (it == baselines_.end())
+        return usage;   // the unit was started for it: everything since the unit's start
+    if (!it->second)
+        log()->debug("Run {}: the unit's counters at its start are not known; its CPU time and IO are not", runId);
+    return core::usageSince(usage, it->second.value_or(core::RunUsage{}));
 }
 
 void BusAppTarget::measure(const service::ActiveRun& run, std::function<void(core::RunUsage)> done)
@@ -355,7 +404,9 @@ void BusAppTarget::measure(const service::ActiveRun& run, std::function<void(cor
         done({});
         return;
     }
-    units_->readUsage(unit->second, std::move(done));
+    units_->readUsage(unit->second, [this, runId = run.task.runId, done = std::move(done)](core::RunUsage usage) {
+        done(charged(runId, usage));
+    });
 }
 
 bool BusAppTarget::followsAfterConnectionClosed(const service::ActiveRun& run)
@@ -380,7 +431,7 @@ void BusAppTarget::stopUnit(const service::ActiveRun& run, std::int64_t key)
     context_.reports.stopDelegated(runId);
     units_->readUsage(key, [this, runId, key, reason = run.task.expireReason](core::RunUsage usage) {
         units_->stop(key, reason);
-        context_.reports.ended(runId, core::Outcome::Terminated, reason, std::move(usage));
+        context_.reports.ended(runId, core::Outcome::Terminated, reason, charged(runId, usage));
     });
 }
 
@@ -390,38 +441,50 @@ void BusAppTarget::unitEnded(std::int64_t key, const core::UnitVerdict& verdict,
     for (const auto& [id, waiting] : waiting_)
         if (waiting.unitKey == key)
             runs.push_back(id);
+    // The runs whose app ran in it: those whose connection closed first (unitRuns_), and those
+    // handed to a connection in it that is still open (its close is heard after the unit's end).
+    std::vector<std::int64_t> ranInIt;
+    for (const auto& [id, unit] : unitRuns_)
+        if (unit == key)
+            ranInIt.push_back(id);
+    for (const auto& [id, startedUnit] : delivered_) {
+        const auto* run = context_.reports.find(id);
+        if (!run || unitRuns_.contains(id) || run->task.request.kind == core::TaskKind::ContinuedProcessing)
+            continue;   // continued processing ends app-quit when its connection closes
+        if (const auto unit = connectionUnits_.find(run->connection); unit != connectionUnits_.end() && unit->second == key)
+            ranInIt.push_back(id);
+    }
     for (auto it = unitFor_.begin(); it != unitFor_.end();)
         it = it->second.key == key ? unitFor_.erase(it) : std::next(it);
     std::erase_if(connectionUnits_, [key](const auto& entry) { return entry.second == key; });
     units_->forget(key);
-    for (auto it = unitRuns_.begin(); it != unitRuns_.end();) {
-        if (it->second != key) {
-            ++it;
-            continue;
-        }
-        const auto runId = it->first;
-        it = unitRuns_.erase(it);
-        const auto* run = context_.reports.find(runId);
-        if (!run)
-            continue;
-        if (!verdict.endCause.empty()) {
-            log()->info("Run {}: the app's unit ended {} after its connection closed", runId, verdict.endCause);
-            context_.reports.ended(runId, core::Outcome::Failed, verdict.endCause, usage);
-        } else {
-            const auto& task = run->task;
-            context_.reports.ended(runId, core::Outcome::AppExited,
-                                   task.state == core::RunState::Expiring
-                                       ? "connection-closed after expiration (" + task.expireReason + ")"
-                                       : "connection-closed: the app's connection went away during the task",
-                                   usage);
-        }
-    }
+    for (auto id : ranInIt)
+        endedInUnit(id, verdict, charged(id, usage));
     if (verdict.outcome == core::Outcome::Completed)
         return;   // it exited without registering: the launch window decides (never-registered)
     for (auto id : runs) {
         log()->info("Run {}: the app's unit ended before it registered ({})", id, verdict.reason);
         context_.reports.ended(id, verdict.outcome, verdict.reason, usage);
     }
+}
+
+void BusAppTarget::endedInUnit(std::int64_t runId, const core::UnitVerdict& verdict, core::RunUsage usage)
+{
+    const auto* run = context_.reports.find(runId);
+    if (!run)
+        return;
+    if (!verdict.endCause.empty()) {
+        log()->info("Run {}: the app's unit ended {}", runId, verdict.endCause);
+        context_.reports.ended(runId, core::Outcome::Failed, verdict.endCause, std::move(usage));
+        return;
+    }
+    // The same outcome as when the connection's close is heard first (RunController).
+    const auto& task = run->task;
+    context_.reports.ended(runId, core::Outcome::AppExited,
+                           task.state == core::RunState::Expiring
+                               ? "connection-closed after expiration (" + task.expireReason + ")"
+                               : "connection-closed: the app's connection went away during the task",
+                           std::move(usage));
 }
 
 } // namespace bgtask::launch

@@ -10,7 +10,9 @@
 // bgtaskd started that never registers is stopped when its launch window ends. A task in a
 // transient unit is stopped with StopUnit (never a signal from bgtaskd), and its run records
 // the unit's accounting when the app completes or is stopped, or systemd's result when the
-// unit fails before the app registered. It serves every manifest no other target claims and is
+// unit fails before the app registered; a run handed to an app already running in the unit
+// records what the unit used from the run's start (core::usageSince). A run ends the same way
+// whether its unit's end or its connection's is heard first. It serves every manifest no other target claims and is
 // added last. Owns the activations in flight and which connections bgtaskd started; borrows the
 // service's launch context and the activator, handler client, spawner, terminator and the
 // transient units' follower.
@@ -48,6 +50,8 @@ public:
     {
         waiting_.erase(runId);
         unitRuns_.erase(runId);
+        delivered_.erase(runId);
+        baselines_.erase(runId);
     }
 
     void registered(const std::string& connection, const std::string& app,
@@ -64,6 +68,7 @@ private:
         bool startedByUs = false;   // an activation for it started the app
         int spawnedPid = 0;         // the Exec command bgtaskd spawned for it
         std::int64_t unitKey = 0;   // the transient unit it was started in
+        int activations = 0;        // activations named after this run (each unit its own name)
     };
     // A transient unit bgtaskd started for an app whose connection has not been seen in it yet.
     struct StartedUnit {
@@ -82,8 +87,18 @@ private:
     void seen(const std::string& busName, const std::string& connection);
     // Ends what bgtaskd started for an app that did not come up (never registered).
     void stopStarted(const Waiting& waiting);
-    // Whether the connection's process (pid) is in the transient unit bgtaskd started for busName.
+    // Whether the connection's process (pid) is in the transient unit bgtaskd started for busName:
+    // GetUnitByPID, compared with the unit's path (GetUnit only when the follower has none yet).
     void checkUnit(const std::string& busName, const std::string& connection, int pid, StartedUnit started);
+    void unitChecked(const std::string& busName, const std::string& connection, int pid, const StartedUnit& started,
+                     bool inUnit);
+    // The unit's counters now, where the charge of a run that joined a running unit starts.
+    void readBaseline(std::int64_t runId, std::int64_t key);
+    // What a run is charged of its unit's accounting: since its baseline, if it has one.
+    core::RunUsage charged(std::int64_t runId, const core::RunUsage& usage) const;
+    // A run whose app ran in a unit that ended: failed with systemd's result (oom-kill, signal,
+    // …), or app-exited when the process ended cleanly.
+    void endedInUnit(std::int64_t runId, const core::UnitVerdict& verdict, core::RunUsage usage);
     // The transient unit ended: the runs still waiting for the app in it end with systemd's
     // verdict unless the unit succeeded (they wait for their launch window then); the runs
     // whose connection closed in it end failed with systemd's result (oom-kill, signal, …),
@@ -103,6 +118,10 @@ private:
     std::map<std::string, StartedUnit> unitFor_;                // bus name → its Exec command's unit
     std::map<std::string, std::int64_t> connectionUnits_;       // connection → the transient unit it runs in
     std::map<std::int64_t, std::int64_t> unitRuns_;              // run whose connection closed → its unit
+    std::map<std::int64_t, std::int64_t> delivered_;   // run handed to a connection → the unit started for it (or 0)
+    // Runs that joined an app already running in a transient unit: the unit's counters at their
+    // start (nullopt while being read). Runs the unit was started for are charged from its start.
+    std::map<std::int64_t, std::optional<core::RunUsage>> baselines_;
     std::set<std::string> activating_;            // app ids with an activation in flight
     std::set<std::string> awaitingLaunchedOwner_; // bus names we activated whose owner is not seen yet
     std::set<std::string> spawnedFor_;            // bus names whose Exec command bgtaskd spawned

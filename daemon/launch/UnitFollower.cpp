@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "UnitFollower.h"
 
+#include "Systemd.h"
+
 #include "service/Log.h"
 
 #include <sdbus-c++/Message.h>
@@ -13,10 +15,10 @@ namespace {
 
 auto log() { static auto l = service::logger("units"); return l; }
 
-constexpr const char* kSystemd = "org.freedesktop.systemd1";
-constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
-constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
-constexpr const char* kUnit = "org.freedesktop.systemd1.Unit";
+using systemd::kManagerPath;
+constexpr const char* kSystemd = systemd::kService;
+constexpr const char* kManager = systemd::kManagerInterface;
+constexpr const char* kUnit = systemd::kUnitInterface;
 constexpr const char* kProperties = "org.freedesktop.DBus.Properties";
 constexpr std::size_t kMaxEarlyJobs = 64;
 
@@ -50,7 +52,7 @@ UnitFollower::UnitFollower(sdbus::IConnection& connection, core::Duration callTi
                                      [this](sdbus::Message& m) { onJobRemoved(m); });
     propertiesMatch_ = connection_.addMatch(sender + ",interface='" + kProperties +
                                                 "',member='PropertiesChanged',path_namespace='" +
-                                                kManagerPath + "/unit'",
+                                                systemd::kUnitPathPrefix + "'",
                                             [this](sdbus::Message& m) { onPropertiesChanged(m); });
     ownerMatch_ = connection_.addMatch("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
                                        "member='NameOwnerChanged',arg0='" + std::string(kSystemd) + "'",
@@ -65,6 +67,12 @@ std::vector<UnitFollower::Key> UnitFollower::keys() const
     for (const auto& [key, unit] : units_)
         keys.push_back(key);
     return keys;
+}
+
+std::string UnitFollower::unitPath(Key key) const
+{
+    const auto it = units_.find(key);
+    return it == units_.end() ? std::string() : it->second.unitPath;
 }
 
 void UnitFollower::add(Key key, std::string unit)

@@ -6,8 +6,8 @@
 // before the start call answered), finds the unit's object with GetUnit, follows its
 // ActiveState and Result through PropertiesChanged, and once core::unitVerdict has a verdict
 // reads the unit's accounting (CPUUsageNSec, MemoryPeak, IO counters) and reports both. Stops
-// units with StopUnit, never a signal. Each unit is followed under a key its user chooses (a
-// run id). Owns the manager proxy, the signal subscriptions and one proxy per call in flight;
+// units with StopUnit, never a signal. Each unit is followed under a key its user chooses (the
+// unit target's run id; the activator's own key per transient unit). Owns the manager proxy, the signal subscriptions and one proxy per call in flight;
 // borrows the connection.
 #pragma once
 
@@ -63,6 +63,8 @@ public:
     void readUsage(Key key, std::function<void(core::RunUsage)> done);
     void forget(Key key) { units_.erase(key); }
     bool follows(Key key) const { return units_.contains(key); }
+    // The unit's object path once GetUnit answered, else "".
+    std::string unitPath(Key key) const;
     std::vector<Key> keys() const;
 
 private:

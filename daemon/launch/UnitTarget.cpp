@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "UnitTarget.h"
 
+#include "Systemd.h"
+
 #include "service/Log.h"
 #include "service/ManifestRegistry.h"
 #include "service/RunController.h"
@@ -19,7 +21,7 @@ std::string startFailure(const sdbus::Error& error, const std::string& unit)
     const std::string detail = unit + ": " + name + ": " + error.getMessage();
     if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner")
         return "no-systemd: no service manager answers on this bus for " + detail;
-    if (name == "org.freedesktop.systemd1.NoSuchUnit" || name == "org.freedesktop.systemd1.LoadFailed")
+    if (name == systemd::kErrorNoSuchUnit || name == systemd::kErrorLoadFailed)
         return "no-such-unit: " + detail;
     return "unit-start-failed: " + detail;
 }
@@ -58,7 +60,7 @@ void UnitTarget::start(const service::ActiveRun& run)
     log()->info("Run {}: starting {}", id, unit);
     units_.manager()
         .callMethodAsync("StartUnit")
-        .onInterface("org.freedesktop.systemd1.Manager")
+        .onInterface(systemd::kManagerInterface)
         .withTimeout(units_.callTimeout())
         .withArguments(unit, std::string("replace"))
         .uponReplyInvoke([this, id, unit](const sdbus::Error* error, sdbus::ObjectPath job) {

@@ -11,6 +11,7 @@ the bus the spawner fallback applies (test_launch.py, test_sysbus_exec.py)."""
 import json
 import os
 import signal
+import time
 import unittest
 
 import dbus
@@ -86,16 +87,20 @@ class TransientUnitTestCase(ServiceManagerBus, DaemonTestCase):
         self.stop_bgtaskd()
         self.start_bgtaskd(["--system"] if self.system_instance else [])
 
-    def submit(self):
+    def submit(self, options=None):
         conn = dbus.bus.BusConnection(self.system_bus_daemon.address if self.system_instance
                                       else self.bus_daemon.address)
         try:
             conn.request_name(APP, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
             dbus.Interface(conn.get_object(BUS_NAME, OBJECT_PATH), SCHEDULER).Submit(
-                "app-refresh", REFRESH, dbus.Dictionary({}, signature="sv"))
+                "app-refresh", REFRESH, dbus.Dictionary(options or {}, signature="sv"))
             conn.release_name(APP)
         finally:
             conn.close()
+
+    def manager_calls(self, method, unit):
+        with open(os.path.join(self.tmp, "systemd-calls.log")) as f:
+            return [line for line in f if f" {method} " in f" {line} " and unit in line]
 
     def last_run(self):
         runs = self.history(App=APP, Identifier=REFRESH)
@@ -128,6 +133,10 @@ class UserInstanceTransientUnitTest(TransientUnitTestCase):
         [ready] = self.app_events(APP, "ready")
         self.assertEqual(ready["pid"], unit["pid"])
         self.assertIn(f"(pid {unit['pid']}) runs in {name}, which bgtaskd started for {APP}", self.daemon_log())
+        # Telling the app's process is in the unit took GetUnitByPID alone: the unit's path was
+        # known from following it (one GetUnit, the follower's).
+        self.assertTrue(self.manager_calls("GetUnitByPID", ""))
+        self.assertEqual(len(self.manager_calls("GetUnit", name)), 1, self.manager_calls("GetUnit", ""))
         # What the unit used by the time the app completed: the CPU time and peak memory of a
         # Python interpreter that loaded dbus and GLib (not zero, not "[not set]").
         self.assertGreater(int(run["CPUUsageNSec"]), 0, run)
@@ -206,6 +215,114 @@ class UserInstanceTransientUnitTest(TransientUnitTestCase):
         self.assertTrue(str(run["Reason"]).startswith(f"unit-start-failed: bgtask-{APP}-"), run)
         self.assertIn("org.freedesktop.DBus.Error.AccessDenied", str(run["Reason"]))
         self.assertEqual(self.app_events(APP, "ready"), [], "the command ran anyway")
+
+
+OTHER = f"{APP}.other"
+TEST_IFACE = "org.bgtaskd.Test"
+
+
+class TransientUnitEdgeCaseTest(TransientUnitTestCase):
+    """Orders and repeats around one transient unit: its end heard before the app's connection
+    closes, a second task for the app that runs in it, and a reactivation while the first unit
+    is still active. The time limit is long: each test ends its runs itself."""
+    limits = dict(FAST_LIMITS, LaunchWindow="20", AppRefreshTimeLimit="120")
+
+    def app_control(self, unique_name):
+        return dbus.Interface(self.bus.get_object(unique_name, "/Test"), TEST_IFACE)
+
+    def unit_cpu(self, path):
+        return int(self.bus.get_object(SYSTEMD, path).Get("org.freedesktop.systemd1.Service", "CPUUsageNSec",
+                                                          dbus_interface="org.freedesktop.DBus.Properties"))
+
+    def runs_in_unit(self, name):
+        eventually(lambda: f"runs in {name}, which bgtaskd started for {APP}" in self.daemon_log(), 15,
+                   message="the app's connection was never recognised in its unit")
+
+    def test_a_unit_whose_end_is_heard_before_its_apps_connection_closes_records_its_accounting(self):
+        # The unit's main process (the one that connected) exits cleanly once `release` exists;
+        # its forked child keeps the app's connection open after the unit ended.
+        release = os.path.join(self.tmp, "release")
+        self.install_exec_app("never-complete", ["--fork-after-connect", release])
+        self.submit()
+        name, unit = self.the_unit()
+        [forked] = eventually(lambda: self.app_events(APP, "forked"), 15, message="the app never forked")
+        holder = os.pidfd_open(forked["pid"])
+        self.addCleanup(os.close, holder)
+        self.addCleanup(kill_through, holder)
+        eventually(lambda: self.app_events(APP, "launch"), 15, message="the task was never delivered")
+        self.runs_in_unit(name)
+        self.assertEqual(self.last_run(), None)
+        open(release, "w").close()
+        eventually(lambda: f"{name} is inactive (result success" in self.daemon_log(), 15,
+                   message="bgtaskd never saw the unit end")
+        # Only now does the connection close.
+        kill_through(holder)
+        run = eventually(self.last_run, 30, message="the run never ended")
+        self.assertEqual((str(run["Outcome"]), str(run["Reason"])),
+                         ("app-exited", "connection-closed: the app's connection went away during the task"), run)
+        self.assertGreater(int(run.get("CPUUsageNSec", 0)), 0, run)
+        self.assertGreater(int(run.get("MemoryPeak", 0)), 1 << 20, run)
+        self.assertNotIn("EndCause", run)
+
+    def test_a_second_task_for_an_app_running_in_its_unit_is_charged_only_what_the_unit_used_since(self):
+        self.install_manifest(APP, [REFRESH, OTHER], exec_line=" ".join(
+            self.app_command(APP, "never-complete", [REFRESH, OTHER], ["--idle-exit", "0"])))
+        self.stop_bgtaskd()
+        self.start_bgtaskd()
+        self.submit()
+        name, unit = self.the_unit()
+        [first] = eventually(lambda: self.app_events(APP, "launch"), 15, message="the first task never came")
+        self.runs_in_unit(name)
+        [ready] = self.app_events(APP, "ready")
+        app = self.app_control(ready["unique_name"])
+        # The app works for a second of CPU time during the first task; the unit counts it.
+        app.Burn(1.0, timeout=120)
+        burnt = eventually(lambda: (lambda cpu: cpu >= 10**9 and cpu)(self.unit_cpu(unit["path"])), 15,
+                           message="the unit's CPUUsageNSec never grew")
+        # A second task for the same app, while the first one runs: delivered to the app in the unit.
+        self.assertEqual(str(app.Submit("app-refresh", OTHER, dbus.Dictionary({}, signature="sv"))), "ok")
+        second = eventually(lambda: [e for e in self.app_events(APP, "launch") if e["identifier"] == OTHER], 30,
+                            message="the second task never came")[0]
+        self.assertEqual(str(app.Complete(second["task"], True)), "ok")
+        run = eventually(lambda: (self.history(App=APP, Identifier=OTHER) or [None])[0], 30,
+                         message="the second run never ended")
+        self.assertEqual(str(run["Outcome"]), "completed", run)
+        self.assertIn("CPUUsageNSec", run)
+        # Not the unit's total: the burnt second happened before this run started.
+        self.assertLess(int(run["CPUUsageNSec"]), burnt // 2, (run, burnt))
+        self.assertEqual(str(app.Complete(first["task"], True)), "ok")
+        run = eventually(self.last_run, 30, message="the first run never ended")
+        self.assertEqual(str(run["Outcome"]), "completed", run)
+        self.assertGreaterEqual(int(run["CPUUsageNSec"]), burnt, run)
+
+    def test_an_app_started_again_while_its_first_unit_is_still_active_gets_a_unit_of_its_own(self):
+        # The first start takes the name without registering and gives it up but lives on (its
+        # unit stays active); the second start is a working app.
+        first = self.app_command(APP, "no-register", [REFRESH], ["--idle-exit", "0"])
+        second = self.app_command(APP, "complete", [REFRESH], ["--idle-exit", "0"])
+        script = os.path.join(self.tmp, "start-indexer")
+        mark = os.path.join(self.tmp, "started-once")
+        with open(script, "w") as f:
+            f.write(f"#!/bin/sh\nif mkdir {mark} 2>/dev/null; then exec {' '.join(first)}; fi\n"
+                    f"exec {' '.join(second)}\n")
+        os.chmod(script, 0o755)
+        self.install_exec_app(exec_line=script)
+        # Due in an hour and run now by hand: the submitter's name is gone before the launch, so
+        # the only name lost during it is the first start's.
+        self.submit({"EarliestBeginDate": dbus.Int64((int(time.time()) + 3600) * 10**6)})
+        self.ctl("run", APP, REFRESH)
+        name, unit = self.the_unit()
+        lingering = os.pidfd_open(unit["pid"])
+        self.addCleanup(os.close, lingering)
+        self.addCleanup(kill_through, lingering)
+        [ready] = eventually(lambda: self.app_events(APP, "ready"), 15, message="the first start never came up")
+        self.assertEqual(str(self.app_control(ready["unique_name"]).ReleaseName(APP)), "ok")
+        run = eventually(self.last_run, 30, message="the run never ended")
+        self.assertEqual((str(run["Outcome"]), str(run["Reason"])), ("completed", ""), run)
+        units = self.units()
+        self.assertEqual(sorted(units), sorted([name, name[:-len(".service")] + "-2.service"]), units)
+        self.assertTrue(units[name]["active"], "the first unit ended: the test did not cover the collision")
+        self.assertEqual(len(self.app_events(APP, "launch")), 1)
 
 
 class SystemInstanceTransientUnitTest(TransientUnitTestCase):

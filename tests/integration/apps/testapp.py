@@ -97,6 +97,15 @@ class Control(dbus.service.Object):
     def UpdateTitle(self, task, title, subtitle):
         return self.attempt(lambda: self.task(task).UpdateTitle(title, subtitle))
 
+    @dbus.service.method("org.bgtaskd.Test", in_signature="d", out_signature="d")
+    def Burn(self, seconds):
+        """Uses this much CPU time (busy, in this process) before answering; answers the
+        process's CPU time then."""
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+        return time.process_time()
+
     @dbus.service.method("org.bgtaskd.Test", in_signature="", out_signature="s")
     def GetBackgroundRefreshStatus(self):
         return str(self.scheduler().GetBackgroundRefreshStatus())

@@ -21,6 +21,20 @@ TEST_CASE("A transient unit is named after the app and the run, in characters sy
     CHECK(isValidUnitName(transientUnitName(app, run)));
 }
 
+TEST_CASE("A run's later transient units get the attempt in their name, never its first unit's name")
+{
+    const auto attempt = GENERATE(2, 3, 17);
+    const auto name = transientUnitName("org.my-app.Sync", 12, attempt);
+    CHECK(name == "bgtask-org.my\\x2dapp.Sync-12-" + std::to_string(attempt) + ".service");
+    CHECK(name != transientUnitName("org.my-app.Sync", 12));
+    CHECK(isValidUnitName(name));
+    CHECK(transientUnitName("org.my-app.Sync", 12, 1) == transientUnitName("org.my-app.Sync", 12));
+    const std::string longApp = "org." + std::string(400, 'a');
+    const auto longName = transientUnitName(longApp, 123456789, attempt);
+    CHECK(longName.size() <= 255);
+    CHECK(longName.ends_with("-123456789-" + std::to_string(attempt) + ".service"));
+}
+
 TEST_CASE("A long app id is cut so that the transient unit name stays within 255 bytes")
 {
     const auto fill = GENERATE(std::string(1, 'a'), std::string("-"));

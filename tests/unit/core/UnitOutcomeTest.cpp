@@ -147,3 +147,32 @@ TEST_CASE("systemd's unset accounting value and values beyond a signed column ar
     }));
     CHECK(accountingValue(raw) == value);
 }
+
+TEST_CASE("A run sharing its unit is charged the counters' growth since its start and the unit's peak memory")
+{
+    const RunUsage start{std::int64_t{700'000'000}, std::int64_t{40 << 20}, std::int64_t{4096}, std::nullopt, ""};
+    const RunUsage end{std::int64_t{750'000'000}, std::int64_t{60 << 20}, std::int64_t{8192}, std::int64_t{100},
+                       "signal"};
+    const auto usage = usageSince(end, start);
+    CHECK(usage.cpuNsec == 50'000'000);
+    CHECK(usage.memoryPeakBytes == (60 << 20));
+    CHECK(usage.ioReadBytes == 4096);
+    CHECK(usage.ioWriteBytes == std::nullopt);   // not known at the start
+    CHECK(usage.endCause == "signal");
+}
+
+TEST_CASE("A run sharing its unit is charged from zero, never a refund, and nothing unknown")
+{
+    const auto [cpuStart, cpuEnd, charged] = GENERATE(table<std::optional<std::int64_t>, std::optional<std::int64_t>,
+                                                            std::optional<std::int64_t>>({
+        {std::int64_t{0}, std::int64_t{5}, std::int64_t{5}},
+        {std::int64_t{9}, std::int64_t{5}, std::int64_t{0}},   // a counter reset: nothing, not negative
+        {std::nullopt, std::int64_t{5}, std::nullopt},
+        {std::int64_t{5}, std::nullopt, std::nullopt},
+    }));
+    RunUsage start;
+    start.cpuNsec = cpuStart;
+    RunUsage end;
+    end.cpuNsec = cpuEnd;
+    CHECK(usageSince(end, start).cpuNsec == charged);
+}
