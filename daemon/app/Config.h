@@ -21,7 +21,7 @@ namespace bgtask::app {
 struct Config {
     core::Limits limits;
     core::Duration killDelay = std::chrono::seconds(3);   // SIGTERM → SIGKILL
-    std::size_t maxCallsInFlight = 256;                   // unanswered Submit/Cancel per connection
+    std::size_t maxCallsInFlight = 256;                   // unanswered writing calls per connection
     // The defaults of a shipped daemon, not FairnessLimits::unlimited().
     core::FairnessLimits fairness;
     std::chrono::minutes budgetResetTime{4 * 60};          // local time of day the budgets reset

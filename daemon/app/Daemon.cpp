@@ -169,6 +169,15 @@ void Daemon::startStateSources()
     p.sources->start(*p.state);
 }
 
+void Daemon::blockSignals()
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : kSignals)
+        sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+}
+
 int Daemon::run()
 {
     auto& p = *parts_;
@@ -237,13 +246,15 @@ int Daemon::run()
     p.service->start();
 
     // 3. Adaptors, name ownership, then the well-known name.
-    // One batch of apps' calls per loop turn, committed as one transaction before the next.
-    // The bus is read first: sd-event would run this deferred event again and again before
-    // the bus's io event while a flood is queued, and a newcomer's call would wait for the
-    // whole flood instead of one batch.
+    // One turn of the writing calls per loop turn, committed as one transaction before the
+    // next. The bus is read first: sd-event would run this deferred event again and again
+    // before the bus's io event while a flood is queued, and a newcomer's call would wait for
+    // the whole flood instead of one turn. The turn's budget counts the reading too
+    // (service/FairCalls.h, kTurnWork).
     p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] {
+        const auto started = std::chrono::steady_clock::now();
         p.busSource->process();
-        p.calls->dispatch();
+        p.calls->dispatch(started);
     });
     p.calls = std::make_unique<service::FairCalls>([&p] { p.dispatchCalls->schedule(); },
                                                    [&p] { p.service->flushCommits(); },
@@ -256,8 +267,8 @@ int Daemon::run()
             kPolkitTimeout);
     else
         p.authorizer = std::make_unique<bus::SessionAuthorizer>();
-    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, BGTASKD_VERSION,
-                                                      startedAt);
+    p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, *p.calls,
+                                                      BGTASKD_VERSION, startedAt);
     // Simulations run on a worker thread, one at a time: a long one (thousands of requests over
     // a week) would otherwise hold every other caller for as long as it runs.
     p.simulations = std::make_unique<OffLoop>(p.loop, 1);
@@ -321,16 +332,6 @@ int Daemon::run()
         p.plan->schedule();
     });
     const auto reloadManifests = [&p](const char* cause) { p.reloader->request(cause); };
-    // Signals are handled from before the name is taken: whoever sees bgtaskd on the bus may
-    // send it SIGHUP or SIGTERM at once, and their default action would end it on the spot.
-    p.loop.onSignals({SIGTERM, SIGINT, SIGHUP}, [&p, reloadManifests](int sig) {
-        if (sig == SIGHUP) {
-            reloadManifests("SIGHUP");
-            return;
-        }
-        log()->info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        p.loop.exit(0);
-    });
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,
                 options_.systemBus ? "system" : "session");
@@ -348,6 +349,14 @@ int Daemon::run()
     } catch (const std::exception& e) {
         log()->warn("{}; manifests are reloaded on SIGHUP only", e.what());
     }
+    p.loop.onSignals({kSignals.begin(), kSignals.end()}, [&p, reloadManifests](int sig) {
+        if (sig == SIGHUP) {
+            reloadManifests("SIGHUP");
+            return;
+        }
+        log()->info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        p.loop.exit(0);
+    });
     p.plan->schedule();
     p.busSource->process();
     sd_notify(0, "READY=1");

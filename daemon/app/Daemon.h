@@ -5,12 +5,22 @@
 
 #include "Options.h"
 
+#include <array>
+#include <csignal>
 #include <memory>
 
 namespace bgtask::app {
 
 class Daemon {
 public:
+    // The signals the loop handles: SIGTERM and SIGINT stop, SIGHUP reloads the manifests.
+    static constexpr std::array kSignals{SIGTERM, SIGINT, SIGHUP};
+    // Blocks kSignals for the process. main() calls it before anything else (before any thread
+    // exists, so that every thread inherits the mask): a signal that arrives during start-up, such
+    // as `systemctl reload` right after the bus name appeared, stays pending until the loop reads
+    // it instead of ending the process by its default action.
+    static void blockSignals();
+
     explicit Daemon(Options options);
     ~Daemon();
     // Returns the process exit status.

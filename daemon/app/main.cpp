@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// bgtaskd: parse options, set up logging, run the daemon; report a failed start in one line.
+// bgtaskd: block the loop's signals, parse options, set up logging, run the daemon; report a
+// failed start in one line.
 #include "Daemon.h"
 #include "Logging.h"
 #include "Options.h"
@@ -9,6 +10,7 @@
 
 int main(int argc, char** argv)
 {
+    bgtask::app::Daemon::blockSignals();
     int exitCode = 0;
     auto options = bgtask::app::parseOptions(argc, argv, exitCode);
     if (!options)

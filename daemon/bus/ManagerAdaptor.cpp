@@ -15,8 +15,9 @@
 namespace bgtask::bus {
 
 ManagerAdaptor::ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
-                               Authorizer& authorizer, std::string version, core::TimePoint startedAt)
-    : AdaptorInterfaces(connection, api::kObjectPath), service_(service), authorizer_(authorizer),
+                               Authorizer& authorizer, service::FairCalls& calls, std::string version,
+                               core::TimePoint startedAt)
+    : AdaptorInterfaces(connection, api::kObjectPath), service_(service), authorizer_(authorizer), calls_(calls),
       version_(std::move(version)), startedAt_(startedAt)
 {
     registerAdaptor();
@@ -27,6 +28,22 @@ ManagerAdaptor::~ManagerAdaptor() { unregisterAdaptor(); }
 AccessRequest ManagerAdaptor::access(Access access, const std::string& app) const
 {
     return {getObject().getCurrentlyProcessedMessage()->getSender(), access, app};
+}
+
+Authorizer::Decision ManagerAdaptor::queuedIfAllowed(sdbus::Result<>&& result,
+                                                     std::function<void(service::CommitQueue::Done)> body)
+{
+    auto caller = getObject().getCurrentlyProcessedMessage()->getSender();
+    return continueIfAllowed(replyWhenDone(std::move(result)),
+                             [this, caller = std::move(caller), body = std::move(body)](const service::CommitQueue::Done& done) {
+                                 calls_.enqueue(caller, [body](service::FairCalls::Done served) {
+                                     try {
+                                         body(served);
+                                     } catch (const core::Error& e) {
+                                         served(&e);
+                                     }
+                                 }, done);
+                             });
 }
 
 namespace {
@@ -99,26 +116,26 @@ void ManagerAdaptor::GetHistory(sdbus::Result<std::vector<Dict>>&& result, Dict 
 void ManagerAdaptor::RunNow(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
     authorizer_.check(access(Access::Manage, app),
-                      continueIfAllowed(replyWhenDone(std::move(result)),
-                                        [this, app, identifier](const service::CommitQueue::Done& done) {
-                                            service_.runNow(app, identifier, done);
-                                        }));
+                      queuedIfAllowed(std::move(result), [this, app, identifier](service::CommitQueue::Done done) {
+                          service_.runNow(app, identifier, std::move(done));
+                      }));
 }
 
 void ManagerAdaptor::Expire(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
-    authorizer_.check(access(Access::Manage, app), answerIfAllowed(std::move(result), "Expire", [this, app, identifier] {
-        service_.expireNow(app, identifier);
-    }));
+    authorizer_.check(access(Access::Manage, app),
+                      queuedIfAllowed(std::move(result), [this, app, identifier](service::CommitQueue::Done done) {
+                          service_.expireNow(app, identifier);
+                          done(nullptr);
+                      }));
 }
 
 void ManagerAdaptor::ForgetUsage(sdbus::Result<>&& result, std::string app)
 {
     authorizer_.check(access(Access::Manage, app),
-                      continueIfAllowed(replyWhenDone(std::move(result)),
-                                        [this, app](const service::CommitQueue::Done& done) {
-                                            service_.forgetUsage(app, done);
-                                        }));
+                      queuedIfAllowed(std::move(result), [this, app](service::CommitQueue::Done done) {
+                          service_.forgetUsage(app, std::move(done));
+                      }));
 }
 
 void ManagerAdaptor::Explain(sdbus::Result<Dict>&& result, std::string app, std::string identifier)
@@ -222,10 +239,9 @@ void ManagerAdaptor::GetPolicy(sdbus::Result<Dict>&& result, std::string app)
 void ManagerAdaptor::SetPolicy(sdbus::Result<>&& result, std::string app, std::string setting, bool enabled)
 {
     authorizer_.check(access(Access::Manage, app),
-                      continueIfAllowed(replyWhenDone(std::move(result)),
-                                        [this, app, setting, enabled](const service::CommitQueue::Done& done) {
-                                            service_.setPolicy(app, setting, enabled, done);
-                                        }));
+                      queuedIfAllowed(std::move(result), [this, app, setting, enabled](service::CommitQueue::Done done) {
+                          service_.setPolicy(app, setting, enabled, std::move(done));
+                      }));
 }
 
 void ManagerAdaptor::GetManifestProblems(sdbus::Result<Problems>&& result)
@@ -241,10 +257,9 @@ void ManagerAdaptor::GetManifestProblems(sdbus::Result<Problems>&& result)
 void ManagerAdaptor::Cancel(sdbus::Result<>&& result, std::string app, std::string identifier)
 {
     authorizer_.check(access(Access::Manage, app),
-                      continueIfAllowed(replyWhenDone(std::move(result)),
-                                        [this, app, identifier](const service::CommitQueue::Done& done) {
-                                            service_.cancelFor(app, identifier, done);
-                                        }));
+                      queuedIfAllowed(std::move(result), [this, app, identifier](service::CommitQueue::Done done) {
+                          service_.cancelFor(app, identifier, std::move(done));
+                      }));
 }
 
 void ManagerAdaptor::setSystemState(const core::SystemState& state,

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // org.bgtaskd.Manager1 at /org/bgtaskd: the tools' view (bgtaskctl). Ask the authorizer,
-// decode, call, encode; also emits TaskChanged for the service. Borrows the service and the
-// authorizer.
+// decode, call, encode; also emits TaskChanged for the service. The calls that write (RunNow,
+// Cancel, Expire, ForgetUsage, SetPolicy) are queued, once allowed, behind the caller's earlier
+// writing calls in FairCalls, with the apps' Submit and Cancel, so that one tool's flood cannot
+// hold up another connection's calls. Their callers are not followed: a tool that leaves still
+// has its queued changes made. Borrows the service, the authorizer and the queues.
 #pragma once
 
 #include "Authorizer.h"
 
 #include "core/SystemState.h"
 #include "service/Effects.h"
+#include "service/FairCalls.h"
 #include "service/TaskService.h"
 
 #include <bgtask-glue/Manager1-adaptor.h>
@@ -22,7 +26,7 @@ namespace bgtask::bus {
 class ManagerAdaptor final : public sdbus::AdaptorInterfaces<org::bgtaskd::Manager1_adaptor> {
 public:
     ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service, Authorizer& authorizer,
-                   std::string version, core::TimePoint startedAt);
+                   service::FairCalls& calls, std::string version, core::TimePoint startedAt);
     ~ManagerAdaptor();
 
     // TaskChanged, when some connection has subscribed (Subscribe); otherwise nothing.
@@ -69,9 +73,13 @@ private:
 
     // The caller of the call being handled, asking for access (to one app, or "" for all).
     AccessRequest access(Access access, const std::string& app = {}) const;
+    // A writing call's decision: once allowed, body runs in the caller's turn (FairCalls); a
+    // core::Error it throws, or a denial, becomes the reply's error.
+    Authorizer::Decision queuedIfAllowed(sdbus::Result<>&& result, std::function<void(service::CommitQueue::Done)> body);
 
     service::TaskService& service_;
     Authorizer& authorizer_;
+    service::FairCalls& calls_;
     std::string version_;
     core::TimePoint startedAt_;
     core::SystemState state_;

@@ -7,12 +7,13 @@
 
 #include <exception>
 #include <utility>
-#include <vector>
 
 namespace bgtask::service {
 
-FairCalls::FairCalls(std::function<void()> scheduleDispatch, std::function<void()> commit, Limits limits)
-    : scheduleDispatch_(std::move(scheduleDispatch)), commit_(std::move(commit)), limits_(limits)
+FairCalls::FairCalls(std::function<void()> scheduleDispatch, std::function<void()> commit, Limits limits,
+                     Clock clock)
+    : scheduleDispatch_(std::move(scheduleDispatch)), commit_(std::move(commit)), limits_(limits),
+      clock_(std::move(clock))
 {
 }
 
@@ -39,69 +40,78 @@ void FairCalls::enqueue(const std::string& sender, Call call, Done done)
         scheduleDispatch_();
 }
 
-void FairCalls::dispatch()
+void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> turnStarted)
 {
     dispatchScheduled_ = false;
-    // This batch: each sender waiting now, in turn, with up to `share` of its calls. A sender
-    // with calls left goes to the back of the turns, behind those that arrive meanwhile.
-    std::vector<Queued> batch;
-    std::vector<std::string> servedFor;
+    // Round-robin: the sender at the front gets one call served and, with calls left, goes to
+    // the back, behind those that arrived meanwhile. The first round is always served whole:
+    // every connection waiting now gets one call into this turn, however the budget stands (on
+    // a loaded machine the clock alone would cut turns to a call or two, and a newcomer behind
+    // a flood would wait a turn and a commit per flooding connection). After it, the budget
+    // ends the turn between two calls, wherever a round stands; the next turn goes on from there.
     auto& state = *state_;
-    for (auto n = state.turns.size(); n > 0; --n) {
+    const auto started = turnStarted ? *turnStarted : clock_();
+    std::size_t firstRound = state.turns.size();
+    std::size_t served = 0;
+    auto budgetLeft = [&] { return served < limits_.turnCalls && clock_() - started < limits_.turnWork; };
+    while (!state.turns.empty() && (firstRound > 0 || budgetLeft())) {
+        if (firstRound > 0)
+            --firstRound;
         auto sender = std::move(state.turns.front());
         state.turns.pop_front();
         auto it = state.senders.find(sender);
-        if (it == state.senders.end())
-            continue;
+        if (it == state.senders.end() || it->second.queue.empty())
+            continue;   // not expected: forget() takes a sender out of the turns
         auto& entry = it->second;
-        for (std::size_t i = 0; i < limits_.share && !entry.queue.empty(); ++i) {
-            batch.push_back(std::move(entry.queue.front()));
-            servedFor.push_back(sender);
-            entry.queue.pop_front();
-        }
+        auto queued = std::move(entry.queue.front());
+        entry.queue.pop_front();
         if (entry.queue.empty())
             entry.inTurn = false;
         else
-            state.turns.push_back(std::move(sender));
+            state.turns.push_back(sender);
+        serve(sender, std::move(queued));   // may erase the entry (an answer at once)
+        ++served;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        // The completion counts the answer, whenever it comes (after this batch's commit).
-        auto answered = std::make_shared<bool>(false);
-        Done completion = [state = state_, sender = servedFor[i], done = std::move(batch[i].done),
-                           answered](const core::Error* e) {
-            if (std::exchange(*answered, true))
-                return;
-            if (auto it = state->senders.find(sender); it != state->senders.end()) {
-                auto& entry = it->second;
-                if (entry.inFlight > 0)
-                    --entry.inFlight;
-                if (entry.inFlight == 0 && entry.queue.empty())
-                    state->senders.erase(it);
-            }
-            done(e);
-        };
-        try {
-            batch[i].call(completion);
-        } catch (const std::exception& e) {
-            // A call must answer through its completion; one that escaped still gets an answer
-            // and the rest of the batch is served.
-            logger("bus")->error("A queued call of {} failed: {}", servedFor[i], e.what());
-            if (!*answered) {
-                const core::Error error(core::ErrorCode::Internal, "internal", e.what());
-                completion(&error);
-            }
-        }
-    }
-    if (!batch.empty() && commit_)
+    if (served > 0 && commit_)
         commit_();
     if (!state.turns.empty() && !std::exchange(dispatchScheduled_, true))
         scheduleDispatch_();
 }
 
+void FairCalls::serve(const std::string& sender, Queued queued)
+{
+    // The completion counts the answer, whenever it comes (after this turn's commit).
+    auto answered = std::make_shared<bool>(false);
+    Done completion = [state = state_, sender, done = std::move(queued.done), answered](const core::Error* e) {
+        if (std::exchange(*answered, true))
+            return;
+        if (auto it = state->senders.find(sender); it != state->senders.end()) {
+            auto& entry = it->second;
+            if (entry.inFlight > 0)
+                --entry.inFlight;
+            if (entry.inFlight == 0 && entry.queue.empty())
+                state->senders.erase(it);
+        }
+        done(e);
+    };
+    try {
+        queued.call(completion);
+    } catch (const std::exception& e) {
+        // A call must answer through its completion; one that escaped still gets an answer
+        // and the rest of the turn is served.
+        logger("bus")->error("A queued call of {} failed: {}", sender, e.what());
+        if (!*answered) {
+            const core::Error error(core::ErrorCode::Internal, "internal", e.what());
+            completion(&error);
+        }
+    }
+}
+
 void FairCalls::forget(const std::string& sender)
 {
     // Calls served already keep their completions; they find no entry and count nothing.
-    state_->senders.erase(sender);
+    if (state_->senders.erase(sender) > 0)
+        std::erase(state_->turns, sender);
 }
 
 std::size_t FairCalls::queued() const

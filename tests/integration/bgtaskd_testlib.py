@@ -229,7 +229,8 @@ class DaemonTestCase(unittest.TestCase):
         """Hook: start what bgtaskd and the apps need (system bus, mocks) and extend self.env."""
 
     # ---- daemon -------------------------------------------------------------------------
-    def start_bgtaskd(self, extra_args=()):
+    def start_bgtaskd(self, extra_args=(), wait=True):
+        """Starts bgtaskd and, with wait, waits until it owns its bus name."""
         log = os.path.join(self.tmp, f"bgtaskd-{len(self.daemon_logs)}.log")
         self.daemon_logs.append(log)
         self._daemon_log = open(log, "w")
@@ -244,6 +245,11 @@ class DaemonTestCase(unittest.TestCase):
             # Cleanups run even when a subclass's setUp fails after this point (tearDown would not).
             self.addCleanup(self.stop_bgtaskd)
             self._stop_registered = True
+        if wait:
+            self.wait_for_bgtaskd()
+
+    def wait_for_bgtaskd(self):
+        """Waits until the started bgtaskd owns its bus name; fails if it exits first."""
         eventually(lambda: self.name_has_owner(BUS_NAME) or self.daemon.poll() is not None, 20,
                    message="bgtaskd did not take its bus name")
         if self.daemon.poll() is not None:

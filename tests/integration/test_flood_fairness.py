@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""One app flooding Submit cannot hold up another app's calls (issue 13, item 5): bgtaskd
-queues Submit, Cancel and CancelAll per connection and serves the queues in turn, a few calls
-of each per loop turn, each turn's calls committed together before they are answered.
+"""One connection flooding bgtaskd with calls that write cannot hold up another's (issue 13,
+item 5): bgtaskd queues Scheduler1's Submit, Cancel and CancelAll and Manager1's RunNow, Cancel,
+Expire, ForgetUsage and SetPolicy per connection and serves the queues round-robin, one call of
+each waiting connection per round, round after round until the turn's budget is spent, each
+turn's calls committed together before they are answered.
 
 To make the flood's arrival deterministic, bgtaskd is stopped (SIGSTOP) while the calls are
 sent, so that all of them wait in its socket when it continues and it reads them in one go, as
@@ -16,17 +18,16 @@ import dbus
 from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
-from bgtaskd_testlib import (BUS_NAME, FAST_LIMITS, OBJECT_PATH, SCHEDULER, DaemonTestCase, eventually,
-                             usec)
+from bgtaskd_testlib import (BUS_NAME, FAST_LIMITS, MANAGER, OBJECT_PATH, SCHEDULER, DaemonTestCase,
+                             eventually, usec)
 
 FLOOD = "org.example.Flood"
 OTHER = "org.example.Polite"
 FLOOD_IDS = [f"{FLOOD}.job{i}" for i in range(4)]
 OTHER_IDS = [f"{OTHER}.job{i}" for i in range(4)]
 BOUND = 16      # MaxCallsInFlight of FloodFairnessTest
-BIG_FLOOD = 160 # calls in flight in FloodWhileServedTest (the default bound is 256)
+BIG_FLOOD = 640 # calls in flight in FloodWhileServedTest: five turns of kTurnCalls (128) at least
 FLOOD_CALLS = 64
-SHARE = 2       # calls of one connection per turn (FairCallLimits::share)
 UNAVAILABLE = "org.bgtaskd.Error.Unavailable"
 
 
@@ -105,10 +106,9 @@ class FloodFairnessTest(FloodTestCase):
         for tag, name, message in flood_answers[BOUND:]:
             self.assertEqual(name, UNAVAILABLE, (tag, message))
             self.assertTrue(message.startswith("too-many-calls: "), message)
-        # Served in turns: the other app's calls, sent after the whole flood, were stored with the
-        # flood's first share, before its second (the last of each flood identifier's
-        # replacements). Served in arrival order, the four would come last.
-        self.assertGreater(BOUND, SHARE)
+        # Served round-robin: the other app's calls, sent after the whole flood, were stored in the
+        # first four rounds, each beside one of the flood's calls, before the flood's last
+        # replacement of each identifier. Served in arrival order, the four would come last.
         self.assertEqual(self.pending_apps(), [OTHER] * len(OTHER_IDS) + [FLOOD] * len(FLOOD_IDS))
         self.assertIsNone(self.daemon.poll())
 
@@ -134,6 +134,7 @@ class FloodFairnessTest(FloodTestCase):
 
 
 class FloodWhileServedTest(FloodTestCase):
+    limits = {**FAST_LIMITS, "MaxCallsInFlight": str(BIG_FLOOD)}
     # The bus daemon's own bound on one connection's pending calls is 128 by default.
     bus_config_extra = '<limit name="max_replies_per_connection">1024</limit>'
 
@@ -144,8 +145,8 @@ class FloodWhileServedTest(FloodTestCase):
         flood = self.connect(FLOOD)
         other = self.connect(OTHER)
         answers = []
-        # The whole flood waits in bgtaskd's socket and is read in one go; its turns of SHARE
-        # calls each end in a commit.
+        # The whole flood waits in bgtaskd's socket and is read in one go; it takes bgtaskd
+        # several turns (the turn's budget is well under BIG_FLOOD calls), each ending in a commit.
         self.stop_daemon()
         for i in range(BIG_FLOOD):
             self.submit_async(flood, FLOOD_IDS[i % len(FLOOD_IDS)], answers, ("flood", i))
@@ -160,6 +161,49 @@ class FloodWhileServedTest(FloodTestCase):
         # Stored long before the flood's last turn (the last replacement of each flood identifier).
         pending = self.pending_apps()
         self.assertEqual(pending[-len(FLOOD_IDS):], [FLOOD] * len(FLOOD_IDS), pending)
+
+class ManagerFloodFairnessTest(FloodTestCase):
+    """Manager1's calls that write share the per-connection queues: one tool's flood of SetPolicy
+    calls cannot hold up another connection's."""
+
+    def test_another_tools_call_is_served_in_the_first_round_of_a_managers_flood(self):
+        flood = dbus.bus.BusConnection(self.bus_daemon.address, mainloop=DBusGMainLoop())
+        self.addCleanup(flood.close)
+        other = dbus.bus.BusConnection(self.bus_daemon.address, mainloop=DBusGMainLoop())
+        self.addCleanup(other.close)
+        changed = []   # the apps of PolicyChanged, in the order bgtaskd made the changes
+        monitor = dbus.bus.BusConnection(self.bus_daemon.address, mainloop=DBusGMainLoop())
+        self.addCleanup(monitor.close)
+        monitor.add_signal_receiver(lambda app, policy: changed.append(str(app)), "PolicyChanged", MANAGER,
+                                    BUS_NAME, OBJECT_PATH)
+        self.delivered(monitor)   # the match rule is in place
+        answers = []
+
+        def set_policy(conn, app, enabled, tag):
+            conn.call_async(BUS_NAME, OBJECT_PATH, MANAGER, "SetPolicy", "ssb", (app, "refresh", enabled),
+                            lambda: answers.append((tag, "ok")),
+                            lambda e: answers.append((tag, e.get_dbus_name())), timeout=120)
+
+        self.stop_daemon()
+        for i in range(FLOOD_CALLS):
+            set_policy(flood, FLOOD, i % 2 == 1, ("flood", i))
+        self.delivered(flood)
+        set_policy(other, OTHER, False, ("other", 0))
+        self.delivered(other)
+        os.kill(self.daemon.pid, signal.SIGCONT)
+        self.wait_for(answers, FLOOD_CALLS + 1)
+        self.wait_for(changed, FLOOD_CALLS + 1)
+
+        self.assertEqual(sorted(answers), sorted([(("flood", i), "ok") for i in range(FLOOD_CALLS)] +
+                                                 [(("other", 0), "ok")]))
+        # The other tool's change, sent after the whole flood, was made in the first round, right
+        # after the flood's first. In arrival order it would come last, after all 64.
+        self.assertEqual(changed, [FLOOD, OTHER] + [FLOOD] * (FLOOD_CALLS - 1))
+        # The flood's own calls kept their order: its last one (refresh on) decides.
+        policy = self.manager().GetPolicy(FLOOD)
+        self.assertEqual(bool(policy["RefreshUser"]), True, policy)
+        self.assertEqual(bool(self.manager().GetPolicy(OTHER)["RefreshUser"]), False)
+        self.assertIsNone(self.daemon.poll())
 
 
 if __name__ == "__main__":

@@ -130,9 +130,10 @@ class ABusWithATightLimitTest(ManyAppsTestMixin, DaemonTestCase):
         log = self.daemon_log()
         self.assertIn("The bus daemon refused a match rule", log)
         self.assertIn(BROAD, log)
-        # The counter sees the wake-ups the broad rule costs.
-        woken = self.strangers_wake_ups(STRANGERS)
-        self.assertGreaterEqual(woken, 10, f"{STRANGERS} strangers woke bgtaskd only {woken} times")
+        # The counter sees the wake-ups the broad rule costs (2 per stranger when bgtaskd keeps
+        # up; a loaded machine may let it read several at once, hence many strangers).
+        woken = self.strangers_wake_ups(3 * STRANGERS)
+        self.assertGreaterEqual(woken, 10, f"{3 * STRANGERS} strangers woke bgtaskd only {woken} times")
         for conn in subscribers:
             conn.close()
         eventually(lambda: "Following NameOwnerChanged by name again" in self.daemon_log(), 10)

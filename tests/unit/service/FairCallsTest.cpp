@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstddef>
+
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,11 +26,26 @@ struct Harness {
     int commits = 0;
     int dispatchRequests = 0;
     bool hold = false;                          // calls keep their completion (a pending commit)
+    std::chrono::steady_clock::time_point now;  // the fake clock: each call served advances it
+    std::chrono::microseconds callCost{0};
     FairCalls calls;
 
     explicit Harness(service::FairCallLimits limits = {})
-        : calls([this] { ++dispatchRequests; }, [this] { ++commits; }, limits)
+        : calls([this] { ++dispatchRequests; }, [this] { ++commits; }, limits, [this] { return now; })
     {
+    }
+
+    static service::FairCallLimits turnOf(std::size_t calls, std::chrono::microseconds work = std::chrono::seconds(1))
+    {
+        return {.maxInFlight = 256, .turnCalls = calls, .turnWork = work};
+    }
+
+    // What the next turn serves.
+    std::vector<std::string> turn()
+    {
+        const auto before = served.size();
+        calls.dispatch();
+        return {served.begin() + static_cast<std::ptrdiff_t>(before), served.end()};
     }
 
     void call(const std::string& sender, int n)
@@ -36,6 +54,7 @@ struct Harness {
         calls.enqueue(sender,
                       [this, name](FairCalls::Done done) {
                           served.push_back(name);
+                          now += callCost;
                           if (hold)
                               held.push_back(std::move(done));
                           else
@@ -47,52 +66,130 @@ struct Harness {
 
 } // namespace
 
-TEST_CASE("A call arriving behind another connection's flood is served in the next batch")
+TEST_CASE("A connection alone gets its whole batch served in one turn and one commit")
 {
-    Harness h({256, 8});
+    Harness h(Harness::turnOf(128));
     for (int i = 0; i < 100; ++i)
         h.call(":1.1", i);
-    h.call(":1.2", 0);
-    CHECK(h.dispatchRequests == 1);   // one request per batch, not per call
+    CHECK(h.dispatchRequests == 1);   // one request per turn, not per call
     CHECK(h.served.empty());          // nothing runs before the loop dispatches
 
     h.calls.dispatch();
-    REQUIRE(h.served.size() == 9);
-    CHECK(h.served.front() == ":1.1#0");
-    CHECK(h.served[7] == ":1.1#7");
-    CHECK(h.served.back() == ":1.2#0");
+    CHECK(h.served.size() == 100);
     CHECK(h.commits == 1);
-    CHECK(h.answers.back() == ":1.2#0 ok");
-    CHECK(h.calls.queued() == 92);
+    CHECK(h.answers.size() == 100);
+    CHECK(h.calls.queued() == 0);
+    CHECK(h.dispatchRequests == 1);   // nothing left: no further turn
+    for (int i = 0; i < 100; ++i)
+        CHECK(h.served[static_cast<std::size_t>(i)] == ":1.1#" + std::to_string(i));
+    CHECK(h.calls.inFlight(":1.1") == 0);
+}
+
+TEST_CASE("Every waiting connection's first call is served in the first round of a turn")
+{
+    Harness h(Harness::turnOf(8));
+    for (int i = 0; i < 100; ++i)
+        h.call(":1.1", i);
+    h.call(":1.2", 0);
+    for (int i = 0; i < 3; ++i)
+        h.call(":1.3", i);
+
+    // One call of each connection per round, round after round, until the count is spent.
+    CHECK(h.turn() == std::vector<std::string>{":1.1#0", ":1.2#0", ":1.3#0", ":1.1#1", ":1.3#1", ":1.1#2",
+                                               ":1.3#2", ":1.1#3"});
+    CHECK(h.commits == 1);
+    CHECK(h.answers.size() == 8);
     CHECK(h.dispatchRequests == 2);   // the flood's rest waits for the next turns
 
-    // A newcomer during the flood is served in the very next batch, with the flood's next share.
-    h.call(":1.3", 0);
-    h.calls.dispatch();
-    REQUIRE(h.served.size() == 18);
-    CHECK(h.served[9] == ":1.1#8");
-    CHECK(h.served[16] == ":1.1#15");
-    CHECK(h.served[17] == ":1.3#0");
+    // A newcomer during the flood is served in the very next turn's first round.
+    h.call(":1.4", 0);
+    const auto next = h.turn();
+    REQUIRE(next.size() == 8);
+    CHECK(next[0] == ":1.1#4");
+    CHECK(next[1] == ":1.4#0");
+    CHECK(next[2] == ":1.1#5");   // alone again: the flood gets the rest of the turn
     CHECK(h.commits == 2);
 
     while (h.calls.queued() > 0)
         h.calls.dispatch();
-    CHECK(h.served.size() == 102);
-    CHECK(h.served.back() == ":1.1#99");
-    CHECK(h.answers.size() == 102);
+    CHECK(h.served.size() == 105);
+    CHECK(h.answers.size() == 105);
     // Each connection's calls keep their order.
     std::vector<std::string> flood;
     for (const auto& s : h.served)
         if (s.starts_with(":1.1#"))
             flood.push_back(s);
+    REQUIRE(flood.size() == 100);
     for (int i = 0; i < 100; ++i)
         CHECK(flood[static_cast<std::size_t>(i)] == ":1.1#" + std::to_string(i));
     CHECK(h.calls.inFlight(":1.1") == 0);
 }
 
+TEST_CASE("A turn ends once its time of work is spent, between two calls")
+{
+    Harness h(Harness::turnOf(128, std::chrono::microseconds(1000)));
+    h.callCost = std::chrono::microseconds(300);
+    for (int i = 0; i < 10; ++i)
+        h.call(":1.1", i);
+    // The fourth call starts at 900 µs, within the budget; after it 1,200 µs are spent.
+    CHECK(h.turn().size() == 4);
+    CHECK(h.commits == 1);
+    CHECK(h.answers.size() == 4);   // answered after the turn's commit, not after the flood
+    CHECK(h.turn().size() == 4);
+    CHECK(h.turn() == std::vector<std::string>{":1.1#8", ":1.1#9"});
+    CHECK(h.commits == 3);
+}
+
+TEST_CASE("A turn's time of work counts from when the loop turn began, reading included")
+{
+    Harness h(Harness::turnOf(128, std::chrono::microseconds(2000)));
+    h.callCost = std::chrono::microseconds(300);
+    for (int i = 0; i < 20; ++i)
+        h.call(":1.1", i);
+    // Reading the bus took 1,500 µs: two calls fit (1,500 and 1,800 µs), the third would not.
+    const auto began = h.now;
+    h.now += std::chrono::microseconds(1500);
+    h.calls.dispatch(began);
+    CHECK(h.served.size() == 2);
+    // Reading took the whole budget: one call all the same.
+    const auto began2 = h.now;
+    h.now += std::chrono::microseconds(2500);
+    h.calls.dispatch(began2);
+    CHECK(h.served.size() == 3);
+    CHECK(h.commits == 2);
+}
+
+TEST_CASE("A turn serves its first round whole, however long it takes and however many wait")
+{
+    Harness h(Harness::turnOf(2, std::chrono::microseconds(1000)));
+    h.callCost = std::chrono::milliseconds(5);
+    h.call(":1.1", 0);
+    h.call(":1.1", 1);
+    for (const auto* sender : {":1.2", ":1.3", ":1.4", ":1.5"})
+        h.call(sender, 0);
+    // Five connections wait: each gets its call into this turn, past the count and the clock.
+    CHECK(h.turn() == std::vector<std::string>{":1.1#0", ":1.2#0", ":1.3#0", ":1.4#0", ":1.5#0"});
+    CHECK(h.turn() == std::vector<std::string>{":1.1#1"});
+    CHECK(h.turn().empty());
+    CHECK(h.commits == 2);   // a turn that served nothing commits nothing
+}
+
+TEST_CASE("The next turn goes on from where the budget stopped a round")
+{
+    Harness h(Harness::turnOf(3));
+    for (const auto* sender : {":1.1", ":1.2"})
+        for (int i = 0; i < 5; ++i)
+            h.call(sender, i);
+    CHECK(h.turn() == std::vector<std::string>{":1.1#0", ":1.2#0", ":1.1#1"});
+    CHECK(h.turn() == std::vector<std::string>{":1.2#1", ":1.1#2", ":1.2#2"});
+    CHECK(h.turn() == std::vector<std::string>{":1.1#3", ":1.2#3", ":1.1#4"});
+    CHECK(h.turn() == std::vector<std::string>{":1.2#4"});
+    CHECK(h.calls.queued() == 0);
+}
+
 TEST_CASE("Calls past a connection's bound of unanswered calls are refused as too-many-calls")
 {
-    Harness h({4, 2});
+    Harness h({.maxInFlight = 4, .turnCalls = 3});
     h.hold = true;
     for (int i = 0; i < 6; ++i)
         h.call(":1.1", i);
@@ -103,7 +200,7 @@ TEST_CASE("Calls past a connection's bound of unanswered calls are refused as to
     h.call(":1.2", 0);
     CHECK(h.calls.inFlight(":1.2") == 1);
 
-    h.calls.dispatch();   // serves two of :1.1 and :1.2's one, all waiting for their commit
+    h.calls.dispatch();   // serves :1.1#0, :1.2#0 and :1.1#1, all waiting for their commit
     CHECK(h.calls.inFlight(":1.1") == 4);
     h.call(":1.1", 6);
     CHECK(h.answers.back() == ":1.1#6 too-many-calls");
@@ -114,12 +211,13 @@ TEST_CASE("Calls past a connection's bound of unanswered calls are refused as to
     CHECK(h.calls.inFlight(":1.1") == 2);
     h.call(":1.1", 7);
     CHECK(h.calls.inFlight(":1.1") == 3);
-    CHECK(h.answers.back() == ":1.2#0 ok");
+    CHECK(h.answers == std::vector<std::string>{":1.1#4 too-many-calls", ":1.1#5 too-many-calls",
+                                                ":1.1#6 too-many-calls", ":1.1#0 ok", ":1.2#0 ok", ":1.1#1 ok"});
 }
 
 TEST_CASE("The queue of a connection that left is dropped and late answers count nothing")
 {
-    Harness h({256, 2});
+    Harness h(Harness::turnOf(2));
     h.hold = true;
     for (int i = 0; i < 5; ++i)
         h.call(":1.1", i);
@@ -136,7 +234,23 @@ TEST_CASE("The queue of a connection that left is dropped and late answers count
     CHECK(h.calls.inFlight(":1.1") == 0);
 }
 
-TEST_CASE("A call that throws is answered Internal and the rest of its batch is served")
+TEST_CASE("A name forgotten with calls queued and then calling again is served once per call")
+{
+    Harness h(Harness::turnOf(2));
+    for (int i = 0; i < 3; ++i)
+        h.call(":1.1", i);
+    h.call(":1.2", 0);
+    h.calls.forget(":1.1");
+    h.call(":1.1", 3);
+    h.call(":1.1", 4);
+    CHECK(h.turn() == std::vector<std::string>{":1.2#0", ":1.1#3"});
+    CHECK(h.turn() == std::vector<std::string>{":1.1#4"});
+    CHECK(h.turn().empty());
+    CHECK(h.calls.queued() == 0);
+    CHECK(h.calls.inFlight(":1.1") == 0);
+}
+
+TEST_CASE("A call that throws is answered Internal and the rest of its turn is served")
 {
     Harness h;
     std::vector<std::string> answers;
