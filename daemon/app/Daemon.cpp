@@ -5,7 +5,9 @@
 #include "Config.h"
 #include "DaemonEffects.h"
 #include "EventLoop.h"
+#include "ManifestReloader.h"
 #include "ManifestWatch.h"
+#include "OffLoop.h"
 
 #include "bus/ManagerAdaptor.h"
 #include "bus/PolkitAuthorizer.h"
@@ -67,6 +69,7 @@ struct Daemon::Parts {
     std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<ManifestWatch> manifestWatch;
+    std::unique_ptr<ManifestReloader> reloader;   // reads manifests off the loop
     std::unique_ptr<launch::Spawner> spawner;   // Exec commands, bgtaskd's children
     std::unique_ptr<launch::UnitFollower> transientUnits;   // Exec commands, in systemd's units
     std::unique_ptr<launch::Activator> activator;
@@ -79,6 +82,7 @@ struct Daemon::Parts {
     std::unique_ptr<bus::SchedulerAdaptor> scheduler;
     std::unique_ptr<bus::Authorizer> authorizer;   // who may use Manager1
     std::unique_ptr<bus::ManagerAdaptor> manager;
+    std::unique_ptr<OffLoop> simulations;   // Manager1.Simulate's worker: one at a time
     std::unique_ptr<bus::TaskObjects> tasks;
     std::unique_ptr<bus::NameWatcher> names;
     std::unique_ptr<sdbus::IConnection> systemBus;   // for NetworkManager, logind, ppd
@@ -112,6 +116,8 @@ Daemon::~Daemon()
     // Adaptors and proxies go before the connection they live on.
     if (parts_) {
         parts_->manifestWatch.reset();
+        parts_->reloader.reset();   // joins its reading thread first
+        parts_->simulations.reset();   // and a simulation's, with the reply it still holds
         parts_->sources.reset();
         parts_->systemBusSource.reset();
         parts_->names.reset();
@@ -263,6 +269,15 @@ int Daemon::run()
         p.authorizer = std::make_unique<bus::SessionAuthorizer>();
     p.manager = std::make_unique<bus::ManagerAdaptor>(*p.connection, *p.service, *p.authorizer, *p.calls,
                                                       BGTASKD_VERSION, startedAt);
+    // Simulations run on a worker thread, one at a time: a long one (thousands of requests over
+    // a week) would otherwise hold every other caller for as long as it runs.
+    p.simulations = std::make_unique<OffLoop>(p.loop, 1);
+    p.manager->runSimulationsWith([&p](bus::ManagerAdaptor::Work work, std::function<void()> done) {
+        const bool started = p.simulations->run(std::move(work), std::move(done));
+        if (started)
+            log()->debug("Simulating off the loop");
+        return started;
+    });
     p.tasks = std::make_unique<bus::TaskObjects>(*p.connection, *p.service, defer);
     p.effects->bind(*p.tasks, *p.manager);
     if (!options_.systemBus) {
@@ -306,6 +321,17 @@ int Daemon::run()
         p.calls->forget(connection);
     });
     p.names->seed();
+    // SIGHUP and a change in an apps directory reload the manifests the same way: read on a
+    // worker thread, applied here.
+    p.reloader = std::make_unique<ManifestReloader>(p.loop, *p.manifests, [&p](const std::string& cause) {
+        for (const auto& issue : p.manifests->issues())
+            log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
+        log()->info("Reloaded manifests ({}): {} app(s)", cause, p.manifests->all().size());
+        p.names->seed();
+        p.service->manifestsReloaded();
+        p.plan->schedule();
+    });
+    const auto reloadManifests = [&p](const char* cause) { p.reloader->request(cause); };
     p.connection->requestName(api::kBusName);
     log()->info("bgtaskd {} serving {} on the {} bus", BGTASKD_VERSION, api::kBusName,
                 options_.systemBus ? "system" : "session");
@@ -314,15 +340,6 @@ int Daemon::run()
     startStateSources();
 
     // 5. Scheduling, signals, readiness.
-    // SIGHUP and a change in an apps directory reload the manifests the same way.
-    const auto reloadManifests = [&p](const char* cause) {
-        for (const auto& issue : p.manifests->reload())
-            log()->warn("{}:{}: {}{}", issue.file, issue.line, issue.message, issue.fatal ? " (manifest skipped)" : "");
-        log()->info("Reloaded manifests ({}): {} app(s)", cause, p.manifests->all().size());
-        p.names->seed();
-        p.service->manifestsReloaded();
-        p.plan->schedule();
-    };
     std::vector<std::filesystem::path> appsDirs;
     for (const auto& dir : p.manifests->dataDirs())
         appsDirs.push_back(dir / "bgtaskd" / "apps");
@@ -344,6 +361,10 @@ int Daemon::run()
     p.busSource->process();
     sd_notify(0, "READY=1");
     const int rc = p.loop.run();
+    // Work in flight is cancelled and its thread joined: a reading, a simulation (whose
+    // caller gets no answer: its connection goes with the name).
+    p.reloader.reset();
+    p.simulations.reset();
 
     sd_notify(0, "STOPPING=1");
     p.service->shutdown();

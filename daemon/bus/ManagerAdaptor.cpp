@@ -9,6 +9,9 @@
 #include <bgtask-api/Names.h>
 #include <bgtask-api/OptionKeys.h>
 
+#include <exception>
+#include <memory>
+
 namespace bgtask::bus {
 
 ManagerAdaptor::ManagerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
@@ -151,13 +154,61 @@ void ManagerAdaptor::Simulate(sdbus::Result<std::vector<Dict>, bool>&& result, D
         result.returnError(toDbusError(e));
         return;
     }
-    authorizer_.check(access(Access::Observe, request.app), answerIfAllowed(std::move(result), "Simulate", [this, request] {
-        const auto simulation = service_.simulate(request);
-        std::vector<Dict> events;
-        events.reserve(simulation.events.size());
-        for (const auto& event : simulation.events)
-            events.push_back(encodeSimulationEvent(event));
-        return std::tuple(std::move(events), simulation.truncated);
+    // The snapshot is taken on the loop; the simulation runs off it (runSimulations_) and is
+    // answered from the loop when it is over. Errors before that go through `failed`.
+    auto reply = std::make_shared<sdbus::Result<std::vector<Dict>, bool>>(std::move(result));
+    service::CommitQueue::Done failed = [reply](const core::Error* error) {
+        if (!error)
+            return;
+        try {
+            reply->returnError(toDbusError(*error));
+        } catch (const sdbus::Error& e) {
+            service::logger("bus")->warn("Failed to send a reply to Simulate: {}, ignoring", e.what());
+        }
+    };
+    authorizer_.check(access(Access::Observe, request.app),
+                      continueIfAllowed(std::move(failed), [this, reply, request](const service::CommitQueue::Done& done) {
+        struct Job {
+            service::PreparedSimulation prepared;
+            core::SimulationResult result;
+            std::exception_ptr error;
+        };
+        auto job = std::make_shared<Job>(Job{service_.prepareSimulation(request), {}, {}});
+        Work work = [job](const std::atomic<bool>& cancelled) {
+            job->prepared.options.cancelled = [&cancelled] { return cancelled.load(); };
+            try {
+                job->result = core::simulate(std::move(job->prepared.input), job->prepared.options);
+            } catch (...) {
+                job->error = std::current_exception();
+            }
+        };
+        auto finish = [reply, job, done] {
+            try {
+                if (job->error)
+                    std::rethrow_exception(job->error);
+                std::vector<Dict> events;
+                events.reserve(job->result.events.size());
+                for (const auto& event : job->result.events)
+                    events.push_back(encodeSimulationEvent(event));
+                reply->returnResults(events, job->result.truncated);
+            } catch (const core::Error& e) {
+                done(&e);
+            } catch (const sdbus::Error& e) {
+                service::logger("bus")->warn("Failed to send a reply to Simulate: {}, ignoring", e.what());
+            } catch (const std::exception& e) {
+                service::logger("bus")->error("Failed to simulate: {}", e.what());
+                const core::Error internal(core::ErrorCode::Internal, "internal", e.what());
+                done(&internal);
+            }
+        };
+        if (!runSimulations_) {
+            const std::atomic<bool> never{false};
+            work(never);
+            finish();
+        } else if (!runSimulations_(std::move(work), std::move(finish))) {
+            throw core::Error(core::ErrorCode::Unavailable, "busy",
+                              "another simulation is running; try again when it has finished");
+        }
     }));
 }
 

@@ -16,6 +16,7 @@
 
 #include <bgtask-glue/Manager1-adaptor.h>
 
+#include <atomic>
 #include <functional>
 #include <set>
 #include <string>
@@ -35,6 +36,12 @@ public:
     // A connection left the bus: its subscription ends.
     void connectionGone(const std::string& uniqueName) { subscribers_.erase(uniqueName); }
     std::size_t subscriberCount() const { return subscribers_.size(); }
+    // Where a simulation's long part runs: work off the loop (told through its flag when to give
+    // up), then done on the loop; false when no more can run now (the caller gets Unavailable
+    // busy). Without one, simulations run on the loop, in the call.
+    using Work = std::function<void(const std::atomic<bool>& cancelled)>;
+    using OffLoopRunner = std::function<bool(Work work, std::function<void()> done)>;
+    void runSimulationsWith(OffLoopRunner runner) { runSimulations_ = std::move(runner); }
     // PolicyChanged with the app's policy as it now stands.
     void policyChanged(const std::string& app);
     // Replaces the SystemState property and emits PropertiesChanged when it differs.
@@ -80,6 +87,7 @@ private:
     std::vector<std::string> disabledSources_;
     std::set<std::string, std::less<>> subscribers_;   // unique names
     std::function<void(const std::string&)> onSubscriber_;
+    OffLoopRunner runSimulations_;
 };
 
 } // namespace bgtask::bus

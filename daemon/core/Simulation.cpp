@@ -98,7 +98,7 @@ public:
         const auto end = options_.now + std::min(options_.span, kMaxSimulationSpan);
         auto t = options_.now;
         for (std::size_t work = 0; !result_.truncated; work += 1 + sorted_.size()) {
-            if (work >= kMaxSimulationWork) {
+            if (work >= kMaxSimulationWork || (options_.cancelled && options_.cancelled())) {
                 result_.truncated = true;
                 break;
             }

@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -51,8 +52,8 @@ inline constexpr Duration kMaxSimulationSpan = std::chrono::hours(168);
 inline constexpr std::size_t kMaxSimulationEvents = 10000;
 // The most work it does: at each moment it plans at, every pending request is looked at once
 // (for its wait reason); the sum over the moments is bounded, so that a long simulation of many
-// requests holds the daemon's loop for about half a second at most in an optimised build
-// (figures in bench/README.md).
+// requests takes about half a second at most in an optimised build (figures in bench/README.md);
+// the daemon runs it on a worker thread, one at a time.
 // Reaching it truncates the result.
 inline constexpr std::size_t kMaxSimulationWork = 200000;
 
@@ -109,6 +110,9 @@ struct SimulationOptions {
     std::vector<ScenarioStep> scenario;           // in time order (parseScenario())
     std::string app;                              // report only this app's events; "" all
     std::size_t maxEvents = kMaxSimulationEvents;
+    // Asked at each moment the simulation plans at, when given: true stops it there, truncated
+    // (the daemon shutting down while a simulation runs on its worker thread).
+    std::function<bool()> cancelled;
 };
 
 struct SimulationResult {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 namespace bgtask::service {
 namespace fs = std::filesystem;
@@ -17,17 +18,65 @@ ManifestRegistry::ManifestRegistry(std::vector<fs::path> dataDirs, core::Manifes
 {
 }
 
-const std::vector<ManifestIssue>& ManifestRegistry::reload()
+namespace {
+
+// Reads one apps directory into scan; ids: the app ids taken so far (the first file wins).
+void scanDirectory(const fs::path& appsDir, const core::ManifestRules& rules, const std::function<bool()>& cancelled,
+                   std::unordered_set<std::string>& ids, ManifestScan& scan)
 {
-    auto known = std::move(held_);   // app id → the file it came from
-    held_.clear();
-    for (const auto& m : manifests_)
-        known.insert_or_assign(m.id, m.sourceFile);
-    manifests_.clear();
-    byId_.clear();
-    issues_.clear();
+    std::error_code ec;
+    if (!fs::is_directory(appsDir, ec))
+        return;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(appsDir, ec))
+        if (entry.path().extension() == ".conf" && entry.is_regular_file(ec))
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());   // deterministic order, for messages and tests
+
+    for (const auto& file : files) {
+        if (cancelled && cancelled()) {
+            scan.complete = false;
+            return;
+        }
+        // Problems and apps are answered on the bus, which carries only UTF-8: a file name
+        // that is not is shown repaired, and its manifest refused (its Id could never match).
+        const std::string shownName = core::sanitizeUtf8(file.string());
+        if (!core::isValidUtf8(file.filename().string())) {
+            scan.issues.push_back({shownName, 0, "the file name is not valid UTF-8", true});
+            continue;
+        }
+        std::ifstream in(file);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in.good() && !in.eof()) {
+            scan.issues.push_back({shownName, 0, "cannot read file", true});
+            continue;
+        }
+        auto parsed = core::parseManifest(text.str(), file.filename().string(), rules);
+        for (const auto& p : parsed.problems)
+            scan.issues.push_back({shownName, p.line, core::sanitizeUtf8(p.message), !parsed.manifest});
+        if (!parsed.manifest)
+            continue;
+        if (!ids.insert(parsed.manifest->id).second) {
+            scan.issues.push_back({shownName, 0, "shadowed by an earlier manifest for " + parsed.manifest->id, false});
+            continue;
+        }
+        parsed.manifest->sourceFile = shownName;
+        scan.manifests.push_back(std::move(*parsed.manifest));
+    }
+}
+
+} // namespace
+
+const std::vector<ManifestIssue>& ManifestRegistry::reload() { return apply(scan(dataDirs_, rules_)); }
+
+ManifestScan ManifestRegistry::scan(const std::vector<fs::path>& dataDirs, const core::ManifestRules& rules,
+                                    const std::function<bool()>& cancelled)
+{
+    ManifestScan out;
+    std::unordered_set<std::string> ids;
     std::vector<fs::path> seen;   // XDG_DATA_HOME may also be listed in XDG_DATA_DIRS
-    for (const auto& dir : dataDirs_) {
+    for (const auto& dir : dataDirs) {
         std::error_code ec;
         auto canonical = fs::weakly_canonical(dir, ec);
         if (ec)
@@ -35,11 +84,27 @@ const std::vector<ManifestIssue>& ManifestRegistry::reload()
         if (std::find(seen.begin(), seen.end(), canonical) != seen.end())
             continue;
         seen.push_back(canonical);
-        loadDirectory(dir / "bgtaskd" / "apps");
+        scanDirectory(dir / "bgtaskd" / "apps", rules, cancelled, ids, out);
+        if (!out.complete)
+            break;
     }
+    return out;
+}
+
+const std::vector<ManifestIssue>& ManifestRegistry::apply(ManifestScan scan)
+{
+    auto known = std::move(held_);   // app id → the file it came from
+    held_.clear();
+    for (const auto& m : manifests_)
+        known.insert_or_assign(m.id, m.sourceFile);
+    manifests_ = std::move(scan.manifests);
+    issues_ = std::move(scan.issues);
+    byId_.clear();
     byBusName_.clear();
-    for (std::size_t i = 0; i < manifests_.size(); ++i)
+    for (std::size_t i = 0; i < manifests_.size(); ++i) {
+        byId_.emplace(manifests_[i].id, i);
         byBusName_.emplace(manifests_[i].busName, i);
+    }
 
     removed_.clear();
     for (auto& entry : known) {
@@ -57,46 +122,15 @@ const std::vector<ManifestIssue>& ManifestRegistry::reload()
     return issues_;
 }
 
-void ManifestRegistry::loadDirectory(const fs::path& appsDir)
+bool ManifestRegistry::brokenInPlace(std::string_view appId) const
 {
-    std::error_code ec;
-    if (!fs::is_directory(appsDir, ec))
-        return;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(appsDir, ec))
-        if (entry.path().extension() == ".conf" && entry.is_regular_file(ec))
-            files.push_back(entry.path());
-    std::sort(files.begin(), files.end());   // deterministic order, for messages and tests
-
-    for (const auto& file : files) {
-        // Problems and apps are answered on the bus, which carries only UTF-8: a file name
-        // that is not is shown repaired, and its manifest refused (its Id could never match).
-        const std::string shownName = core::sanitizeUtf8(file.string());
-        if (!core::isValidUtf8(file.filename().string())) {
-            issues_.push_back({shownName, 0, "the file name is not valid UTF-8", true});
-            continue;
-        }
-        std::ifstream in(file);
-        std::stringstream text;
-        text << in.rdbuf();
-        if (!in.good() && !in.eof()) {
-            issues_.push_back({shownName, 0, "cannot read file", true});
-            continue;
-        }
-        auto parsed = core::parseManifest(text.str(), file.filename().string(), rules_);
-        for (const auto& p : parsed.problems)
-            issues_.push_back({shownName, p.line, core::sanitizeUtf8(p.message), !parsed.manifest});
-        if (!parsed.manifest)
-            continue;
-        if (byId(parsed.manifest->id)) {
-            issues_.push_back({shownName, 0,
-                               "shadowed by an earlier manifest for " + parsed.manifest->id, false});
-            continue;
-        }
-        parsed.manifest->sourceFile = shownName;
-        byId_.emplace(parsed.manifest->id, manifests_.size());
-        manifests_.push_back(std::move(*parsed.manifest));
-    }
+    if (held_.contains(appId))
+        return true;
+    // A manifest's Id must be its file's name without .conf: that is whose file it was.
+    const std::string fileName = std::string(appId) + ".conf";
+    return std::any_of(issues_.begin(), issues_.end(), [&](const ManifestIssue& i) {
+        return i.fatal && fs::path(i.file).filename() == fileName;
+    });
 }
 
 std::vector<const core::Manifest*> ManifestRegistry::byBusName(std::string_view busName) const

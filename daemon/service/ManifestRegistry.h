@@ -2,13 +2,15 @@
 // The manifests bgtaskd knows: read from <dir>/bgtaskd/apps/*.conf for each data directory in
 // precedence order (the first file for an app id wins), parsed by the core, problems kept with
 // file and line so that they can be logged and shown. Between two reloads it tells which apps
-// went away, so that their requests can be dropped.
+// went away, so that their requests can be dropped. Reading and parsing (scan()) is a pure
+// function of the files, so the daemon runs it off its loop and only apply()s the result there.
 #pragma once
 
 #include "core/Manifest.h"
 #include "core/ManifestParser.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,6 +26,14 @@ struct ManifestIssue {
     bool fatal = false;   // the manifest was skipped
 };
 
+// What one reading of the apps directories found: the valid manifests in precedence order and
+// every problem. Incomplete when the reading was cancelled (the daemon shutting down).
+struct ManifestScan {
+    std::vector<core::Manifest> manifests;
+    std::vector<ManifestIssue> issues;
+    bool complete = true;
+};
+
 class ManifestRegistry {
 public:
     // dataDirs in precedence order (XDG_DATA_HOME first); each is searched for bgtaskd/apps/.
@@ -31,7 +41,17 @@ public:
     explicit ManifestRegistry(std::vector<std::filesystem::path> dataDirs, core::ManifestRules rules = {});
 
     // Re-reads every directory; returns the issues found (also kept for issues()).
+    // scan() then apply(), on the calling thread.
     const std::vector<ManifestIssue>& reload();
+
+    // Reads and parses every apps directory under dataDirs (precedence order, a directory
+    // listed twice read once). Touches no registry: safe on any thread. cancelled, when given,
+    // is asked between files; once it says true the scan stops and is incomplete.
+    static ManifestScan scan(const std::vector<std::filesystem::path>& dataDirs, const core::ManifestRules& rules,
+                             const std::function<bool()>& cancelled = {});
+    // Replaces the registry's manifests with a complete scan's, and works out which apps it
+    // lost (removedApps()) and holds; returns the issues (also kept for issues()).
+    const std::vector<ManifestIssue>& apply(ManifestScan scan);
 
     const core::Manifest* byId(std::string_view appId) const;
     // The manifests whose BusName is this name (usually one), in registry order.
@@ -43,14 +63,17 @@ public:
     // longer parses (half-written, edited wrongly in place) is held instead: it is not removed,
     // so its requests wait for a fix rather than being dropped. The first reload removes nothing.
     const std::vector<std::string>& removedApps() const { return removed_; }
+    // Whether the app's manifest file is there but fails to parse: held by a reload, or, at
+    // start-up (before any reload knew the app), a broken <app id>.conf with a fatal problem.
+    bool brokenInPlace(std::string_view appId) const;
     const std::vector<std::filesystem::path>& dataDirs() const { return dataDirs_; }
+    const core::ManifestRules& rules() const { return rules_; }
 
     // Standard XDG user-mode search path: $XDG_DATA_HOME (or ~/.local/share), then $XDG_DATA_DIRS
     // (or /usr/local/share:/usr/share).
     static std::vector<std::filesystem::path> userDataDirs();
 
 private:
-    void loadDirectory(const std::filesystem::path& appsDir);
 
     std::vector<std::filesystem::path> dataDirs_;
     core::ManifestRules rules_;

@@ -103,6 +103,7 @@ void TaskService::start()
     book_.assign(std::move(pending));
     for (const auto& r : book_.all())
         nextRequestId_ = std::max(nextRequestId_, r.id + 1);
+    dropAppsWithoutManifest();
     for (const auto& [app, switches] : store_.loadUserPolicy()) {
         if (app.empty())
             policyTable_.userGlobal = switches;
@@ -114,6 +115,19 @@ void TaskService::start()
     beginCatchUp(now, "the daemon's start");
     schedules_.load();
     applyScheduleChanges(schedules_.reconcile(book_.all(), [](const auto&, const auto&) { return false; }, now));
+}
+
+// An app whose manifest was removed while the daemon was down loses its requests now, as a
+// reload would have dropped them then (each with its history record); one whose file is
+// still there but broken keeps them, held as a reload holds it.
+void TaskService::dropAppsWithoutManifest()
+{
+    std::set<std::string> gone;
+    for (const auto& r : book_.all())
+        if (!manifests_.byId(r.app) && !manifests_.brokenInPlace(r.app))
+            gone.insert(r.app);
+    for (const auto& app : gone)
+        dropRemovedApp(app);
 }
 
 // A waiting continued-processing request belongs to the process that submitted it, and no

@@ -94,6 +94,13 @@ struct SimulateRequest {
     std::string app;            // only this app's events; "" every app's
 };
 
+// A simulation ready to run: a copy of what it needs, taken from the service on the loop, so
+// that core::simulate() can run anywhere (the daemon runs it on a worker thread).
+struct PreparedSimulation {
+    core::SimulationInput input;
+    core::SimulationOptions options;
+};
+
 // Everything the daemon's configuration decides about the service.
 struct ServiceConfig {
     core::Limits limits;
@@ -173,6 +180,9 @@ public:
     // nothing. Throws InvalidArgument (out-of-range: span not within 1 h to 168 h; bad-scenario
     // with file:line), NotFound (no-such-app: an app filter without a manifest).
     core::SimulationResult simulate(const SimulateRequest& request);
+    // The same in two halves: the snapshot (checks and throws as simulate() does), cheap;
+    // then core::simulate(std::move(prepared.input), prepared.options), the long part.
+    PreparedSimulation prepareSimulation(const SimulateRequest& request);
 
     // Schedules (ScheduleKeeper.h): every schedule with its state, by app and identifier; one.
     std::vector<ScheduleView> schedules() const;
@@ -257,6 +267,8 @@ private:
     void applyScheduleChanges(ScheduleChanges changes);
     // The app's manifest was removed: its pending requests go, each with a history record.
     void dropRemovedApp(const std::string& app);
+    // At start: dropRemovedApp() for each app with requests and without a manifest.
+    void dropAppsWithoutManifest();
     bool isRunning(const std::string& app, const std::string& identifier) const;
     // Cancels (app, identifier) on the app's behalf, its schedule's way: a running task expires
     // with "app-cancelled"; a pending request is dropped, or for a manifest schedule replaced

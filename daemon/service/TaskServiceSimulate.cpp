@@ -18,6 +18,12 @@ constexpr std::size_t kUsualDurationHistory = 5000;
 
 core::SimulationResult TaskService::simulate(const SimulateRequest& request)
 {
+    auto prepared = prepareSimulation(request);
+    return core::simulate(std::move(prepared.input), prepared.options);
+}
+
+PreparedSimulation TaskService::prepareSimulation(const SimulateRequest& request)
+{
     const auto now = effects_.now();
     if (request.span <= core::Duration{0} || request.span > core::kMaxSimulationSpan)
         throw core::Error(core::ErrorCode::InvalidArgument, "out-of-range",
@@ -26,14 +32,15 @@ core::SimulationResult TaskService::simulate(const SimulateRequest& request)
     if (!request.app.empty() && !manifests_.byId(request.app))
         throw core::Error(core::ErrorCode::NotFound, "no-such-app",
                           "no app " + core::excerpt(request.app) + " has a manifest");
-    core::SimulationOptions options;
+    PreparedSimulation out;
+    auto& options = out.options;
     options.now = now;
     options.span = request.span;
     options.app = request.app;
     options.scenario = core::parseScenario(request.scenario, request.scenarioName.empty() ? "scenario" : request.scenarioName,
                                            now, usage_.scheduling().utcOffset);
 
-    core::SimulationInput input;
+    auto& input = out.input;
     input.pending.assign(book_.all().begin(), book_.all().end());
     input.running = runs_.snapshot();
     input.state = state_;
@@ -47,7 +54,7 @@ core::SimulationResult TaskService::simulate(const SimulateRequest& request)
     input.usualDurations = core::usualDurations(store_.history(recent));
     for (const auto& view : schedules())
         input.schedules[{view.record.app, view.record.identifier}] = {view.schedule, view.record.state};
-    return core::simulate(std::move(input), options);
+    return out;
 }
 
 } // namespace bgtask::service

@@ -108,5 +108,29 @@ class ManifestWatchTest(DaemonTestCase):
         self.assertEqual(self.pending(), sorted([(STAYS, refresh(STAYS)), (GOES, refresh(GOES))]))
 
 
+    def test_a_manifest_removed_while_the_daemon_was_down_drops_the_apps_requests_at_start(self):
+        self.submit_later(STAYS)
+        self.submit_later(GOES)
+        self.stop_bgtaskd()
+        # While bgtaskd is down: one manifest removed, the other broken in place.
+        os.unlink(self.goes_path)
+        stays_path = os.path.join(self.apps_dir, f"{STAYS}.conf")
+        with open(stays_path, "w") as f:
+            f.write(f"[Application]\nId={STAYS}\nthis line is not a key\n")
+        self.start_bgtaskd(extra_args=[f"--data-dir={self.late_data}"])
+        # As a reload while it ran would have done: the removed app's request is dropped with
+        # its record, the broken one's is held until the file is fixed.
+        self.assertEqual(self.pending(), [(STAYS, refresh(STAYS))])
+        eventually(lambda: len(self.history(App=GOES)) == 1, message="no record of the dropped request")
+        [record] = self.history(App=GOES)
+        self.assertEqual(record["Identifier"], refresh(GOES))
+        self.assertEqual(record["Outcome"], "dropped")
+        self.assertTrue(str(record["Reason"]).startswith("manifest-removed: "), record["Reason"])
+        self.assertEqual(self.history(App=STAYS), [])
+        self.install_manifest(STAYS, [refresh(STAYS)])
+        eventually(lambda: self.app_ids() == [STAYS], message="the repaired manifest was not picked up")
+        self.assertEqual(self.pending(), [(STAYS, refresh(STAYS))])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -77,8 +77,13 @@ class ManyAppsTestMixin:
         # start-up is over (its signal handler in place; the bus name comes before).
         self.list_requests()
         self.install_activatable_testapp("net.example.Late", ["net.example.Late.refresh"], behavior="crash-on-launch")
+        # The apps directory's watch reloads (a change on disk), then SIGHUP once more. Both read
+        # the files on a worker thread: wait until each was applied, so that no reading runs
+        # (and counts its own context switches) while the strangers' wake-ups are counted.
+        eventually(lambda: f"(a change on disk): {self.apps + 3} app(s)" in self.daemon_log(), 20,
+                   message="no reload")
         os.kill(self.daemon.pid, signal.SIGHUP)
-        eventually(lambda: f"{self.apps + 3} app(s)" in self.daemon_log(), 10, message="no reload")
+        eventually(lambda: f"(SIGHUP): {self.apps + 3} app(s)" in self.daemon_log(), 20, message="no reload")
         self.assert_crash_is_seen("net.example.Late", "net.example.Late.refresh")
         self.assert_strangers_do_not_wake_bgtaskd()
 

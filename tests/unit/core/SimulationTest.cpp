@@ -253,7 +253,9 @@ TEST_CASE("Simulate: the app filter keeps that app's events and the state change
     CHECK(ofType(result, Type::State).size() == 1);
 }
 
-TEST_CASE("Simulate: the event list is capped with a truncated flag")
+namespace {
+// One request repeating every minute for a week: a long simulation.
+SimulationInput everyMinute()
 {
     SimulationInput in;
     in.state = favourableSystemState();
@@ -261,12 +263,31 @@ TEST_CASE("Simulate: the event list is capped with a truncated flag")
     r.options.repeatInterval = 1min;
     in.pending = {r};
     in.schedules[{r.app, r.identifier}] = {*scheduleOf(r.options), {}};
+    return in;
+}
+} // namespace
+
+TEST_CASE("Simulate: the event list is capped with a truncated flag")
+{
+    const auto in = everyMinute();
     auto options = over(168h);
     options.maxEvents = 50;
     const auto result = simulate(in, options);
     CHECK(result.truncated);
     CHECK(result.events.size() == 50);
     CHECK(result.end < referenceTime() + 168h);
+}
+
+TEST_CASE("Simulate: a cancelled simulation stops where it is, truncated")
+{
+    const auto in = everyMinute();
+    auto options = over(168h);
+    int moments = 0;
+    options.cancelled = [&moments] { return ++moments > 3; };   // the daemon shutting down
+    const auto result = simulate(in, options);
+    CHECK(result.truncated);
+    CHECK(moments == 4);
+    CHECK(result.end < referenceTime() + 1h);
 }
 
 TEST_CASE("Usual durations are the median of the newest completed runs")

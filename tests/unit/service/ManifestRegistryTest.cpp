@@ -84,3 +84,37 @@ TEST_CASE("A manifest broken in place holds its app until it is fixed or removed
         CHECK(registry.removedApps() == Strings{"org.example.A"});
     }
 }
+
+TEST_CASE("A scan reads the files without touching the registry, which changes only when it is applied")
+{
+    Apps apps;
+    apps.install("org.example.A");
+    ManifestRegistry registry({apps.dataDir()});
+    registry.reload();
+    apps.install("org.example.B");
+    std::filesystem::remove(apps.file("org.example.A"));
+
+    auto scan = ManifestRegistry::scan(registry.dataDirs(), registry.rules());
+    CHECK(scan.complete);
+    REQUIRE(scan.manifests.size() == 1);
+    CHECK(scan.manifests[0].id == "org.example.B");
+    CHECK(registry.byId("org.example.A") != nullptr);   // not yet applied
+    CHECK(registry.byId("org.example.B") == nullptr);
+
+    registry.apply(std::move(scan));
+    CHECK(registry.byId("org.example.A") == nullptr);
+    CHECK(registry.byId("org.example.B") != nullptr);
+    CHECK(registry.byBusName("org.example.B").size() == 1);
+    CHECK(registry.removedApps() == Strings{"org.example.A"});
+}
+
+TEST_CASE("A cancelled scan stops between files and says it is incomplete")
+{
+    Apps apps;
+    apps.install("org.example.A");
+    apps.install("org.example.B");
+    int asked = 0;
+    const auto scan = ManifestRegistry::scan({apps.dataDir()}, {}, [&asked] { return ++asked > 1; });
+    CHECK_FALSE(scan.complete);
+    CHECK(scan.manifests.size() == 1);   // the first file was read, the second not
+}
