@@ -64,7 +64,10 @@ class DurabilityTest(DaemonTestCase):
         self.start_bgtaskd()
         stored = {ident for _, ident in self.pending_ids()}
         missing = acknowledged - stored
-        self.assertGreater(len(acknowledged), 400)
+        # 400 acknowledgements were read before the kill; more only if some were still in the
+        # pipes. Exactly 400 happens when bgtaskd had answered no more than those (off by one
+        # before: assertGreater failed then, more often with smaller answer batches).
+        self.assertGreaterEqual(len(acknowledged), 400)
         self.assertEqual(missing, set(), f"{len(missing)} acknowledged submits were lost")
 
     def test_the_daemon_exits_when_its_bus_goes_away(self):
