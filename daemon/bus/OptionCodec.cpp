@@ -187,8 +187,8 @@ std::string taskObjectPath(std::int64_t runId)
 Dict encodeRequestView(const service::RequestView& view)
 {
     const auto& r = view.request;
-    Dict d{{key::kApp, r.app},
-           {key::kIdentifier, r.identifier},
+    Dict d{{key::kApp, r.app.str()},
+           {key::kIdentifier, r.identifier.str()},
            {key::kKind, std::string(toString(r.kind))},
            {key::kSubmittedAt, core::toUsec(r.submittedAt)},
            {key::kEarliestBeginDate, usec(r.options.earliestBeginDate)},
@@ -203,8 +203,8 @@ Dict encodeActiveRun(const service::ActiveRun& run)
 {
     const auto& t = run.task;
     Dict d{{key::kTask, sdbus::ObjectPath(taskObjectPath(t.runId))},
-           {key::kApp, t.request.app},
-           {key::kIdentifier, t.request.identifier},
+           {key::kApp, t.request.app.str()},
+           {key::kIdentifier, t.request.identifier.str()},
            {key::kKind, std::string(toString(t.request.kind))},
            {key::kState, std::string(toString(t.state))},
            {key::kStartedAt, core::toUsec(t.startedAt)},
@@ -296,7 +296,7 @@ Dict encodeExplanationState(const service::Explanation& e)
 Dict encodeAppView(const service::AppView& app)
 {
     const auto& m = *app.manifest;
-    std::vector<std::string> identifiers = m.identifiers;
+    std::vector<std::string> identifiers(m.identifiers.begin(), m.identifiers.end());
     for (const auto& prefix : m.wildcardPrefixes)
         identifiers.push_back(prefix + "*");
     std::vector<std::string> kinds;

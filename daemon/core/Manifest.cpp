@@ -46,7 +46,7 @@ std::optional<Entitlement> parseEntitlement(std::string_view s)
 // per job.
 bool Manifest::permitsIdentifier(std::string_view identifier, TaskKind kind) const
 {
-    if (std::ranges::find(identifiers, identifier) != identifiers.end())
+    if (std::find(identifiers.begin(), identifiers.end(), identifier) != identifiers.end())
         return true;
     if (kind != TaskKind::ContinuedProcessing)
         return false;
@@ -59,7 +59,7 @@ bool Manifest::permitsIdentifier(std::string_view identifier, TaskKind kind) con
 // kind could use the identifier: wildcards count only when continued processing is declared.
 bool Manifest::permitsAnyKind(std::string_view identifier) const
 {
-    if (std::ranges::find(identifiers, identifier) != identifiers.end())
+    if (std::find(identifiers.begin(), identifiers.end(), identifier) != identifiers.end())
         return true;
     return kinds.contains(TaskKind::ContinuedProcessing) &&
            permitsIdentifier(identifier, TaskKind::ContinuedProcessing);

@@ -3,6 +3,7 @@
 // entitlements it holds. Installed by the app's package; never declared at run time.
 #pragma once
 
+#include "Atom.h"
 #include "RequestOptions.h"
 #include "TaskKind.h"
 
@@ -31,7 +32,7 @@ struct ManifestSchedule {
 struct Manifest {
     std::string id;                           // reverse-DNS app id
     std::string busName;                      // defaults to id
-    std::vector<std::string> identifiers;     // exact permitted identifiers
+    std::vector<Atom> identifiers;            // exact permitted identifiers, interned (Atom.h)
     std::vector<std::string> wildcardPrefixes;// from "prefix.*" entries, stored as "prefix." (continued processing only)
     std::set<TaskKind> kinds;
     std::set<Entitlement> entitlements;

@@ -14,6 +14,28 @@ std::size_t hashApp(std::string_view app)
     return std::hash<std::string_view>{}(app);
 }
 
+// Visits the entries of a min-heap on `until` that are not after `horizon` (atOrBefore) and the
+// roots of the subtrees that are (after), and nothing below those: O(entries not after it).
+template <typename Entry, typename AtOrBefore, typename After>
+void walkHeap(const std::vector<Entry>& heap, TimePoint horizon, AtOrBefore atOrBefore, After after)
+{
+    std::vector<std::size_t> stack;
+    if (!heap.empty())
+        stack.push_back(0);
+    while (!stack.empty()) {
+        const auto slot = stack.back();
+        stack.pop_back();
+        if (heap[slot].until > horizon) {
+            after(heap[slot]);
+            continue;
+        }
+        atOrBefore(heap[slot]);
+        for (const auto child : {2 * slot + 1, 2 * slot + 2})
+            if (child < heap.size())
+                stack.push_back(child);
+    }
+}
+
 bool wantsGpu(const RequestOptions& options)
 {
     return options.requiredResources &&
@@ -66,23 +88,82 @@ void PendingSet::assign(std::vector<TaskRequest> requests)
 {
     requests_ = std::move(requests);
     requests_.shrink_to_fit();   // loaded once at start; growth by doubling would keep ~2x
-    position_.clear();
+    slot_.assign(requests_.size(), kNone);
     byApp_.clear();
     held_.clear();
     ripe_.clear();
     keys_.clear();
-    position_.reserve(requests_.size());
-    for (std::size_t i = 0; i < requests_.size(); ++i) {
-        position_[requests_[i].id] = i;
-        byApp_[hashApp(requests_[i].app)].push_back(static_cast<std::uint32_t>(i));
-        index(requests_[i]);
+    idRehash(requests_.size());
+    for (std::uint32_t i = 0; i < requests_.size(); ++i) {
+        idInsert(i);
+        byApp_[hashApp(requests_[i].app)].push_back(i);
+        index(i);
+    }
+}
+
+// ---- ids_: linear probing over a power-of-two table at most half full ----------------------
+namespace {
+std::size_t idHome(std::int64_t id, std::size_t mask)
+{
+    return static_cast<std::size_t>(static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull >> 20) & mask;
+}
+} // namespace
+
+std::size_t PendingSet::idSlotOf(std::int64_t id) const
+{
+    if (ids_.empty())
+        return 0;
+    const auto mask = ids_.size() - 1;
+    auto slot = idHome(id, mask);
+    while (ids_[slot] != kNone && requests_[ids_[slot]].id != id)
+        slot = (slot + 1) & mask;
+    return slot;
+}
+
+void PendingSet::idRehash(std::size_t count)
+{
+    std::size_t capacity = 16;
+    while (capacity < 2 * count)
+        capacity *= 2;
+    std::vector<std::uint32_t> old(capacity, kNone);
+    old.swap(ids_);
+    for (const auto position : old)
+        if (position != kNone)
+            ids_[idSlotOf(requests_[position].id)] = position;
+}
+
+void PendingSet::idInsert(std::uint32_t position)
+{
+    if (2 * requests_.size() > ids_.size())   // requests_ holds the new request already
+        idRehash(requests_.size());
+    ids_[idSlotOf(requests_[position].id)] = position;
+}
+
+// Backward-shift deletion: no tombstones, so a lookup stops at the first free slot.
+void PendingSet::idErase(std::int64_t id)
+{
+    auto hole = idSlotOf(id);
+    if (ids_.empty() || ids_[hole] == kNone)
+        return;
+    const auto mask = ids_.size() - 1;
+    ids_[hole] = kNone;
+    for (auto next = (hole + 1) & mask; ids_[next] != kNone; next = (next + 1) & mask) {
+        const auto home = idHome(requests_[ids_[next]].id, mask);
+        // The entry at `next` may move to the hole unless its home lies cyclically in (hole, next].
+        if (((next - home) & mask) >= ((next - hole) & mask)) {
+            ids_[hole] = ids_[next];
+            ids_[next] = kNone;
+            hole = next;
+        }
     }
 }
 
 std::size_t PendingSet::positionOf(std::int64_t id) const
 {
-    const auto it = position_.find(id);
-    return it == position_.end() ? requests_.size() : it->second;
+    if (ids_.empty())
+        return requests_.size();
+    const auto position = ids_[idSlotOf(id)];
+    return position == kNone ? requests_.size() : position;
 }
 
 const TaskRequest* PendingSet::find(std::string_view app, std::string_view identifier) const
@@ -118,27 +199,108 @@ std::vector<const TaskRequest*> PendingSet::ofApp(std::string_view app) const
     return out;
 }
 
-void PendingSet::index(const TaskRequest& request)
+// ---- held_: a binary min-heap whose entries know their slot through slot_ -------------------
+void PendingSet::heldPlace(std::uint32_t slot, Held entry)
 {
+    held_[slot] = entry;
+    slot_[entry.position] = slot | kInHeld;
+}
+
+void PendingSet::heldSiftUp(std::uint32_t slot)
+{
+    const auto entry = held_[slot];
+    while (slot > 0) {
+        const auto parent = (slot - 1) / 2;
+        if (!(entry.until < held_[parent].until))
+            break;
+        heldPlace(slot, held_[parent]);
+        slot = parent;
+    }
+    heldPlace(slot, entry);
+}
+
+void PendingSet::heldSiftDown(std::uint32_t slot)
+{
+    const auto entry = held_[slot];
+    const auto n = static_cast<std::uint32_t>(held_.size());
+    for (;;) {
+        auto child = 2 * slot + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && held_[child + 1].until < held_[child].until)
+            ++child;
+        if (!(held_[child].until < entry.until))
+            break;
+        heldPlace(slot, held_[child]);
+        slot = child;
+    }
+    heldPlace(slot, entry);
+}
+
+void PendingSet::heldPush(Held entry)
+{
+    held_.push_back(entry);
+    heldSiftUp(static_cast<std::uint32_t>(held_.size() - 1));
+}
+
+void PendingSet::heldRemoveAt(std::uint32_t slot)
+{
+    slot_[held_[slot].position] = kNone;
+    const auto last = held_.back();
+    held_.pop_back();
+    if (slot == held_.size())
+        return;
+    heldPlace(slot, last);
+    heldSiftUp(slot);
+    heldSiftDown(slot_[last.position] & ~kInHeld);
+}
+
+// ---- the buckets and the index as a whole ---------------------------------------------------
+std::vector<std::uint32_t>& PendingSet::bucketOf(std::uint32_t position)
+{
+    return ripe_[conditionKeyOf(requests_[position])];
+}
+
+void PendingSet::toBucket(std::uint32_t position)
+{
+    auto& bucket = bucketOf(position);
+    slot_[position] = static_cast<std::uint32_t>(bucket.size());
+    bucket.push_back(position);
+}
+
+void PendingSet::index(std::uint32_t position)
+{
+    const auto& request = requests_[position];
     ++keys_[conditionKeyOf(request)];
     if (const auto until = heldUntil(request))
-        held_.emplace(*until, request.id);
+        heldPush({*until, position});
     else
-        ripe_[conditionKeyOf(request)].insert(request.id);
+        toBucket(position);
 }
 
 // A request held until a moment that ripen() has passed is in its bucket, not in held_.
-void PendingSet::unindex(const TaskRequest& request)
+void PendingSet::unindex(std::uint32_t position)
 {
-    if (const auto key = keys_.find(conditionKeyOf(request)); key != keys_.end() && --key->second == 0)
-        keys_.erase(key);
-    if (const auto until = heldUntil(request); until && held_.erase({*until, request.id}) > 0)
+    const auto key = conditionKeyOf(requests_[position]);
+    if (const auto it = keys_.find(key); it != keys_.end() && --it->second == 0)
+        keys_.erase(it);
+    const auto slot = slot_[position];
+    if (slot == kNone)
         return;
-    const auto bucket = ripe_.find(conditionKeyOf(request));
+    if (slot & kInHeld) {
+        heldRemoveAt(slot & ~kInHeld);
+        return;
+    }
+    const auto bucket = ripe_.find(key);
     if (bucket == ripe_.end())
         return;
-    bucket->second.erase(request.id);
-    if (bucket->second.empty())
+    auto& positions = bucket->second;
+    const auto moved = positions.back();
+    positions[slot] = moved;
+    slot_[moved] = slot;
+    positions.pop_back();
+    slot_[position] = kNone;
+    if (positions.empty())
         ripe_.erase(bucket);
 }
 
@@ -162,30 +324,39 @@ void PendingSet::replaceInApp(const TaskRequest& request, std::uint32_t from, st
         byApp_.erase(it);
 }
 
-// Swap with the last and pop: O(1) apart from the indexes and the app's list.
-void PendingSet::removeAt(std::size_t position)
+// Swap with the last and pop: O(log n) for held_, O(1) for the rest apart from the app's list.
+void PendingSet::removeAt(std::size_t at)
 {
+    const auto position = static_cast<std::uint32_t>(at);
     const auto last = static_cast<std::uint32_t>(requests_.size() - 1);
-    unindex(requests_[position]);
-    position_.erase(requests_[position].id);
-    replaceInApp(requests_[position], static_cast<std::uint32_t>(position), std::numeric_limits<std::uint32_t>::max());
+    unindex(position);
+    idErase(requests_[position].id);
+    replaceInApp(requests_[position], position, kNone);
     if (position != last) {
-        replaceInApp(requests_[last], last, static_cast<std::uint32_t>(position));
+        replaceInApp(requests_[last], last, position);
+        const auto slot = slot_[last];
+        if (slot & kInHeld)
+            held_[slot & ~kInHeld].position = position;
+        else
+            bucketOf(last)[slot] = position;
+        slot_[position] = slot;
+        ids_[idSlotOf(requests_[last].id)] = position;
         requests_[position] = std::move(requests_[last]);
-        position_[requests_[position].id] = position;
     }
     requests_.pop_back();
+    slot_.pop_back();
 }
 
 void PendingSet::upsert(TaskRequest request)
 {
     erase(request.app, request.identifier);
     eraseId(request.id);
-    const auto position = requests_.size();
-    position_[request.id] = position;
-    byApp_[hashApp(request.app)].push_back(static_cast<std::uint32_t>(position));
+    const auto position = static_cast<std::uint32_t>(requests_.size());
+    byApp_[hashApp(request.app)].push_back(position);
     requests_.push_back(std::move(request));
-    index(requests_.back());
+    slot_.push_back(kNone);
+    idInsert(position);
+    index(position);
 }
 
 bool PendingSet::erase(std::string_view app, std::string_view identifier)
@@ -220,12 +391,13 @@ std::size_t PendingSet::clearUnreachable(std::string_view app)
 {
     std::size_t cleared = 0;
     for (const auto* found : ofApp(app)) {
-        auto& r = requests_[static_cast<std::size_t>(found - requests_.data())];
+        const auto position = static_cast<std::uint32_t>(found - requests_.data());
+        auto& r = requests_[position];
         if (!r.unreachable)
             continue;
-        unindex(r);
+        unindex(position);
         r.unreachable.reset();
-        index(r);
+        index(position);
         ++cleared;
     }
     return cleared;
@@ -234,10 +406,10 @@ std::size_t PendingSet::clearUnreachable(std::string_view app)
 std::size_t PendingSet::ripen(TimePoint now)
 {
     std::size_t moved = 0;
-    while (!held_.empty() && held_.begin()->first <= now) {
-        const auto id = held_.begin()->second;
-        held_.erase(held_.begin());
-        ripe_[conditionKeyOf(requests_[positionOf(id)])].insert(id);
+    while (!held_.empty() && held_.front().until <= now) {
+        const auto position = held_.front().position;
+        heldRemoveAt(0);
+        toBucket(position);
         ++moved;
     }
     return moved;
@@ -249,23 +421,27 @@ std::vector<const TaskRequest*> PendingSet::candidates(const SystemState& state,
                                                        TimePoint horizon) const
 {
     std::vector<const TaskRequest*> out;
-    for (const auto& [key, ids] : ripe_) {
-        const auto& first = requests_[positionOf(*ids.begin())];
-        if (!unmetConditions(first, state, gating).empty())
+    for (const auto& [key, positions] : ripe_) {
+        if (!unmetConditions(requests_[positions.front()], state, gating).empty())
             continue;
-        for (const auto id : ids)
-            out.push_back(&requests_[positionOf(id)]);
+        for (const auto position : positions)
+            out.push_back(&requests_[position]);
     }
-    for (auto it = held_.begin(); it != held_.end() && it->first <= horizon; ++it)
-        out.push_back(&requests_[positionOf(it->second)]);
+    walkHeap(
+        held_, horizon, [&](const Held& h) { out.push_back(&requests_[h.position]); }, [](const Held&) {});
     std::ranges::sort(out, {}, &TaskRequest::id);
     return out;
 }
 
+// The least `until` after the horizon is the root of a subtree whose parent is not after it.
 std::optional<TimePoint> PendingSet::nextHeldAfter(TimePoint horizon) const
 {
-    const auto it = held_.upper_bound({horizon, std::numeric_limits<std::int64_t>::max()});
-    return it == held_.end() ? std::nullopt : std::optional(it->first);
+    std::optional<TimePoint> next;
+    walkHeap(held_, horizon, [](const Held&) {}, [&](const Held& h) {
+        if (!next || h.until < *next)
+            next = h.until;
+    });
+    return next;
 }
 
 } // namespace bgtask::core

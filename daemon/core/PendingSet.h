@@ -26,7 +26,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -101,20 +100,45 @@ public:
     std::size_t bucketCount() const { return ripe_.size(); }
 
 private:
+    static constexpr std::uint32_t kNone = 0xffffffffu;
+    static constexpr std::uint32_t kInHeld = 0x80000000u;   // slot_ flag: the slot is in held_
+
+    // A request held until a moment, in held_: a binary min-heap on `until`.
+    struct Held {
+        TimePoint until;
+        std::uint32_t position;   // in requests_
+    };
+
     std::size_t positionOf(std::int64_t id) const;
-    void index(const TaskRequest& request);
-    void unindex(const TaskRequest& request);
+    void index(std::uint32_t position);
+    void unindex(std::uint32_t position);
+    void toBucket(std::uint32_t position);
+    std::vector<std::uint32_t>& bucketOf(std::uint32_t position);
     void replaceInApp(const TaskRequest& request, std::uint32_t from, std::uint32_t to);
     void removeAt(std::size_t position);
+    // held_ as a heap; every move updates slot_ of the request moved.
+    void heldPush(Held entry);
+    void heldRemoveAt(std::uint32_t slot);
+    void heldPlace(std::uint32_t slot, Held entry);
+    void heldSiftUp(std::uint32_t slot);
+    void heldSiftDown(std::uint32_t slot);
+    // ids_ as an open-addressing hash set of positions, keyed by requests_[position].id.
+    std::size_t idSlotOf(std::int64_t id) const;
+    void idInsert(std::uint32_t position);
+    void idErase(std::int64_t id);
+    void idRehash(std::size_t capacity);
 
+    // Per request 4 bytes of slot_, about 8 of ids_, 4 in its app's list and 16 in held_ or 4 in
+    // a bucket (issue 13: 100,000 pending in 32 MiB); no node per request anywhere.
     std::vector<TaskRequest> requests_;                              // any order
-    std::unordered_map<std::int64_t, std::size_t> position_;         // id → index in requests_
+    std::vector<std::uint32_t> slot_;      // per request: its index in held_ (| kInHeld) or in its bucket
+    std::vector<std::uint32_t> ids_;       // positions in requests_ by hash of their id; kNone: free
     // hash(app) → indexes in requests_ of the app's requests: one small vector per app rather
-    // than a hash node per request (issue 13: 100,000 pending in 32 MiB). A lookup by (app,
-    // identifier) walks the app's requests, which its quota bounds.
+    // than a hash node per request. A lookup by (app, identifier) walks the app's requests,
+    // which its quota bounds.
     std::unordered_map<std::size_t, std::vector<std::uint32_t>> byApp_;
-    std::set<std::pair<TimePoint, std::int64_t>> held_;              // (held until, id)
-    std::map<ConditionKey, std::set<std::int64_t>> ripe_;            // conditions → ids, never empty sets
+    std::vector<Held> held_;                                         // min-heap on until
+    std::map<ConditionKey, std::vector<std::uint32_t>> ripe_;        // conditions → positions, never empty
     std::map<ConditionKey, std::size_t> keys_;                       // every request's key → count
 };
 

@@ -2,6 +2,7 @@
 // A pending task request: what an app asked for, for which identifier, and when.
 #pragma once
 
+#include "Atom.h"
 #include "Compact.h"
 #include "Reachability.h"
 #include "RequestOptions.h"
@@ -16,8 +17,8 @@ namespace bgtask::core {
 
 struct TaskRequest {
     std::int64_t id = 0;       // the store's row id; 0 until stored. Orders requests by submission.
-    std::string app;           // app id from the manifest
-    std::string identifier;
+    Atom app;                  // app id from the manifest; interned (Atom.h), as is the identifier
+    Atom identifier;
     TaskKind kind = TaskKind::AppRefresh;
     RequestOptions options;
     TimePoint submittedAt{};

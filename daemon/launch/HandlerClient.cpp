@@ -65,7 +65,7 @@ void HandlerClient::launch(const std::string& connection, const core::RunningTas
         ->callMethodAsync("Launch")
         .onInterface(api::kHandlerInterface)
         .withTimeout(callTimeout_)
-        .withArguments(taskPath(run.runId), run.request.identifier,
+        .withArguments(taskPath(run.runId), run.request.identifier.str(),
                        std::string(toString(run.request.kind)), info)
         .uponReplyInvoke([this, id, done = std::move(done)](const sdbus::Error* error) {
             endCall(id);

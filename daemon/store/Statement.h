@@ -4,6 +4,8 @@
 // it, which must outlive it. Every SQLite failure becomes core::Error(Internal, "store-failed").
 #pragma once
 
+#include "core/Atom.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +40,7 @@ public:
     Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
     Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
     Statement& bind(int index, int value) { return bind(index, std::int64_t{value}); }
+    Statement& bind(int index, const core::Atom& value) { return bind(index, value.view()); }
 
     // true: a row is available. false: done; the statement is reset and can run again.
     // On error the statement is reset too, so a cached statement is always reusable.

@@ -82,7 +82,7 @@ TEST_CASE("A minimal manifest parses with its defaults")
     const Manifest& m = *result.manifest;
     CHECK(m.id == "org.example.Feeds");
     CHECK(m.busName == "org.example.Feeds");
-    CHECK(m.identifiers == std::vector<std::string>{"org.example.Feeds.refresh"});
+    CHECK(m.identifiers == std::vector<Atom>{"org.example.Feeds.refresh"});
     CHECK(m.wildcardPrefixes.empty());
     CHECK(m.kinds == std::set<TaskKind>{TaskKind::AppRefresh});
     CHECK(m.entitlements.empty());
@@ -110,7 +110,7 @@ TEST_CASE("A full manifest parses every key, whatever the spacing, comments and 
     CHECK(result.problems.empty());
     const Manifest& m = *result.manifest;
     CHECK(m.busName == "org.example.FeedsService");
-    CHECK(m.identifiers == std::vector<std::string>{"org.example.Feeds.refresh", "org.example.Feeds.sync"});
+    CHECK(m.identifiers == std::vector<Atom>{"org.example.Feeds.refresh", "org.example.Feeds.sync"});
     CHECK(m.wildcardPrefixes == std::vector<std::string>{"org.example.Feeds.export.", "org.example.Feeds."});
     CHECK(m.kinds.size() == 4);
     CHECK(m.entitlements == std::set<Entitlement>{Entitlement::Gpu, Entitlement::HealthResearch});

@@ -86,7 +86,7 @@ TEST_CASE("A schedule permits its identifier for its kind, so Kinds and Permitte
     INFO(describe(result));
     REQUIRE(result.manifest.has_value());
     const auto& m = *result.manifest;
-    CHECK(m.identifiers == std::vector<std::string>{"org.example.Backup.nightly"});
+    CHECK(m.identifiers == std::vector<Atom>{"org.example.Backup.nightly"});
     CHECK(m.kinds == std::set<TaskKind>{TaskKind::AppRefresh});
     CHECK(m.permitsIdentifier("org.example.Backup.nightly", TaskKind::AppRefresh));
     CHECK(m.permitsAnyKind("org.example.Backup.nightly"));
@@ -108,7 +108,7 @@ TEST_CASE("A schedule adds to the identifiers and kinds the manifest lists, once
     INFO(describe(result));
     REQUIRE(result.manifest.has_value());
     const auto& m = *result.manifest;
-    CHECK(m.identifiers == std::vector<std::string>{"org.example.Backup.nightly", "org.example.Backup.now",
+    CHECK(m.identifiers == std::vector<Atom>{"org.example.Backup.nightly", "org.example.Backup.now",
                                                     "org.example.Backup.weekly"});
     CHECK(m.kinds == std::set<TaskKind>{TaskKind::AppRefresh, TaskKind::Processing});
     REQUIRE(m.schedules.size() == 2);

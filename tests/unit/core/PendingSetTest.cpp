@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -388,4 +389,84 @@ TEST_CASE("PendingSet counts the condition keys of every request, held or ripe")
     CHECK(set.conditionKeys().size() == 1);
     CHECK(set.eraseApp("a") == 2);
     CHECK(set.conditionKeys().empty());
+}
+
+// The indexes under many operations (the id table grows and deletes with backward shifts, the
+// held heap gets deep, positions move with every swap-remove): after each operation, every
+// lookup, the candidates and the next wake-up agree with a plain list of the requests.
+TEST_CASE("PendingSet agrees with a plain list of its requests after thousands of operations")
+{
+    const unsigned seed = GENERATE(range(1u, 6u));
+    CAPTURE(seed);
+    World w(seed);
+    PendingSet set;
+    std::vector<TaskRequest> model;
+    std::map<std::int64_t, bool> inBucket;   // by id: ripe, or ripened by ripen()
+    SystemState state;
+    state.onExternalPower = true;
+    state.connectivity = Connectivity::Full;
+    GatingPolicy gating;
+    gating.processingRequiresIdle = false;
+    auto keyMatches = [](const TaskRequest& r, const TaskRequest& other) {
+        return r.app == other.app && r.identifier == other.identifier;
+    };
+    for (int step = 0; step < 3000; ++step) {
+        const int op = w.pick(10);
+        if (op < 6) {
+            auto r = w.randomRequest();
+            r.app = "app" + std::to_string(w.pick(40));
+            r.identifier = r.app + ".id" + std::to_string(w.pick(60));
+            std::erase_if(model, [&](const TaskRequest& m) { return keyMatches(m, r); });
+            model.push_back(r);
+            inBucket[r.id] = !heldUntil(r);
+            set.upsert(std::move(r));
+        } else if (op < 8 && !model.empty()) {
+            const auto victim = model[static_cast<std::size_t>(w.pick(static_cast<int>(model.size())))];
+            std::erase_if(model, [&](const TaskRequest& m) { return m.id == victim.id; });
+            CHECK((op == 6 ? set.erase(victim.app, victim.identifier) : set.eraseId(victim.id)));
+        } else if (op == 8) {
+            const auto now = w.moment();
+            std::size_t expected = 0;
+            for (const auto& m : model)
+                if (const auto until = heldUntil(m); until && *until <= now && !inBucket[m.id]) {
+                    inBucket[m.id] = true;
+                    ++expected;
+                }
+            CHECK(set.ripen(now) == expected);
+        } else {
+            const auto app = "app" + std::to_string(w.pick(40));
+            const auto cleared = set.clearUnreachable(app);
+            std::size_t expected = 0;
+            for (auto& m : model)
+                if (m.app == app && m.unreachable) {
+                    m.unreachable.reset();
+                    inBucket[m.id] = !heldUntil(m);
+                    ++expected;
+                }
+            CHECK(cleared == expected);
+        }
+        REQUIRE(set.size() == model.size());
+        if (step % 50 != 0)
+            continue;
+        for (const auto& m : model) {
+            const auto* byId = set.findById(m.id);
+            REQUIRE(byId);
+            CHECK(*byId == m);
+            CHECK(set.find(m.app, m.identifier) == byId);
+        }
+        CHECK_FALSE(set.findById(w.nextId + 1));
+        const auto horizon = w.moment();
+        std::vector<std::int64_t> expected;
+        std::optional<TimePoint> next;
+        for (const auto& m : sortedById(model)) {
+            const auto until = heldUntil(m);
+            const bool held = !inBucket[m.id];
+            if (held && *until > horizon && (!next || *until < *next))
+                next = *until;
+            if (held ? *until <= horizon : unmetConditions(m, state, gating).empty())
+                expected.push_back(m.id);
+        }
+        CHECK(idsOf(set.candidates(state, gating, horizon)) == expected);
+        CHECK(set.nextHeldAfter(horizon) == next);
+    }
 }
