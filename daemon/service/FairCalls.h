@@ -32,12 +32,14 @@ namespace bgtask::service {
 // call arrives, then for its own, and gets one call per turn while a flood is served, so the
 // other app's Submit under a flood slows down with the size of a turn: measured alternately on
 // the loaded 2-CPU VM, its p50 was 13-38 ms with turns of 64 or 128 calls against 1.4-10.5 ms
-// with the former 2 calls per connection, and 2.4-7.2 ms with 16. The 16 clients x 8 asynchronous submits
-// did not measurably differ between 16, 64 and 128 (their first round alone is 16 calls); 16 is
-// also a libbgtask client's pipeline of 8 twice, so a connection alone gets its batch into one
-// commit. The time counts from the start of the loop turn, before the bus is read (dispatch's
-// turnStarted): decoding the calls that arrived costs as much as serving them.
-inline constexpr std::size_t kTurnCalls = 16;
+// with the former 2 calls per connection, and 2.4-7.2 ms with 16; with 8 (a turn of the same size
+// as before under 4 flooders) the flood-only runs gave p99 9.8 and 12.7 ms against 9.4 and 16.3
+// ms for the build before. The 16 clients x 8 asynchronous submits did not measurably differ
+// between any of these (their first round alone is 16 calls). 8 is a libbgtask client's pipeline,
+// so a connection alone gets its batch into one commit. The time counts from the start of the
+// loop turn, before the bus is read (dispatch's turnStarted): decoding the calls that arrived
+// costs as much as serving them.
+inline constexpr std::size_t kTurnCalls = 8;
 inline constexpr std::chrono::microseconds kTurnWork{2000};
 
 struct FairCallLimits {

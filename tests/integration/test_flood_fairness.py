@@ -26,7 +26,7 @@ OTHER = "org.example.Polite"
 FLOOD_IDS = [f"{FLOOD}.job{i}" for i in range(4)]
 OTHER_IDS = [f"{OTHER}.job{i}" for i in range(4)]
 BOUND = 16      # MaxCallsInFlight of FloodFairnessTest
-BIG_FLOOD = 640 # calls in flight in FloodWhileServedTest: five turns of kTurnCalls (128) at least
+BIG_FLOOD = 640 # calls in flight in FloodWhileServedTest: many turns of kTurnCalls (8), and of 128 calls too
 FLOOD_CALLS = 64
 UNAVAILABLE = "org.bgtaskd.Error.Unavailable"
 
