@@ -93,6 +93,8 @@ void PendingSet::assign(std::vector<TaskRequest> requests)
     held_.clear();
     ripe_.clear();
     keys_.clear();
+    // The old table's positions point into the old requests: drop them, do not rehash them.
+    ids_.clear();
     idRehash(requests_.size());
     for (std::uint32_t i = 0; i < requests_.size(); ++i) {
         idInsert(i);

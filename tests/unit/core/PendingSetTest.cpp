@@ -80,6 +80,28 @@ TEST_CASE("PendingSet finds and replaces requests by app and identifier, id and 
     CHECK(set.bucketCount() == 0);
 }
 
+TEST_CASE("PendingSet assigned fewer requests than it held forgets the old ones")
+{
+    // The service assigns the store's requests again after a failed commit (reloadBook): the
+    // id table then still held positions of the longer old vector, and rehashing them read
+    // past the new one (ASan: heap-buffer-overflow in idRehash).
+    PendingSet set;
+    std::vector<TaskRequest> many;
+    for (std::int64_t id = 1; id <= 40; ++id)
+        many.push_back(request(id, "a", "a." + std::to_string(id)));
+    set.assign(std::move(many));
+    REQUIRE(set.size() == 40);
+    set.assign({request(7, "a", "a.7"), request(50, "b", "b.one")});
+    CHECK(set.size() == 2);
+    CHECK(set.findById(7)->identifier == "a.7");
+    CHECK(set.findById(50)->app == "b");
+    for (std::int64_t id = 1; id <= 40; ++id)
+        if (id != 7)
+            CHECK(set.findById(id) == nullptr);
+    CHECK(set.find("a", "a.8") == nullptr);
+    CHECK(set.ofApp("a").size() == 1);
+}
+
 TEST_CASE("PendingSet holds dated requests until ripen and buckets the rest by their conditions")
 {
     const TimePoint now = referenceTime();
