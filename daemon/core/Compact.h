@@ -26,8 +26,9 @@ namespace bgtask::core {
 
 template <typename T>
 class SlimOptional {
-    using Rep = typename T::rep;
-    static constexpr T kUnset{typename T::duration(std::numeric_limits<Rep>::min())};
+    static_assert(std::is_integral_v<typename T::rep>, "the unset value is the rep's lowest, T::min()");
+    // T::min() for a duration or a time point: the duration of the integral rep's lowest value.
+    static constexpr T kUnset = T::min();
 
 public:
     using value_type = T;
