@@ -17,8 +17,8 @@
 namespace bgtask::app {
 
 BusLoopSource::BusLoopSource(EventLoop& loop, sdbus::IConnection& connection,
-                             std::function<void()> onDisconnected)
-    : connection_(connection), onDisconnected_(std::move(onDisconnected))
+                             std::function<void()> onDisconnected, std::function<void()> afterIo)
+    : connection_(connection), onDisconnected_(std::move(onDisconnected)), afterIo_(std::move(afterIo))
 {
     const auto pd = connection_.getEventLoopPollData();
     if (sd_event_add_io(loop.raw(), &io_, pd.fd, static_cast<std::uint32_t>(pd.events), &BusLoopSource::onIo, this) < 0 ||
@@ -71,6 +71,13 @@ int BusLoopSource::onIo(sd_event_source*, int, std::uint32_t revents, void* self
     source.process();
     if (source.connected_ && (revents & (EPOLLHUP | EPOLLERR)))
         source.disconnected();   // nothing more will ever arrive on this fd
+    if (source.afterIo_) {
+        try {
+            source.afterIo_();
+        } catch (const std::exception& e) {
+            service::logger("bus")->error("Failed to serve the calls of a bus message: {}, ignoring", e.what());
+        }
+    }
     return 0;
 }
 

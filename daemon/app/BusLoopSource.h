@@ -16,8 +16,11 @@ class EventLoop;
 class BusLoopSource {
 public:
     // onDisconnected runs once when the connection is lost (the bus went away); the source
-    // then stops watching it.
-    BusLoopSource(EventLoop& loop, sdbus::IConnection& connection, std::function<void()> onDisconnected);
+    // then stops watching it. afterIo, if given, runs after the messages an io event brought
+    // were processed, in the same loop turn: the work they asked for need not wait for a turn
+    // of its own.
+    BusLoopSource(EventLoop& loop, sdbus::IConnection& connection, std::function<void()> onDisconnected,
+                  std::function<void()> afterIo = {});
     ~BusLoopSource();
     BusLoopSource(const BusLoopSource&) = delete;
     BusLoopSource& operator=(const BusLoopSource&) = delete;
@@ -34,6 +37,7 @@ private:
 
     sdbus::IConnection& connection_;
     std::function<void()> onDisconnected_;
+    std::function<void()> afterIo_;
     bool connected_ = true;
     sd_event_source* io_ = nullptr;
     sd_event_source* timer_ = nullptr;

@@ -65,8 +65,9 @@ struct Daemon::Parts {
     std::unique_ptr<Deferred> flush;
     std::unique_ptr<service::FairCalls> calls;   // apps' writing calls, per connection in turn
     std::unique_ptr<Deferred> dispatchCalls;
+    std::function<void(bool readBus)> serveCalls;   // a turn of the calls, then its commit and plan
     std::unique_ptr<WallTimer> timer;
-    std::unique_ptr<WallTimer> trim;   // gives memory back once a burst of work is over
+    std::unique_ptr<QuietTimer> trim;   // gives memory back once a burst of work is over
     std::unique_ptr<ClockChangeWatch> clockWatch;
     std::unique_ptr<ManifestWatch> manifestWatch;
     std::unique_ptr<ManifestReloader> reloader;   // reads manifests off the loop
@@ -198,18 +199,27 @@ int Daemon::run()
 
     // 2. Bus connection on our loop, then the service and its effects.
     p.connection = options_.systemBus ? sdbus::createSystemBusConnection() : sdbus::createSessionBusConnection();
-    p.busSource = std::make_unique<BusLoopSource>(p.loop, *p.connection, [&p] {
-        log()->error("Lost the connection to the {} bus; exiting", "daemon's");
-        p.loop.exit(1);
-    });
+    p.busSource = std::make_unique<BusLoopSource>(
+        p.loop, *p.connection,
+        [&p] {
+            log()->error("Lost the connection to the {} bus; exiting", "daemon's");
+            p.loop.exit(1);
+        },
+        [&p] {
+            // The calls just read are served in this loop turn, not on one of their own.
+            if (p.dispatchCalls && p.dispatchCalls->scheduled()) {
+                p.dispatchCalls->cancel();
+                p.serveCalls(false);
+            }
+        });
     // A plan over thousands of requests (at start, after a state change) builds reasons it
     // throws away again; glibc keeps the freed pages. A second after the last plan, when the
-    // burst is over, they go back to the system, so an idle daemon stays small.
-    p.trim = std::make_unique<WallTimer>(p.loop, [] { malloc_trim(0); });
+    // burst is over, they go back to the system, so an idle daemon stays small. The timer is
+    // armed once per burst: re-armed on every plan, it cost a timerfd_settime per submit.
+    p.trim = std::make_unique<QuietTimer>(p.loop, std::chrono::seconds(1), [] { malloc_trim(0); });
     p.plan = std::make_unique<Deferred>(p.loop, [&p] {
         p.service->planNow();
-        p.trim->arm(std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()) +
-                    std::chrono::seconds(1));
+        p.trim->poke();
     });
     p.flush = std::make_unique<Deferred>(p.loop, [&p] { p.service->flushCommits(); });
     // Time passing is what the timer and a clock change mean: the service looks at every
@@ -251,11 +261,18 @@ int Daemon::run()
     // before the bus's io event while a flood is queued, and a newcomer's call would wait for
     // the whole flood instead of one turn. The turn's budget counts the reading too
     // (service/FairCalls.h, kTurnWork).
-    p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] {
+    // The commit and the plan the turn asked for run in the same loop turn, after the answers
+    // (the commit's own Deferred finds nothing left): a lone Submit costs one loop turn, not
+    // three, each with its epoll_wait, bus read and prepare callbacks.
+    p.serveCalls = [&p](bool readBus) {
         const auto started = std::chrono::steady_clock::now();
-        p.busSource->process();
+        if (readBus)
+            p.busSource->process();
         p.calls->dispatch(started);
-    });
+        p.flush->runIfScheduled();
+        p.plan->runIfScheduled();
+    };
+    p.dispatchCalls = std::make_unique<Deferred>(p.loop, [&p] { p.serveCalls(true); });
     p.calls = std::make_unique<service::FairCalls>([&p] { p.dispatchCalls->schedule(); },
                                                    [&p] { p.service->flushCommits(); },
                                                    service::FairCallLimits{.maxInFlight = p.config.maxCallsInFlight});

@@ -107,6 +107,23 @@ Deferred::~Deferred() { sd_event_source_unref(source_); }
 
 void Deferred::schedule() { sd_event_source_set_enabled(source_, SD_EVENT_ONESHOT); }
 
+bool Deferred::scheduled() const
+{
+    int enabled = SD_EVENT_OFF;
+    return sd_event_source_get_enabled(source_, &enabled) >= 0 && enabled != SD_EVENT_OFF;
+}
+
+bool Deferred::runIfScheduled()
+{
+    if (!scheduled())
+        return false;
+    cancel();   // as sd-event does before it dispatches a oneshot source
+    guarded("a deferred call", fn_);
+    return true;
+}
+
+void Deferred::cancel() { sd_event_source_set_enabled(source_, SD_EVENT_OFF); }
+
 int Deferred::dispatch(sd_event_source*, void* self)
 {
     guarded("a deferred call", static_cast<Deferred*>(self)->fn_);
@@ -138,6 +155,46 @@ void WallTimer::arm(std::optional<core::TimePoint> at)
 int WallTimer::dispatch(sd_event_source*, std::uint64_t, void* self)
 {
     guarded("the scheduling timer", static_cast<WallTimer*>(self)->fn_);
+    return 0;
+}
+
+QuietTimer::QuietTimer(EventLoop& loop, core::Duration quiet, std::function<void()> fn)
+    : event_(loop.raw()), quiet_(static_cast<std::uint64_t>(quiet.count())), fn_(std::move(fn))
+{
+    // sd-event's default accuracy (250 ms): the moment matters little, a shared wake-up more.
+    check(sd_event_add_time(event_, &source_, CLOCK_MONOTONIC, UINT64_MAX, 0, &QuietTimer::dispatch, this),
+          "add a timer");
+    sd_event_source_set_enabled(source_, SD_EVENT_OFF);
+}
+
+QuietTimer::~QuietTimer() { sd_event_source_unref(source_); }
+
+void QuietTimer::poke()
+{
+    // The time the loop woke up at, read without a system call once the loop runs.
+    sd_event_now(event_, CLOCK_MONOTONIC, &lastPoke_);
+    if (!armed_)
+        armAt(lastPoke_ + quiet_);
+}
+
+void QuietTimer::armAt(std::uint64_t usec)
+{
+    armed_ = true;
+    sd_event_source_set_time(source_, usec);
+    sd_event_source_set_enabled(source_, SD_EVENT_ONESHOT);
+}
+
+int QuietTimer::dispatch(sd_event_source*, std::uint64_t, void* self)
+{
+    auto& timer = *static_cast<QuietTimer*>(self);
+    std::uint64_t now = 0;
+    sd_event_now(timer.event_, CLOCK_MONOTONIC, &now);
+    if (now < timer.lastPoke_ + timer.quiet_) {
+        timer.armAt(timer.lastPoke_ + timer.quiet_);
+        return 0;
+    }
+    timer.armed_ = false;
+    guarded("a timer", timer.fn_);
     return 0;
 }
 

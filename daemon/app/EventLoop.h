@@ -6,6 +6,7 @@
 
 #include "core/Time.h"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -49,6 +50,13 @@ public:
     Deferred(EventLoop& loop, std::function<void()> fn);
     ~Deferred();
     void schedule();
+    bool scheduled() const;
+    // Runs fn now, in the turn under way, if it is scheduled, instead of on a turn of its own
+    // (a loop turn costs an epoll_wait and the prepare callbacks); returns whether it ran.
+    // A schedule() from within fn schedules it again, for a later turn.
+    bool runIfScheduled();
+    // Takes back a schedule(): fn does not run for it.
+    void cancel();
 
 private:
     static int dispatch(sd_event_source*, void* self);
@@ -67,6 +75,29 @@ public:
 private:
     static int dispatch(sd_event_source*, std::uint64_t, void* self);
     sd_event_source* source_ = nullptr;
+    std::function<void()> fn_;
+};
+
+// Calls fn once no poke() has come for `quiet` (on CLOCK_MONOTONIC): after a burst of work.
+// A burst arms the timer once, where re-arming it on every poke() would cost a timerfd_settime
+// each time; when it fires early (pokes came meanwhile) it re-arms itself for the rest.
+class QuietTimer {
+public:
+    QuietTimer(EventLoop& loop, core::Duration quiet, std::function<void()> fn);
+    ~QuietTimer();
+    QuietTimer(const QuietTimer&) = delete;
+    QuietTimer& operator=(const QuietTimer&) = delete;
+    void poke();
+    bool armed() const { return armed_; }
+
+private:
+    static int dispatch(sd_event_source*, std::uint64_t, void* self);
+    void armAt(std::uint64_t usec);
+    sd_event* event_;
+    sd_event_source* source_ = nullptr;
+    std::uint64_t quiet_;
+    std::uint64_t lastPoke_ = 0;
+    bool armed_ = false;
     std::function<void()> fn_;
 };
 

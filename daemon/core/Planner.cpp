@@ -4,7 +4,7 @@
 #include "NetworkCoalescing.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <cstdint>
 #include <iterator>
 #include <limits>
 #include <set>
@@ -13,26 +13,59 @@
 
 namespace bgtask::core {
 
+namespace {
+
+// Writes n in decimal, zero-padded to at least `width` digits; returns the end.
+char* putDigits(char* out, std::uint64_t n, int width)
+{
+    char digits[20];
+    int count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    for (; width > count; --width)
+        *out++ = '0';
+    while (count > 0)
+        *out++ = digits[--count];
+    return out;
+}
+
+} // namespace
+
 // ISO 8601 in UTC ("2026-11-28T10:00:00Z"), with microseconds only when there are any, so the
-// reason bgtaskctl prints is exact without being noisy.
+// reason bgtaskctl prints is exact without being noisy. Digit by digit: a reason is formatted on
+// every submit with a date (the earliest-begin-date blocker), and snprintf cost 4,700 of the
+// 126,000 instructions of a lone submit; this costs a few hundred.
+// The text is what printf's "%04d-%02u-%02uT%02d:%02d:%02lld" and ".%06lld" wrote.
 std::string formatUtc(TimePoint t)
 {
     using namespace std::chrono;
     const auto day = floor<days>(t);
     const year_month_day date{day};
     const hh_mm_ss time{t - day};
-    char text[64];
-    const auto micros = time.subseconds().count();
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02lld", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<long long>(time.seconds().count()));
-    std::string result = text;
-    if (micros != 0) {
-        std::snprintf(text, sizeof text, ".%06lld", static_cast<long long>(micros));
-        result += text;
+    char text[48];
+    char* out = text;
+    const long long year = static_cast<int>(date.year());
+    if (year < 0)
+        *out++ = '-';   // %04d counts the sign in the width
+    out = putDigits(out, static_cast<std::uint64_t>(year < 0 ? -year : year), year < 0 ? 3 : 4);
+    *out++ = '-';
+    out = putDigits(out, static_cast<unsigned>(date.month()), 2);
+    *out++ = '-';
+    out = putDigits(out, static_cast<unsigned>(date.day()), 2);
+    *out++ = 'T';
+    out = putDigits(out, static_cast<std::uint64_t>(time.hours().count()), 2);
+    *out++ = ':';
+    out = putDigits(out, static_cast<std::uint64_t>(time.minutes().count()), 2);
+    *out++ = ':';
+    out = putDigits(out, static_cast<std::uint64_t>(time.seconds().count()), 2);
+    if (const auto micros = time.subseconds().count(); micros != 0) {
+        *out++ = '.';
+        out = putDigits(out, static_cast<std::uint64_t>(micros), 6);
     }
-    return result + "Z";
+    *out++ = 'Z';
+    return std::string(text, out);
 }
 
 namespace {
