@@ -21,6 +21,8 @@ namespace bgtask::detail {
 namespace {
 
 thread_local int tProcessing = 0;
+// The loop whose process() runs on this thread, if any.
+thread_local const ExternalLoop* tProcessingLoop = nullptr;
 
 [[noreturn]] void fail(const char* what)
 {
@@ -105,6 +107,11 @@ void ExternalLoop::attach(sdbus::IConnection& connection)
 
 void ExternalLoop::wake() noexcept
 {
+    // Inside process() (a completion that sends the next call, a handler's synchronous call):
+    // process() re-arms from the bus's own state before it returns, and a write here would only
+    // make the app call it again for nothing.
+    if (tProcessingLoop == this)
+        return;
     const std::uint64_t one = 1;
     // EAGAIN means the counter is already non-zero: the fd is readable anyway.
     [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof one);
@@ -120,6 +127,7 @@ void ExternalLoop::process() noexcept
     if (tProcessing > 0)
         return;  // from inside a handler: sd_bus_process() cannot nest
     ++tProcessing;
+    tProcessingLoop = this;
     drain(wakeFd_);
     drain(timerFd_);
     auto* connection = connection_.load();
@@ -133,6 +141,7 @@ void ExternalLoop::process() noexcept
             detachAfterFailure();
         }
     }
+    tProcessingLoop = nullptr;
     --tProcessing;
 }
 

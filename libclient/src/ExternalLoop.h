@@ -27,7 +27,8 @@ public:
     int fd() const noexcept { return epoll_; }
     // Starts watching the connection's socket. Once.
     void attach(sdbus::IConnection& connection);
-    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap.
+    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap. Does nothing
+    // on the thread inside this loop's process(), which re-arms before it returns.
     void wake() noexcept;
     // Processes every pending message (callbacks run here) and re-arms the descriptors. Does
     // nothing when called from inside itself (a handler), or after the connection failed.
