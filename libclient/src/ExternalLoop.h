@@ -12,6 +12,8 @@
 #include <sdbus-c++/IConnection.h>
 
 #include <atomic>
+#include <cstdint>
+#include <limits>
 
 namespace bgtask::detail {
 
@@ -37,6 +39,9 @@ public:
     static bool isProcessingThread() noexcept;
 
 private:
+    static constexpr std::uint64_t kNoTimer = std::numeric_limits<std::uint64_t>::max();
+
+    void drainTimerIfDue() noexcept;
     void rearm(sdbus::IConnection& connection);
     void detachAfterFailure() noexcept;
     void closeAll() noexcept;
@@ -47,6 +52,11 @@ private:
     int busFd_ = -1;
     std::atomic<sdbus::IConnection*> connection_{nullptr};
     std::atomic<bool> failed_{false};
+    // The loop thread's own (attach() sets them before the connection is published): what the
+    // bus descriptor is watched for, and the deadline the timer is armed for (CLOCK_MONOTONIC µs,
+    // sd-bus's clock). process() changes either only when it must: a syscall each, per process().
+    std::uint32_t busEvents_ = 0;
+    std::uint64_t timerDeadline_ = kNoTimer;
 };
 
 } // namespace bgtask::detail
