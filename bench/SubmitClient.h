@@ -3,7 +3,11 @@
 // setApplicationId(), then submits of processing requests due one day from now, so that nothing
 // launches while the benchmark runs.
 //  - runSubmitClient: submits in a loop over a measured window, cycling through a few identifiers
-//    so that each submit replaces a pending request and the app stays within its quota.
+//    so that each submit replaces a pending request and the app stays within its quota. With
+//    depth > 1, one thread keeps `depth` asynchronous submits in flight as the pipelined echo
+//    client keeps its calls: the library runs on that thread's loop (useExternalEventLoop()) and
+//    each completion sends the next submit. With appThread, the app's main thread submits instead
+//    and the completions, on the library's thread, hand each free slot back to it.
 //  - runFill: submits `count` distinct identifiers once (fills the daemon for the idle and scale
 //    phases), synchronously or with `depth` asynchronous submits in flight.
 #pragma once
@@ -20,6 +24,8 @@ struct SubmitOptions {
     // Submits in flight: 1 is the synchronous submit() in a loop; more keeps that many
     // asynchronous submit(request, completion) calls going, as an app that submits a batch would.
     unsigned depth = 1;
+    // depth > 1: submit from the app's own thread, the library running on a thread of its own.
+    bool appThread = false;
 };
 
 struct FillOptions {

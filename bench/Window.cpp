@@ -66,6 +66,9 @@ void Window::report(const std::string& file) const
     if (!out)
         throw std::runtime_error("cannot write latencies to " + file);
     announce("done " + std::to_string(latenciesNs_.size()) + " " + std::to_string(errors_));
+    std::string line;
+    while (std::getline(std::cin, line)) {
+    }
 }
 
 } // namespace bgtask::bench

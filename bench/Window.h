@@ -29,7 +29,9 @@ public:
     // A call that failed inside the window.
     void fail(SteadyClock::time_point done);
 
-    // Writes the latencies to `file` and prints "done <calls> <errors>" on stdout.
+    // Writes the latencies to `file`, prints "done <calls> <errors>" on stdout and waits until the
+    // driver closes stdin: the driver samples every client's CPU time after the window, and a
+    // client that had exited by then would be missing from the sum.
     void report(const std::string& file) const;
 
 private:

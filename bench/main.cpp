@@ -50,6 +50,9 @@ void addSubmitCommands(CLI::App& app, Modes& modes)
     client->add_option("--latencies", submit.latencyFile, "File for the latencies (ns per line)")->required();
     client->add_option("--depth", submit.depth, "Submits in flight (more than 1: asynchronous)")
         ->check(CLI::Range(1, 1024));
+    client->add_flag("--app-thread", submit.appThread,
+                     "Asynchronous submits from the main thread, the library on its own thread (default: one "
+                     "thread, each completion sends the next submit)");
     client->callback([&modes] { modes.selected = [&modes] { return bgtask::bench::runSubmitClient(modes.submit); }; });
 
     auto& fill = modes.fill;

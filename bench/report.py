@@ -133,6 +133,33 @@ def flood_rows(args, phases):
     return rows
 
 
+def share_row(label, phase, pipelined, counts):
+    share = phase.rate / pipelined.rate if pipelined.rate else 0.0
+    return (f"{label} vs pipelined echo",
+            f"≥ {CONCURRENT_SHARE_TARGET:.0%} = {CONCURRENT_SHARE_TARGET * pipelined.rate:,.0f}/s",
+            f"{phase.rate:,.0f}/s = {share:.0%}",
+            verdict(share >= CONCURRENT_SHARE_TARGET, phase.errors + pipelined.errors) if counts else "info")
+
+
+def async_rows(args, pipelined, chained, app_thread):
+    """The asynchronous submits against the pipelined echo: the target (each completion sends the
+    next submit on the one thread, as the echo client does) and, for information, the app thread's."""
+    label = f"submit, {args.clients} clients, async ×{args.depth}"
+    return [share_row(label, chained, pipelined, True), share_row(f"{label}, app thread", app_thread, pipelined, False)]
+
+
+def print_async_report(args, targets, phases, log_issues):
+    """--async-only: the header, the pipelined echo, the two asynchronous submit phases and the target."""
+    print("\n".join(header(args, targets)))
+    print_phases(phases)
+    print("\nTargets")
+    for label, target, measured, result in async_rows(args, *phases):
+        print(f"  {label:<54}{target:<22}{measured:<20}{result}")
+    print(f"\n  daemon logs: {len(log_issues)} warning/error line(s)")
+    for line in log_issues[:5]:
+        print(f"    {line}")
+
+
 def print_flood_report(args, targets, phases, log_issues):
     """--flood-only: the header, the three phases and the flood target."""
     print("\n".join(header(args, targets)))
@@ -152,7 +179,8 @@ def print_text(args, targets, phases, idles, fill, scale, log_issues):
 
     # Like for like: the pipelined echo keeps `depth` calls in flight per client, and so do the
     # asynchronous submit clients; the synchronous ones are shown too, for what a plain loop gets.
-    commits, one, pipelined, sync_submit, async_submit = phases[0], phases[3], phases[4], phases[6], phases[7]
+    commits, one, pipelined, sync_submit, async_submit, app_thread_submit = (phases[0], phases[3], phases[4],
+                                                                              phases[6], phases[7], phases[8])
     sqlite_share = one.rate / commits.rate if commits.rate else 0.0
     rows = [
         ("submit, 1 client", f"≥ {SUBMIT_TARGET:,}/s", f"{one.rate:,.0f}/s", verdict(one.rate >= SUBMIT_TARGET, one.errors)),
@@ -160,13 +188,8 @@ def print_text(args, targets, phases, idles, fill, scale, log_issues):
          f"{one.rate:,.0f} vs {commits.rate:,.0f}/s = {sqlite_share:.0%}",
          verdict(sqlite_share >= SQLITE_SHARE_TARGET, one.errors)),
     ]
-    for label, phase, counts in ((f"submit, {args.clients} clients, async ×{args.depth}", async_submit, True),
-                                 (f"submit, {args.clients} clients, sync", sync_submit, False)):
-        share = phase.rate / pipelined.rate if pipelined.rate else 0.0
-        rows.append((f"{label} vs pipelined echo",
-                     f"≥ {CONCURRENT_SHARE_TARGET:.0%} = {CONCURRENT_SHARE_TARGET * pipelined.rate:,.0f}/s",
-                     f"{phase.rate:,.0f}/s = {share:.0%}",
-                     verdict(share >= CONCURRENT_SHARE_TARGET, phase.errors + pipelined.errors) if counts else "info"))
+    rows += async_rows(args, pipelined, async_submit, app_thread_submit)
+    rows.append(share_row(f"submit, {args.clients} clients, sync", sync_submit, pipelined, False))
     rows += flood_rows(args, phases)
     for idle in idles:
         rows += [

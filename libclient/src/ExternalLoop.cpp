@@ -21,6 +21,8 @@ namespace bgtask::detail {
 namespace {
 
 thread_local int tProcessing = 0;
+// The loop whose process() runs on this thread, if any.
+thread_local const ExternalLoop* tProcessingLoop = nullptr;
 
 [[noreturn]] void fail(const char* what)
 {
@@ -98,6 +100,7 @@ void ExternalLoop::attach(sdbus::IConnection& connection)
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, poll.fd, &event) < 0)
         fail("epoll_ctl");
     busFd_ = poll.fd;
+    busEvents_ = event.events;
     connection_.store(&connection);
     // Whatever the set-up queued (name request replies, signals) is processed on the app's loop.
     wake();
@@ -105,6 +108,11 @@ void ExternalLoop::attach(sdbus::IConnection& connection)
 
 void ExternalLoop::wake() noexcept
 {
+    // Inside process() (a completion that sends the next call, a handler's synchronous call):
+    // process() re-arms from the bus's own state before it returns, and a write here would only
+    // make the app call it again for nothing.
+    if (tProcessingLoop == this)
+        return;
     const std::uint64_t one = 1;
     // EAGAIN means the counter is already non-zero: the fd is readable anyway.
     [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof one);
@@ -120,8 +128,9 @@ void ExternalLoop::process() noexcept
     if (tProcessing > 0)
         return;  // from inside a handler: sd_bus_process() cannot nest
     ++tProcessing;
+    tProcessingLoop = this;
     drain(wakeFd_);
-    drain(timerFd_);
+    drainTimerIfDue();
     auto* connection = connection_.load();
     if (connection && !failed_.load()) {
         try {
@@ -133,28 +142,55 @@ void ExternalLoop::process() noexcept
             detachAfterFailure();
         }
     }
+    tProcessingLoop = nullptr;
     --tProcessing;
+}
+
+void ExternalLoop::drainTimerIfDue() noexcept
+{
+    if (timerDeadline_ == kNoTimer)
+        return;
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    const auto nowUsec =
+        static_cast<std::uint64_t>(now.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
+    if (nowUsec < timerDeadline_)
+        return;
+    // Disarmed only once its expiry is read: the kernel may fire it a moment after the clock
+    // passed the deadline, and an expiry left unread would keep the descriptor readable for good.
+    std::uint64_t expirations = 0;
+    if (::read(timerFd_, &expirations, sizeof expirations) > 0)
+        timerDeadline_ = kNoTimer;
 }
 
 void ExternalLoop::rearm(sdbus::IConnection& connection)
 {
     const auto poll = connection.getEventLoopPollData();
-    epoll_event event{};
-    event.events = epollEvents(poll.events);
-    event.data.fd = busFd_;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_MOD, busFd_, &event) < 0)
-        throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
-    itimerspec timer{};
-    if (poll.timeout_usec != std::numeric_limits<std::uint64_t>::max()) {
-        // Absolute CLOCK_MONOTONIC; 0 (something is queued already) must still fire, so at least 1 ns.
-        const auto usec = poll.timeout_usec;
-        timer.it_value.tv_sec = static_cast<time_t>(usec / 1'000'000);
-        timer.it_value.tv_nsec = static_cast<long>((usec % 1'000'000) * 1000);
-        if (usec == 0)
-            timer.it_value.tv_nsec = 1;
+    const auto events = epollEvents(poll.events);
+    if (events != busEvents_) {
+        epoll_event event{};
+        event.events = events;
+        event.data.fd = busFd_;
+        if (::epoll_ctl(epoll_, EPOLL_CTL_MOD, busFd_, &event) < 0)
+            throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
+        busEvents_ = events;
     }
+    // The timer only moves earlier. Armed for a deadline that has since gone (the reply came), it
+    // fires early once: process() then finds nothing due and arms it for the bus's next deadline.
+    // Moving it at every process() cost a syscall per reply, since each reply moves sd-bus's
+    // earliest deadline a little later.
+    const auto usec = poll.timeout_usec;  // kNoTimer: nothing to wait for
+    if (usec >= timerDeadline_)
+        return;
+    // Absolute CLOCK_MONOTONIC; 0 (something is queued already) must still fire, so at least 1 ns.
+    itimerspec timer{};
+    timer.it_value.tv_sec = static_cast<time_t>(usec / 1'000'000);
+    timer.it_value.tv_nsec = static_cast<long>((usec % 1'000'000) * 1000);
+    if (usec == 0)
+        timer.it_value.tv_nsec = 1;
     if (::timerfd_settime(timerFd_, TFD_TIMER_ABSTIME, &timer, nullptr) < 0)
         throw std::runtime_error(std::string("timerfd_settime: ") + std::strerror(errno));
+    timerDeadline_ = usec;
 }
 
 void ExternalLoop::detachAfterFailure() noexcept
@@ -164,6 +200,7 @@ void ExternalLoop::detachAfterFailure() noexcept
         ::epoll_ctl(epoll_, EPOLL_CTL_DEL, busFd_, nullptr);
     itimerspec off{};
     ::timerfd_settime(timerFd_, 0, &off, nullptr);
+    timerDeadline_ = kNoTimer;
 }
 
 } // namespace bgtask::detail

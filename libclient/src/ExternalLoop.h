@@ -12,6 +12,8 @@
 #include <sdbus-c++/IConnection.h>
 
 #include <atomic>
+#include <cstdint>
+#include <limits>
 
 namespace bgtask::detail {
 
@@ -27,7 +29,8 @@ public:
     int fd() const noexcept { return epoll_; }
     // Starts watching the connection's socket. Once.
     void attach(sdbus::IConnection& connection);
-    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap.
+    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap. Does nothing
+    // on the thread inside this loop's process(), which re-arms before it returns.
     void wake() noexcept;
     // Processes every pending message (callbacks run here) and re-arms the descriptors. Does
     // nothing when called from inside itself (a handler), or after the connection failed.
@@ -36,6 +39,9 @@ public:
     static bool isProcessingThread() noexcept;
 
 private:
+    static constexpr std::uint64_t kNoTimer = std::numeric_limits<std::uint64_t>::max();
+
+    void drainTimerIfDue() noexcept;
     void rearm(sdbus::IConnection& connection);
     void detachAfterFailure() noexcept;
     void closeAll() noexcept;
@@ -46,6 +52,11 @@ private:
     int busFd_ = -1;
     std::atomic<sdbus::IConnection*> connection_{nullptr};
     std::atomic<bool> failed_{false};
+    // The loop thread's own (attach() sets them before the connection is published): what the
+    // bus descriptor is watched for, and the deadline the timer is armed for (CLOCK_MONOTONIC µs,
+    // sd-bus's clock). process() changes either only when it must: a syscall each, per process().
+    std::uint32_t busEvents_ = 0;
+    std::uint64_t timerDeadline_ = kNoTimer;
 };
 
 } // namespace bgtask::detail

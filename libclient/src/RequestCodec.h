@@ -8,6 +8,8 @@
 
 #include <bgtask/TaskRequest.h>
 
+#include <sdbus-c++/Message.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -22,6 +24,10 @@ struct WireRequest {
 };
 
 WireRequest encodeRequest(const TaskRequest& request);
+// Appends Submit's arguments (kind, identifier, options) to message: the same bytes as
+// encodeRequest()'s three values serialised (keys in the map's order), without building the map
+// and a Variant (a message of its own) per option.
+void writeSubmit(sdbus::Message& message, const TaskRequest& request);
 // The Submit options of periodic work (RepeatInterval, Flex when not 0, BackoffDelay,
 // MaxBackoffDelay) and of retried work (BackoffDelay, MaxBackoffDelay).
 VariantMap encodePeriodic(std::chrono::microseconds interval, std::chrono::microseconds flex, const Backoff& backoff);

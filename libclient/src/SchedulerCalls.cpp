@@ -19,6 +19,13 @@ namespace {
 
 using Code = SchedulerError::Code;
 using WireRequests = std::vector<sdbus::Struct<std::string, std::string, VariantMap>>;
+// sdbus-c++ takes interface and member names as std::string: made once, not per call (the
+// interface's name is too long for the short-string buffer).
+const std::string& schedulerInterface()
+{
+    static const std::string name = api::kSchedulerInterface;
+    return name;
+}
 
 std::vector<PendingTaskRequest> decodePending(WireRequests wire)
 {
@@ -54,6 +61,21 @@ std::optional<SchedulerError> errorOf(const sdbus::Error* error)
 }
 
 } // namespace
+
+template <typename Fill>
+void SchedulerCore::sendAsync(const char* method, Completion completion, const Fill& fill)
+{
+    if (!completion)
+        completion = [](std::optional<SchedulerError>) {};
+    call([&] {
+        auto message = rawProxy_->createMethodCall(schedulerInterface(), method);
+        fill(message);
+        rawProxy_->callMethod(message, [completion = std::move(completion), method](sdbus::MethodReply&,
+                                                                                  const sdbus::Error* error) {
+            runCompletion(method, [&] { completion(errorOf(error)); });
+        });
+    });
+}
 
 bool SchedulerCore::registerTask(std::string identifier, LaunchHandler handler)
 {
@@ -113,9 +135,12 @@ void SchedulerCore::rememberTitle(const TaskRequest& request)
 void SchedulerCore::submit(const TaskRequest& request)
 {
     ensureReady();
-    const auto wire = encodeRequest(request);
     rememberTitle(request);
-    call([&] { schedulerProxy_->Submit(wire.kind, wire.identifier, wire.options); });
+    call([&] {
+        auto message = rawProxy_->createMethodCall(schedulerInterface(), "Submit");
+        writeSubmit(message, request);
+        [[maybe_unused]] const auto reply = rawProxy_->callMethod(message);
+    });
 }
 
 void SchedulerCore::submit(const TaskRequest& request, const VariantMap& moreOptions)
@@ -130,11 +155,8 @@ void SchedulerCore::submit(const TaskRequest& request, const VariantMap& moreOpt
 void SchedulerCore::submit(const TaskRequest& request, Completion completion)
 {
     ensureReady();
-    auto wire = encodeRequest(request);
     rememberTitle(request);
-    sendAsync("Submit", std::move(completion), [&](sdbus::MethodCall& message) {
-        message << wire.kind << wire.identifier << wire.options;
-    });
+    sendAsync("Submit", std::move(completion), [&](sdbus::MethodCall& message) { writeSubmit(message, request); });
 }
 
 void SchedulerCore::cancel(const std::string& identifier)
@@ -159,21 +181,6 @@ void SchedulerCore::cancelAll(Completion completion)
 {
     ensureReady();
     sendAsync("CancelAll", std::move(completion), [](sdbus::MethodCall&) {});
-}
-
-void SchedulerCore::sendAsync(const char* method, Completion completion,
-                              const std::function<void(sdbus::MethodCall&)>& fill)
-{
-    if (!completion)
-        completion = [](std::optional<SchedulerError>) {};
-    call([&] {
-        auto message = rawProxy_->createMethodCall(api::kSchedulerInterface, method);
-        fill(message);
-        rawProxy_->callMethod(message, [completion = std::move(completion), method](sdbus::MethodReply&,
-                                                                                  const sdbus::Error* error) {
-            runCompletion(method, [&] { completion(errorOf(error)); });
-        });
-    });
 }
 
 std::vector<PendingTaskRequest> SchedulerCore::pendingTaskRequests()

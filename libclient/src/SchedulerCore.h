@@ -128,7 +128,10 @@ private:
     // ---- SchedulerCalls.cpp
     bool addRegistration(std::string identifier, Registration registration);
     void rememberTitle(const TaskRequest& request);
-    void sendAsync(const char* method, Completion completion, const std::function<void(sdbus::MethodCall&)>& fill);
+    // Sends method asynchronously with the arguments fill(sdbus::MethodCall&) appends (defined
+    // in SchedulerCalls.cpp, its only user).
+    template <typename Fill>
+    void sendAsync(const char* method, Completion completion, const Fill& fill);
     // On the loop thread: Manager1.PolicyChanged for this app.
     void onPolicyChanged(sdbus::Message& message) noexcept;
 

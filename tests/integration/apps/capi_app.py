@@ -134,6 +134,7 @@ class App:
         self.keep = []           # ctypes callbacks must outlive the calls that use them
         self.launch_cb = LAUNCH(self.on_launch)
         self.behaviors = {}
+        self.process_calls = 0   # --loop fd: calls of bgtask_scheduler_process() ("process-calls")
 
     # ---- output -------------------------------------------------------------------------
     def write(self, obj):
@@ -213,6 +214,22 @@ class App:
                        strategy="fail" if lib.bgtask_request_get_strategy(r) == 1 else "queue",
                        gpu=bool(lib.bgtask_request_get_required_resources(r) & GPU))
         return out
+
+    def submit_chain(self, words, left):
+        """left asynchronous submits, each sent from the completion of the one before."""
+        def done(err, _user_data):
+            if err or left <= 1:
+                self.event(event="chain-done", left=left - 1, **(self.error_fields(err) if err else {"ok": True}))
+            else:
+                self.submit_chain(words, left - 1)
+        cb = COMPLETION(done)
+        self.keep.append(cb)
+        r = self.request(words)
+        err = POINTER(Error)()
+        try:
+            self.check(self.lib.bgtask_scheduler_submit_async(r, cb, None, byref(err)), err)
+        finally:
+            self.lib.bgtask_request_free(r)
 
     def completion(self, name, **extra):
         def done(err, _user_data):
@@ -326,6 +343,10 @@ class App:
                     self.check(lib.bgtask_scheduler_submit_async(r, cb, None, byref(err)), err)
             finally:
                 lib.bgtask_request_free(r)
+        elif cmd == "submit-chain":
+            self.submit_chain(w, int(dict(x.split("=", 1) for x in w[3:] if "=" in x).get("count", "1")))
+        elif cmd == "process-calls":
+            return {"calls": self.process_calls}
         elif cmd in ("schedule-periodic", "submit-retry"):
             r = self.request(w)
             opts = dict(x.split("=", 1) for x in w[3:] if "=" in x)
@@ -449,6 +470,7 @@ def main():
     while True:
         readable, _, _ = select.select([stdin, fd], [], [])
         if fd in readable:
+            app.process_calls += 1
             lib.bgtask_scheduler_process()
         if stdin in readable:
             chunk = os.read(stdin, 4096)

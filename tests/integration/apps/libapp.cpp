@@ -32,6 +32,9 @@
 namespace {
 
 using namespace std::chrono_literals;
+
+// --loop fd: how many times the main loop called process() (the "process-calls" command).
+long gProcessCalls = 0;
 using libapp::Json;
 using libapp::Words;
 
@@ -178,6 +181,17 @@ public:
     }
 
 private:
+    void submitChain(const bgtask::TaskRequest& request, int left)
+    {
+        bgtask::Scheduler::shared().submit(request, [this, request, left](std::optional<bgtask::SchedulerError> e) {
+            if (e || left <= 1) {
+                out_.event(errorFields(Json().set("event", "chain-done").set("left", left - 1), e));
+                return;
+            }
+            submitChain(request, left - 1);
+        });
+    }
+
     void run(const Words& w, Json& reply)
     {
         auto& s = bgtask::Scheduler::shared();
@@ -210,6 +224,12 @@ private:
             s.submit(parseRequest(w), [this, id](std::optional<bgtask::SchedulerError> e) {
                 out_.event(errorFields(Json().set("event", "submit-done").set("identifier", id), e));
             });
+        } else if (cmd == "submit-chain") {
+            // submit-chain KIND ID count=N [options]: N asynchronous submits, each sent from the
+            // completion of the one before; then a chain-done event.
+            submitChain(parseRequest(w), std::stoi(w.option("count").value_or("1")));
+        } else if (cmd == "process-calls") {
+            reply.set("calls", gProcessCalls);
         } else if (cmd == "schedule-periodic" || cmd == "submit-retry") {
             // Seconds; 0 or absent: the library's defaults (as the C API's 0).
             const auto usec = [&](const char* key) {
@@ -436,8 +456,10 @@ void serveWithExternalLoop(App& app, int fd)
         pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {fd, POLLIN, 0}};
         if (::poll(fds, 2, -1) < 0)
             continue;
-        if (fds[1].revents & POLLIN)
+        if (fds[1].revents & POLLIN) {
+            ++gProcessCalls;
             bgtask::Scheduler::shared().process();
+        }
         if (fds[0].revents & (POLLIN | POLLHUP)) {
             char chunk[4096];
             const auto n = ::read(STDIN_FILENO, chunk, sizeof chunk);
