@@ -236,9 +236,9 @@ void Database::rollbackToSavepoint() noexcept
 
 void Database::onWalCommit(std::function<void(int frames)> onCommit)
 {
-    // The pragma first: sqlite3_wal_autocheckpoint() is itself a WAL hook, and setting it
-    // replaces ours.
-    execute("PRAGMA wal_autocheckpoint = 0");
+    // Off first (PRAGMA wal_autocheckpoint = 0): the auto-checkpoint is itself a WAL hook, and
+    // setting it would replace ours. Neither call can fail, so unhooking never throws.
+    sqlite3_wal_autocheckpoint(db_, 0);
     if (onCommit) {
         onWalCommit_ = std::make_unique<std::function<void(int)>>(std::move(onCommit));
         sqlite3_wal_hook(db_, &Database::walHook, onWalCommit_.get());
