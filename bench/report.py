@@ -175,6 +175,12 @@ def print_flood_report(args, targets, phases, log_issues):
 
 def print_text(args, targets, phases, idles, fill, scale, log_issues):
     print("\n".join(header(args, targets)))
+    if not phases:   # --scale-only
+        print_scale(args, scale)
+        print(f"\nNotes\n  daemon logs: {len(log_issues)} warning/error line(s)")
+        for line in log_issues[:5]:
+            print(f"    {line}")
+        return
     print_phases(phases)
 
     # Like for like: the pipelined echo keeps `depth` calls in flight per client, and so do the

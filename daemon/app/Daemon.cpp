@@ -8,6 +8,7 @@
 #include "ManifestReloader.h"
 #include "ManifestWatch.h"
 #include "OffLoop.h"
+#include "WalCheckpoints.h"
 
 #include "bus/ManagerAdaptor.h"
 #include "bus/PolkitAuthorizer.h"
@@ -56,6 +57,7 @@ constexpr auto kManifestDebounce = std::chrono::milliseconds(200);
 struct Daemon::Parts {
     Config config;
     std::unique_ptr<store::Store> store;
+    std::unique_ptr<WalCheckpoints> walCheckpoints;   // on a worker thread: never inside a commit
     std::unique_ptr<service::ManifestRegistry> manifests;
     std::unique_ptr<sdbus::IConnection> connection;
     EventLoop loop;
@@ -191,6 +193,7 @@ int Daemon::run()
         log()->warn("{}", ignored);
     std::filesystem::create_directories(options_.stateDir);
     p.store = std::make_unique<store::Store>(options_.stateDir / "bgtaskd.db");
+    p.walCheckpoints = std::make_unique<WalCheckpoints>(*p.store, options_.stateDir / "bgtaskd.db");
     p.manifests = std::make_unique<service::ManifestRegistry>(
         options_.dataDirs, core::ManifestRules{.execNeedsUser = options_.systemBus});
     for (const auto& issue : p.manifests->reload())
@@ -214,9 +217,13 @@ int Daemon::run()
         });
     // A plan over thousands of requests (at start, after a state change) builds reasons it
     // throws away again; glibc keeps the freed pages. A second after the last plan, when the
-    // burst is over, they go back to the system, so an idle daemon stays small. The timer is
-    // armed once per burst: re-armed on every plan, it cost a timerfd_settime per submit.
-    p.trim = std::make_unique<QuietTimer>(p.loop, std::chrono::seconds(1), [] { malloc_trim(0); });
+    // burst is over, they go back to the system, so an idle daemon stays small; so does what
+    // SQLite's page cache holds. The timer is armed once per burst: re-armed on every plan, it
+    // cost a timerfd_settime per submit.
+    p.trim = std::make_unique<QuietTimer>(p.loop, std::chrono::seconds(1), [&p] {
+        p.store->releaseMemory();
+        malloc_trim(0);
+    });
     p.plan = std::make_unique<Deferred>(p.loop, [&p] {
         p.service->planNow();
         p.trim->poke();

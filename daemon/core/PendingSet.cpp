@@ -103,7 +103,9 @@ void PendingSet::assign(std::vector<TaskRequest> requests)
     }
 }
 
-// ---- ids_: linear probing over a power-of-two table at most half full ----------------------
+// ---- ids_: linear probing over a power-of-two table at most 4/5 full -----------------------
+// 4/5 rather than 1/2: at 100,000 requests the table is 131,072 slots (512 KiB) instead of
+// 262,144 (1 MiB); a lookup then probes a few slots more, each 4 bytes in the same cache lines.
 namespace {
 std::size_t idHome(std::int64_t id, std::size_t mask)
 {
@@ -125,7 +127,7 @@ std::size_t PendingSet::idSlotOf(std::int64_t id) const
 void PendingSet::idRehash(std::size_t count)
 {
     std::size_t capacity = 16;
-    while (capacity < 2 * count)
+    while (4 * capacity < 5 * count)
         capacity *= 2;
     std::vector<std::uint32_t> old(capacity, kNone);
     old.swap(ids_);
@@ -136,7 +138,7 @@ void PendingSet::idRehash(std::size_t count)
 
 void PendingSet::idInsert(std::uint32_t position)
 {
-    if (2 * requests_.size() > ids_.size())   // requests_ holds the new request already
+    if (5 * requests_.size() > 4 * ids_.size())   // requests_ holds the new request already
         idRehash(requests_.size());
     ids_[idSlotOf(requests_[position].id)] = position;
 }

@@ -98,6 +98,7 @@ public:
     // Sizes of the indexes, for tests and the log.
     std::size_t heldCount() const { return held_.size(); }
     std::size_t bucketCount() const { return ripe_.size(); }
+    std::size_t idSlots() const { return ids_.size(); }   // the id table, at most 4/5 full
 
 private:
     static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -128,7 +129,7 @@ private:
     void idErase(std::int64_t id);
     void idRehash(std::size_t capacity);
 
-    // Per request 4 bytes of slot_, about 8 of ids_, 4 in its app's list and 16 in held_ or 4 in
+    // Per request 4 bytes of slot_, 5 to 10 of ids_, 4 in its app's list and 16 in held_ or 4 in
     // a bucket (issue 13: 100,000 pending in 32 MiB); no node per request anywhere.
     std::vector<TaskRequest> requests_;                              // any order
     std::vector<std::uint32_t> slot_;      // per request: its index in held_ (| kInHeld) or in its bucket

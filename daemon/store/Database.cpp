@@ -234,4 +234,50 @@ void Database::rollbackToSavepoint() noexcept
     }
 }
 
+void Database::onWalCommit(std::function<void(int frames)> onCommit)
+{
+    // Off first (PRAGMA wal_autocheckpoint = 0): the auto-checkpoint is itself a WAL hook, and
+    // setting it would replace ours. Neither call can fail, so unhooking never throws.
+    sqlite3_wal_autocheckpoint(db_, 0);
+    if (onCommit) {
+        onWalCommit_ = std::make_unique<std::function<void(int)>>(std::move(onCommit));
+        sqlite3_wal_hook(db_, &Database::walHook, onWalCommit_.get());
+    } else {
+        sqlite3_wal_hook(db_, nullptr, nullptr);
+        onWalCommit_.reset();
+    }
+}
+
+int Database::walHook(void* self, sqlite3*, const char* database, int frames)
+{
+    // Called after the commit, its write lock released; only the main database has a WAL of ours.
+    if (std::string_view(database) == "main")
+        (*static_cast<std::function<void(int)>*>(self))(frames);
+    return SQLITE_OK;
+}
+
+Database::CheckpointResult Database::checkpoint(bool truncate)
+{
+    CheckpointResult result;
+    const int rc = sqlite3_wal_checkpoint_v2(db_, "main", truncate ? SQLITE_CHECKPOINT_TRUNCATE
+                                                                   : SQLITE_CHECKPOINT_PASSIVE,
+                                             &result.walFrames, &result.checkpointedFrames);
+    if (rc != SQLITE_OK)
+        throwStoreFailed(db_, truncate ? "truncating checkpoint" : "checkpoint");
+    return result;
+}
+
+void Database::releaseMemory()
+{
+    sqlite3_db_release_memory(db_);
+}
+
+std::int64_t Database::cacheBytes() const
+{
+    int current = 0;
+    int highWater = 0;
+    sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &current, &highWater, 0);
+    return current;
+}
+
 } // namespace bgtask::store

@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -74,11 +76,33 @@ public:
             cached("RELEASE atomically").run();
     }
 
+    // After every commit of this connection, onCommit gets the number of frames in the WAL.
+    // Installing it turns SQLite's automatic checkpoints off on this connection (they would run
+    // inside the commit): whoever listens checkpoints (WalCheckpointer). An empty function
+    // removes the listener; auto-checkpoints stay off.
+    void onWalCommit(std::function<void(int frames)> onCommit);
+    // Checkpoints the WAL into the database file: PASSIVE copies what it can without waiting
+    // for anyone; TRUNCATE waits (busy timeout) for the writer and the readers, copies every
+    // frame and truncates the WAL to nothing. Throws storeError on failure, including
+    // Unavailable "storage-busy" when TRUNCATE could not get the locks in time.
+    struct CheckpointResult {
+        int walFrames = 0;          // frames in the WAL
+        int checkpointedFrames = 0; // of which copied into the database
+    };
+    CheckpointResult checkpoint(bool truncate);
+    // Frees what this connection's page cache holds and does not need (the next read loads
+    // pages again), and how many bytes the cache holds now.
+    void releaseMemory();
+    std::int64_t cacheBytes() const;
+
 private:
+    static int walHook(void* self, sqlite3*, const char* database, int frames);
     Statement prepare(std::string_view sql, unsigned flags);
     void rollbackToSavepoint() noexcept;
 
     sqlite3* db_ = nullptr;
+    // Behind a pointer of its own: SQLite keeps its address for the hook.
+    std::unique_ptr<std::function<void(int)>> onWalCommit_;
     // Destroyed (finalized) before db_ is closed: see ~Database().
     std::map<std::string, Statement, std::less<>> cache_;
 };

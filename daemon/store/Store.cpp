@@ -127,6 +127,8 @@ SELECT a.app,
 FROM apps a WHERE a.app IS NOT NULL
 )sql";
 
+constexpr std::int64_t kJournalSizeLimit = 4 * 1024 * 1024;
+
 constexpr int kFirstOptionColumn = 5;
 constexpr int kAfterOptions = kFirstOptionColumn + kOptionColumnCount;
 // The schedule options: the same number as parameter (?N) and as column of the SELECTs.
@@ -260,6 +262,9 @@ Store::Store(const std::filesystem::path& databaseFile)
         // in memory anyway and reads the file only at start and for history, and an idle
         // daemon should stay small (bench/README.md). The OS page cache serves the rest.
         db_->execute("PRAGMA cache_size = -512");
+        // A WAL that grew in a burst is cut back to 4 MiB when it restarts from its beginning,
+        // instead of keeping its largest size on disk.
+        db_->execute("PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimit));
         // Checks the version before anything else writes: a too-new file stays as it is.
         migrate(*db_, migrations());
         enableWal(*db_);
@@ -273,6 +278,21 @@ Store::Store(const std::filesystem::path& databaseFile)
 }
 
 Store::~Store() = default;
+
+void Store::onWalCommit(std::function<void(int frames)> callback)
+{
+    db_->onWalCommit(std::move(callback));
+}
+
+void Store::releaseMemory()
+{
+    db_->releaseMemory();
+}
+
+std::int64_t Store::cacheBytes() const
+{
+    return db_->cacheBytes();
+}
 
 int Store::latestSchemaVersion()
 {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -156,6 +157,16 @@ public:
     // requests' records are no runs and count for nothing). Apps
     // without such runs are absent.
     std::map<std::string, core::AppUsage, std::less<>> loadUsage(core::TimePoint dayStart);
+
+    // The WAL (write-ahead log) and memory. onWalCommit(callback): after each commit, callback
+    // gets the number of frames in the WAL, and this connection no longer checkpoints by itself
+    // (SQLite would otherwise copy the WAL into the database inside every thousandth frame's
+    // commit); the listener is expected to checkpoint on a connection of its own
+    // (WalCheckpointer). An empty callback unhooks. releaseMemory() gives back what the page
+    // cache holds and does not need; cacheBytes() is what it holds.
+    void onWalCommit(std::function<void(int frames)> callback);
+    void releaseMemory();
+    std::int64_t cacheBytes() const;
 
     // Every error raised by SQLite is rethrown as core::Error(Internal, "store-failed", …).
 

@@ -102,6 +102,34 @@ TEST_CASE("PendingSet assigned fewer requests than it held forgets the old ones"
     CHECK(set.ofApp("a").size() == 1);
 }
 
+TEST_CASE("PendingSet's id table is at most 4/5 full: 100,000 requests in 131,072 slots")
+{
+    // Issue 13: 100,000 pending in 32 MiB. At most half full, the table took 262,144 slots (1 MiB).
+    PendingSet grown;
+    std::vector<TaskRequest> loaded;
+    for (std::int64_t id = 1; id <= 100'000; ++id) {
+        auto r = request(id, "app" + std::to_string(id % 1000), "task" + std::to_string(id));
+        loaded.push_back(r);
+        grown.upsert(std::move(r));
+    }
+    PendingSet assigned(std::move(loaded));
+    for (const PendingSet* set : {&grown, &assigned}) {
+        CHECK(set->idSlots() == 131'072);
+        bool allFound = true;
+        for (std::int64_t id = 1; id <= 100'000; ++id)
+            allFound = allFound && set->findById(id) != nullptr && set->findById(id)->id == id;
+        CHECK(allFound);
+        CHECK(set->findById(100'001) == nullptr);
+    }
+    // Erasing every other one from the full table leaves the rest found (backward shifts).
+    for (std::int64_t id = 2; id <= 100'000; id += 2)
+        REQUIRE(grown.eraseId(id));
+    bool rightOnes = true;
+    for (std::int64_t id = 1; id <= 100'000; ++id)
+        rightOnes = rightOnes && (grown.findById(id) != nullptr) == (id % 2 == 1);
+    CHECK(rightOnes);
+}
+
 TEST_CASE("PendingSet holds dated requests until ripen and buckets the rest by their conditions")
 {
     const TimePoint now = referenceTime();
