@@ -86,6 +86,13 @@ def fmt_us(us):
     return f"{us:,.0f} µs" if us >= 100 else f"{us:.1f} µs"
 
 
+
+def target_row(label, target, measured, result, widths):
+    """One line of a targets table: each column padded to its width, and at least one space
+    between columns when a text is wider than its column."""
+    cells = [label, target, measured]
+    return "  " + "".join(f"{text:<{width - 1}} " for text, width in zip(cells, widths)) + result
+
 def print_report(args, targets, phases, idles, fill, scale, log_issues):
     """Prints the report and writes it, with the plot of the submit series, to args.output."""
     out = io.StringIO()
@@ -154,7 +161,7 @@ def print_async_report(args, targets, phases, log_issues):
     print_phases(phases)
     print("\nTargets")
     for label, target, measured, result in async_rows(args, *phases):
-        print(f"  {label:<54}{target:<22}{measured:<20}{result}")
+        print(target_row(label, target, measured, result, (54, 22, 20)))
     print(f"\n  daemon logs: {len(log_issues)} warning/error line(s)")
     for line in log_issues[:5]:
         print(f"    {line}")
@@ -166,7 +173,7 @@ def print_flood_report(args, targets, phases, log_issues):
     print_phases(phases)
     print("\nTargets")
     for label, target, measured, result in flood_rows(args, phases):
-        print(f"  {label:<46}{target:<22}{measured:<26}{result}")
+        print(target_row(label, target, measured, result, (46, 22, 26)))
     print(f"  (one client alone: p50 {fmt_us(phases[1].p50_us)}, p99 {fmt_us(phases[1].p99_us)})")
     print(f"\n  daemon logs: {len(log_issues)} warning/error line(s)")
     for line in log_issues[:5]:
@@ -209,7 +216,7 @@ def print_text(args, targets, phases, idles, fill, scale, log_issues):
     print(f"\nTargets ({IDLE_PENDING:,} requests pending in the idle daemon)")
     print(f"  {'':<46}{'target':<22}{'measured':<20}result")
     for label, target, measured, result in rows:
-        print(f"  {label:<46}{target:<22}{measured:<20}{result}")
+        print(target_row(label, target, measured, result, (46, 22, 20)))
 
     if scale:
         print_scale(args, scale)
@@ -287,7 +294,7 @@ def print_scale(args, scale):
                  verdict(bool(scale.alive_after_list))))
     print(f"  {'':<56}{'target':<20}{'measured':<40}result")
     for label, target, measured, result in rows:
-        print(f"  {label:<56}{target:<20}{measured:<40}{result}")
+        print(target_row(label, target, measured, result, (56, 20, 40)))
     for n, (requests, errors, seconds) in enumerate(scale.fill):
         print(f"  fill step {n + 1}: {requests:,} requests ({errors} errors) in {seconds:.1f} s = "
               f"{requests / seconds:,.0f} submits/s including process start-up")

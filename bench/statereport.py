@@ -5,7 +5,7 @@ import platform
 import time
 
 import benchenv
-from report import LOAD_AT_START, STARTED_AT, git, log_issues, percentile, verdict
+from report import LOAD_AT_START, STARTED_AT, git, log_issues, percentile, target_row, verdict
 
 P50_TARGET_MS, P99_TARGET_MS = 2.5, 5.0
 LOADED_P99_TARGET_MS = 10.0   # with two CPU hogs running
@@ -48,7 +48,7 @@ def header(args, binary, build_type, sanitize):
 
 
 def row(label, target, measured, result):
-    print(f"  {label:<52}{target:<10}{measured:<32}{result}")
+    print(target_row(label, target, measured, result, (52, 10, 32)))
 
 
 def print_latency(lat):
