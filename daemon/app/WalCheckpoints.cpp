@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "WalCheckpoints.h"
 
+#include "core/Error.h"
 #include "service/Log.h"
 #include "store/Store.h"
 
@@ -9,11 +10,21 @@ namespace {
 auto log() { static auto l = service::logger("store"); return l; }
 } // namespace
 
-WalCheckpoints::WalCheckpoints(store::Store& store, const std::filesystem::path& databaseFile)
+spdlog::level::level_enum checkpointFailureLevel(const core::Error& error, bool truncating)
+{
+    if (error.subReason() == "storage-busy" && !truncating)
+        return spdlog::level::debug;
+    return spdlog::level::warn;
+}
+
+WalCheckpoints::WalCheckpoints(store::Store& store, const std::filesystem::path& databaseFile,
+                               store::WalCheckpointLimits limits)
     : store_(store),
-      checkpointer_(databaseFile, {}, [](const std::string& failure) {
+      checkpointer_(databaseFile, limits, [](const core::Error& error, bool truncating) {
           // The worker's thread: spdlog's loggers are thread-safe.
-          log()->warn("Failed to checkpoint the write-ahead log: {}; trying again after a later commit", failure);
+          log()->log(checkpointFailureLevel(error, truncating),
+                     "Failed to {}checkpoint the write-ahead log: {}; trying again after a later commit",
+                     truncating ? "truncate and " : "", error.what());
       })
 {
     store_.onWalCommit([this](int frames) { checkpointer_.walCommitted(frames); });

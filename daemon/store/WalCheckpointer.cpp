@@ -6,11 +6,12 @@
 #include "../core/Error.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace bgtask::store {
 
 WalCheckpointer::WalCheckpointer(const std::filesystem::path& databaseFile, WalCheckpointLimits limits,
-                                 std::function<void(const std::string&)> failed)
+                                 FailureHandler failed)
     : limits_(limits), failed_(std::move(failed)), db_(std::make_unique<Database>(databaseFile))
 {
     // A checkpoint syncs the WAL before it copies and the database after, as the store commits.
@@ -70,16 +71,16 @@ void WalCheckpointer::work()
         askedFrames_ = 0;
         running_ = true;
         lock.unlock();
-        std::string failure;
+        std::optional<core::Error> failure;
         try {
             db_->checkpoint(truncate);
         } catch (const core::Error& e) {
-            failure = e.what();
+            failure = e;
         }
         // Between checkpoints the connection holds nothing: no page of the database stays cached.
         db_->releaseMemory();
-        if (!failure.empty() && failed_)
-            failed_(failure);
+        if (failure && failed_)
+            failed_(*failure, truncate);
         lock.lock();
         running_ = false;
         ++checkpoints_;

@@ -22,6 +22,10 @@
 #include <string>
 #include <thread>
 
+namespace bgtask::core {
+class Error;
+}
+
 namespace bgtask::store {
 
 class Database;
@@ -33,11 +37,14 @@ struct WalCheckpointLimits {
 
 class WalCheckpointer {
 public:
-    // failed(message) is called on the worker thread when a checkpoint fails; the next commit
+    // failed(error, truncating) is called on the worker thread when a checkpoint fails: the
+    // store's typed error (storage-busy when another connection holds the checkpoint lock, as
+    // a PASSIVE checkpoint does not wait), and whether it was a TRUNCATE one. The next commit
     // past the limit tries again. Throws core::Error(Internal, "store-open-failed", …) when
     // the file cannot be opened.
+    using FailureHandler = std::function<void(const core::Error& error, bool truncating)>;
     WalCheckpointer(const std::filesystem::path& databaseFile, WalCheckpointLimits limits = {},
-                    std::function<void(const std::string&)> failed = {});
+                    FailureHandler failed = {});
     ~WalCheckpointer();
     WalCheckpointer(const WalCheckpointer&) = delete;
     WalCheckpointer& operator=(const WalCheckpointer&) = delete;
@@ -54,7 +61,7 @@ private:
     void work();
 
     const WalCheckpointLimits limits_;
-    const std::function<void(const std::string&)> failed_;
+    const FailureHandler failed_;
     std::unique_ptr<Database> db_;   // used by the worker thread only
     mutable std::mutex mutex_;
     std::condition_variable wake_;   // the worker: work asked for, or stop
