@@ -18,19 +18,19 @@ namespace {
 
 const std::string kPayload = "x";
 
-std::string echoOnce(sdbus::IProxy& proxy)
+std::string echoOnce(sdbus::IProxy& proxy, const char* method)
 {
     std::string reply;
-    proxy.callMethod(kEchoMethod).onInterface(kEchoInterface).withArguments(kPayload).storeResultsTo(reply);
+    proxy.callMethod(method).onInterface(kEchoInterface).withArguments(kPayload).storeResultsTo(reply);
     return reply;
 }
 
-void runSync(sdbus::IProxy& proxy, Window& window)
+void runSync(sdbus::IProxy& proxy, const char* method, Window& window)
 {
     for (auto now = SteadyClock::now(); window.open(now);) {
         const auto begin = now;
         try {
-            echoOnce(proxy);
+            echoOnce(proxy, method);
             now = SteadyClock::now();
             window.record(begin, now);
         } catch (const sdbus::Error& e) {
@@ -44,8 +44,8 @@ void runSync(sdbus::IProxy& proxy, Window& window)
 // Keeps `depth` calls in flight on one thread; the replies are dispatched by processPendingRequest().
 class Pipeline {
 public:
-    Pipeline(sdbus::IConnection& connection, sdbus::IProxy& proxy, Window& window)
-        : connection_(connection), proxy_(proxy), window_(window)
+    Pipeline(sdbus::IConnection& connection, sdbus::IProxy& proxy, const char* method, Window& window)
+        : connection_(connection), proxy_(proxy), method_(method), window_(window)
     {
     }
 
@@ -68,7 +68,7 @@ private:
     {
         const auto begin = SteadyClock::now();
         ++inFlight_;
-        proxy_.callMethodAsync(kEchoMethod).onInterface(kEchoInterface).withArguments(kPayload).uponReplyInvoke(
+        proxy_.callMethodAsync(method_).onInterface(kEchoInterface).withArguments(kPayload).uponReplyInvoke(
             [this, begin](const sdbus::Error* error, const std::string&) { onReply(begin, error); });
     }
 
@@ -98,6 +98,7 @@ private:
 
     sdbus::IConnection& connection_;
     sdbus::IProxy& proxy_;
+    const char* method_;
     Window& window_;
     unsigned inFlight_ = 0;
 };
@@ -110,13 +111,14 @@ int runEchoClient(const EchoOptions& options)
     auto proxy = sdbus::createProxy(*connection, kEchoBusName, kEchoObjectPath);
     if (options.mode == EchoMode::SyncLoop)
         connection->enterEventLoopAsync();
-    echoOnce(*proxy);   // warm-up: the server answers before anything is measured
+    const char* method = options.committed ? kEchoCommittedMethod : kEchoMethod;
+    echoOnce(*proxy, method);   // warm-up: the server answers before anything is measured
 
     auto window = Window::await();
     if (options.mode == EchoMode::Pipelined)
-        Pipeline(*connection, *proxy, window).run(std::max(options.depth, 1U));
+        Pipeline(*connection, *proxy, method, window).run(std::max(options.depth, 1U));
     else
-        runSync(*proxy, window);
+        runSync(*proxy, method, window);
 
     if (options.mode == EchoMode::SyncLoop)
         connection->leaveEventLoop();

@@ -5,6 +5,7 @@
 //    event loop, which is how libbgtask calls bgtaskd; the difference to Sync is the cost of the
 //    thread hand-off, not of the bus.
 //  - Pipelined: one thread keeping `depth` asynchronous calls in flight.
+// With `committed`, each call is EchoCommitted: the server answers after a durable commit.
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@ enum class EchoMode { Sync, SyncLoop, Pipelined };
 struct EchoOptions {
     EchoMode mode = EchoMode::Sync;
     unsigned depth = 8;          // calls in flight, Pipelined only
+    bool committed = false;      // EchoCommitted instead of Echo
     std::string latencyFile;
 };
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <string>
 
 namespace {
 
@@ -20,6 +21,7 @@ using bgtask::bench::EchoMode;
 // Every mode's options live here, so that the callbacks may refer to them after parsing.
 struct Modes {
     bgtask::bench::EchoOptions echo;
+    std::string echoDatabase;
     bgtask::bench::SubmitOptions submit;
     bgtask::bench::FillOptions fill;
     std::function<int()> selected;
@@ -27,8 +29,11 @@ struct Modes {
 
 void addEchoCommands(CLI::App& app, Modes& modes)
 {
-    app.add_subcommand("echo-server", "Serve org.bgtaskd.Bench1.Echo until killed")->callback([&modes] {
-        modes.selected = bgtask::bench::runEchoServer;
+    auto* server = app.add_subcommand("echo-server", "Serve org.bgtaskd.Bench1.Echo until killed");
+    server->add_option("--database", modes.echoDatabase,
+                       "SQLite file for EchoCommitted, which answers after a durable commit");
+    server->callback([&modes] {
+        modes.selected = [&modes] { return bgtask::bench::runEchoServer(modes.echoDatabase); };
     });
 
     auto& echo = modes.echo;
@@ -37,6 +42,7 @@ void addEchoCommands(CLI::App& app, Modes& modes)
         ->transform(CLI::CheckedTransformer(std::map<std::string, EchoMode>{
             {"sync", EchoMode::Sync}, {"sync-loop", EchoMode::SyncLoop}, {"pipelined", EchoMode::Pipelined}}));
     client->add_option("--depth", echo.depth, "Calls in flight (pipelined)")->check(CLI::Range(1, 1024));
+    client->add_flag("--committed", echo.committed, "Call EchoCommitted (the server answers after a durable commit)");
     client->add_option("--latencies", echo.latencyFile, "File for the latencies (ns per line)")->required();
     client->callback([&modes] { modes.selected = [&modes] { return bgtask::bench::runEchoClient(modes.echo); }; });
 }
