@@ -31,13 +31,6 @@ thread_local const ExternalLoop* tProcessingLoop = nullptr;
                              std::strerror(errno) + ")");
 }
 
-void drain(int fd) noexcept
-{
-    std::uint64_t value = 0;
-    while (::read(fd, &value, sizeof value) > 0) {
-    }
-}
-
 std::uint32_t epollEvents(short pollEvents)
 {
     std::uint32_t events = 0;
@@ -113,9 +106,26 @@ void ExternalLoop::wake() noexcept
     // make the app call it again for nothing.
     if (tProcessingLoop == this)
         return;
+    // A wake-up is outstanding: the process() that takes it comes after this, and finds whatever
+    // the caller changed.
+    if (wakePending_.exchange(true))
+        return;
     const std::uint64_t one = 1;
-    // EAGAIN means the counter is already non-zero: the fd is readable anyway.
-    [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof one);
+    // It cannot fail (one write at a time never fills the counter); if it did, the next wake()
+    // must try again.
+    if (::write(wakeFd_, &one, sizeof one) < 0)
+        wakePending_.store(false);
+}
+
+void ExternalLoop::takeWake() noexcept
+{
+    if (!wakePending_.load())
+        return;
+    // The wake() that set the flag may not have written yet: then the read fails, the flag stays
+    // and the eventfd becomes readable once it has. One read takes the whole counter.
+    std::uint64_t value = 0;
+    if (::read(wakeFd_, &value, sizeof value) > 0)
+        wakePending_.store(false);
 }
 
 bool ExternalLoop::isProcessingThread() noexcept
@@ -129,7 +139,9 @@ void ExternalLoop::process() noexcept
         return;  // from inside a handler: sd_bus_process() cannot nest
     ++tProcessing;
     tProcessingLoop = this;
-    drain(wakeFd_);
+    // Before the bus is processed: whatever a wake() that finds the flag still set announces is
+    // then processed below.
+    takeWake();
     drainTimerIfDue();
     auto* connection = connection_.load();
     if (connection && !failed_.load()) {

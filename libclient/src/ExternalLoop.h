@@ -29,8 +29,9 @@ public:
     int fd() const noexcept { return epoll_; }
     // Starts watching the connection's socket. Once.
     void attach(sdbus::IConnection& connection);
-    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap. Does nothing
-    // on the thread inside this loop's process(), which re-arms before it returns.
+    // Makes fd() readable, so that the app calls process() soon. Any thread; cheap: one write
+    // until process() has taken it, none while one is outstanding. Does nothing on the thread
+    // inside this loop's process(), which re-arms before it returns.
     void wake() noexcept;
     // Processes every pending message (callbacks run here) and re-arms the descriptors. Does
     // nothing when called from inside itself (a handler), or after the connection failed.
@@ -41,6 +42,7 @@ public:
 private:
     static constexpr std::uint64_t kNoTimer = std::numeric_limits<std::uint64_t>::max();
 
+    void takeWake() noexcept;
     void drainTimerIfDue() noexcept;
     void rearm(sdbus::IConnection& connection);
     void detachAfterFailure() noexcept;
@@ -52,6 +54,11 @@ private:
     int busFd_ = -1;
     std::atomic<sdbus::IConnection*> connection_{nullptr};
     std::atomic<bool> failed_{false};
+    // Whether a wake() has written the eventfd (or is about to) and process() has not read it
+    // yet. Set only by the wake() that writes, cleared only by the process() that read what it
+    // wrote: at most one write is outstanding, and the eventfd is never readable while this is
+    // false, so process() reads it only when something woke the loop, not once per call.
+    std::atomic<bool> wakePending_{false};
     // The loop thread's own (attach() sets them before the connection is published): what the
     // bus descriptor is watched for, and the deadline the timer is armed for (CLOCK_MONOTONIC µs,
     // sd-bus's clock). process() changes either only when it must: a syscall each, per process().

@@ -57,6 +57,27 @@ class ExternalLoopTest(test_library.LibraryTest):
         # with a wake-up per chained submit it was about twice as many.
         self.assertLessEqual(calls, count + 1)
 
+    def test_a_reply_costs_no_read_of_the_wake_descriptor(self):
+        # process() reads the library's wake eventfd only when a wake() wrote it; a reply, and the
+        # submit its completion sends, write nothing. It used to read (and fail with EAGAIN) once
+        # per process() call, so once per reply of a chained submit.
+        app = self.app()
+        app.ok("app", APP)
+        app.ok("submit", "app-refresh", REFRESH, "in=3600")
+        count = 20
+        before = app.ok("read-calls")["calls"]
+        self.assertGreaterEqual(before, 0, "no task I/O accounting on this kernel")
+        process_before = app.ok("process-calls")["calls"]
+        app.ok("submit-chain", "app-refresh", REFRESH, "in=3600", f"count={count}")
+        done = app.wait_event("chain-done")
+        self.assertEqual((done["ok"], done["left"]), (True, 0), done)
+        process_calls = app.ok("process-calls")["calls"] - process_before
+        reads = app.ok("read-calls")["calls"] - before
+        # What remains are the app's own reads: its command lines from stdin and the counter
+        # itself (a few), and the one wake-up of the first submit, sent from outside process().
+        self.assertGreaterEqual(process_calls, count // 2)
+        self.assertLessEqual(reads, 8, f"{reads} reads over {process_calls} process() calls")
+
 
 class LibraryThreadModeTest(test_library.LibraryTestCase):
     """Choosing the loop is only possible before the connection exists."""

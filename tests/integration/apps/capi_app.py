@@ -122,6 +122,20 @@ class CallFailed(Exception):
         self.fields = fields
 
 
+
+def thread_read_calls():
+    """Read-like system calls of the calling thread (task I/O accounting: read() and the like,
+    failed ones too, not recvmsg()); -1 when unknown."""
+    try:
+        with open("/proc/thread-self/io") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key == "syscr":
+                    return int(value)
+    except OSError:
+        pass
+    return -1
+
 class App:
     def __init__(self, lib):
         self.lib = lib
@@ -347,6 +361,8 @@ class App:
             self.submit_chain(w, int(dict(x.split("=", 1) for x in w[3:] if "=" in x).get("count", "1")))
         elif cmd == "process-calls":
             return {"calls": self.process_calls}
+        elif cmd == "read-calls":
+            return {"calls": thread_read_calls()}
         elif cmd in ("schedule-periodic", "submit-retry"):
             r = self.request(w)
             opts = dict(x.split("=", 1) for x in w[3:] if "=" in x)

@@ -19,6 +19,8 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <chrono>
+#include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -35,6 +37,20 @@ using namespace std::chrono_literals;
 
 // --loop fd: how many times the main loop called process() (the "process-calls" command).
 long gProcessCalls = 0;
+
+// Read-like system calls the calling thread has made (Linux task I/O accounting: read() and the
+// like, failed ones too, not recvmsg()), for the "read-calls" command; -1 when unknown.
+long long threadReadCalls()
+{
+    std::ifstream io("/proc/thread-self/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value) {
+        if (key == "syscr:")
+            return static_cast<long long>(value);
+    }
+    return -1;
+}
 using libapp::Json;
 using libapp::Words;
 
@@ -230,6 +246,9 @@ private:
             submitChain(parseRequest(w), std::stoi(w.option("count").value_or("1")));
         } else if (cmd == "process-calls") {
             reply.set("calls", gProcessCalls);
+        } else if (cmd == "read-calls") {
+            // The thread that runs commands: with --loop fd, the one that calls process() too.
+            reply.set("calls", threadReadCalls());
         } else if (cmd == "schedule-periodic" || cmd == "submit-retry") {
             // Seconds; 0 or absent: the library's defaults (as the C API's 0).
             const auto usec = [&](const char* key) {
