@@ -123,9 +123,12 @@ void ExternalLoop::takeWake() noexcept
         return;
     // The wake() that set the flag may not have written yet: then the read fails, the flag stays
     // and the eventfd becomes readable once it has. One read takes the whole counter.
+    // An exchange, not a store: it reads what the last wake() wrote, so whatever that caller
+    // changed before it (even one that found the flag set and did not write) is visible to the
+    // processing that follows.
     std::uint64_t value = 0;
     if (::read(wakeFd_, &value, sizeof value) > 0)
-        wakePending_.store(false);
+        wakePending_.exchange(false);
 }
 
 bool ExternalLoop::isProcessingThread() noexcept
