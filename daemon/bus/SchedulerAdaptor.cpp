@@ -36,8 +36,8 @@ void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::s
                               std::map<std::string, sdbus::Variant> options)
 {
     auto done = replyWhenDone(std::move(result));
+    core::TaskRequest request;
     try {
-        core::TaskRequest request;
         const auto parsedKind = core::parseTaskKind(kind);
         if (!parsedKind)
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-kind",
@@ -46,17 +46,19 @@ void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::s
         request.kind = *parsedKind;
         request.identifier = std::move(identifier);
         request.options = decodeOptions(options);
-        auto caller = sender();
-        calls_.enqueue(caller, [this, caller, request = std::move(request)](service::FairCalls::Done served) mutable {
-            try {
-                service_.submit(caller, std::move(request), served);
-            } catch (const core::Error& e) {
-                served(&e);
-            }
-        }, done);
     } catch (const core::Error& e) {
         done(&e);
+        return;
     }
+    auto caller = sender();
+    // done moves on: a copy of it costs an allocation per call.
+    calls_.enqueue(caller, [this, caller, request = std::move(request)](service::FairCalls::Done served) mutable {
+        try {
+            service_.submit(caller, std::move(request), served);
+        } catch (const core::Error& e) {
+            served(&e);
+        }
+    }, std::move(done));
 }
 
 void SchedulerAdaptor::Cancel(sdbus::Result<>&& result, std::string identifier)
