@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <variant>
 
 namespace bgtask::bus {
 namespace key = api::key;
@@ -26,12 +27,78 @@ T get(const Dict::value_type& entry)
     return entry.second.get<T>();
 }
 
-using Decoder = std::function<void(core::RequestOptions&, const Dict::value_type&)>;
+// A Submit option's value, however it arrived: its D-Bus type and, for the types an option can
+// have, the value (any other is only named in the error). Options are kept as a Dict keeps them,
+// in key order with the first of duplicate keys, so that both ways judge them alike.
+struct OptionValue {
+    std::string type;
+    std::variant<std::monostate, std::int64_t, bool, std::string, std::vector<std::string>> value;
+};
+using OptionMap = std::map<std::string, OptionValue>;
+using Option = OptionMap::value_type;
+
+template <typename T>
+T get(const Option& entry)
+{
+    const auto expected = sdbus::signature_of<T>::str();
+    if (entry.second.type != expected)
+        throw core::Error(core::ErrorCode::InvalidArgument, "wrong-type",
+                          core::excerpt(entry.first) + " must have D-Bus type '" + expected + "', not '" +
+                              entry.second.type + "'");
+    return std::get<T>(entry.second.value);
+}
+
+OptionValue valueOf(const sdbus::Variant& variant)
+{
+    OptionValue out{variant.peekValueType(), {}};
+    if (out.type == "x")
+        out.value = variant.get<std::int64_t>();
+    else if (out.type == "b")
+        out.value = variant.get<bool>();
+    else if (out.type == "s")
+        out.value = variant.get<std::string>();
+    else if (out.type == "as")
+        out.value = variant.get<std::vector<std::string>>();
+    return out;
+}
+
+template <typename T>
+T readVariant(sdbus::Message& message, const std::string& type)
+{
+    T value{};
+    message.enterVariant(type);
+    message >> value;
+    message.exitVariant();
+    return value;
+}
+
+// The variant at the message's position.
+OptionValue readValue(sdbus::Message& message)
+{
+    std::string variant;
+    OptionValue out;
+    message.peekType(variant, out.type);
+    if (out.type == "x")
+        out.value = readVariant<std::int64_t>(message, out.type);
+    else if (out.type == "b")
+        out.value = readVariant<bool>(message, out.type);
+    else if (out.type == "s")
+        out.value = readVariant<std::string>(message, out.type);
+    else if (out.type == "as")
+        out.value = readVariant<std::vector<std::string>>(message, out.type);
+    else {
+        sdbus::Variant skipped;   // no option has this type: only its name is needed
+        message >> skipped;
+    }
+    return out;
+}
+
+using Decoder = std::function<void(core::RequestOptions&, const Option&)>;
 
 // A duration in microseconds. The smallest int64 would read as unset in the request's compact
 // optional (core/Compact.h); one more is as negative, and core::checkScheduleOptions() refuses
 // it with the same error.
-core::Duration spanOf(const Dict::value_type& e)
+core::Duration spanOf(const Option& e)
 {
     return core::Duration{std::max(get<std::int64_t>(e), std::numeric_limits<std::int64_t>::min() + 1)};
 }
@@ -72,9 +139,7 @@ const std::map<std::string, Decoder>& optionDecoders()
 std::int64_t usec(std::optional<core::TimePoint> t) { return t ? core::toUsec(*t) : 0; }
 std::int64_t usec(core::Duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 
-} // namespace
-
-core::RequestOptions decodeOptions(const Dict& options)
+core::RequestOptions decode(const OptionMap& options)
 {
     core::RequestOptions out;
     const auto& decoders = optionDecoders();
@@ -86,6 +151,34 @@ core::RequestOptions decodeOptions(const Dict& options)
         it->second(out, entry);
     }
     return out;
+}
+
+} // namespace
+
+core::RequestOptions decodeOptions(const Dict& options)
+{
+    OptionMap values;
+    for (const auto& [key, variant] : options)
+        values.emplace(key, valueOf(variant));
+    return decode(values);
+}
+
+// As sdbus-c++ reads an a{sv} into a Dict (Message.h), without a message per value.
+core::RequestOptions readOptions(sdbus::Message& message)
+{
+    OptionMap values;
+    if (message.enterContainer("{sv}")) {
+        while (message.enterDictEntry("sv")) {
+            std::string key;
+            message >> key;
+            auto value = readValue(message);
+            values.emplace(std::move(key), std::move(value));
+            message.exitDictEntry();
+        }
+        message.clearFlags();
+        message.exitContainer();
+    }
+    return decode(values);
 }
 
 Dict encodeOptions(const core::RequestOptions& o)

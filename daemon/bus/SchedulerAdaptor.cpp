@@ -8,20 +8,46 @@
 
 #include <bgtask-api/Names.h>
 
+#include <optional>
+
 namespace bgtask::bus {
 
 SchedulerAdaptor::SchedulerAdaptor(sdbus::IConnection& connection, service::TaskService& service,
                                    service::FairCalls& calls)
-    : AdaptorInterfaces(connection, api::kObjectPath), service_(service), calls_(calls)
+    : object_(sdbus::createObject(connection, api::kObjectPath)), service_(service), calls_(calls)
 {
-    registerAdaptor();
+    registerMethods();
+    object_->finishRegistration();
 }
 
-SchedulerAdaptor::~SchedulerAdaptor() { unregisterAdaptor(); }
+SchedulerAdaptor::~SchedulerAdaptor() { object_->unregister(); }
+
+void SchedulerAdaptor::registerMethods()
+{
+    auto& o = *object_;
+    const auto* interface = api::kSchedulerInterface;
+    o.registerMethod("Register").onInterface(interface).withInputParamNames("identifiers")
+        .withOutputParamNames("refused")
+        .implementedAs([this](const std::vector<std::string>& identifiers) { return Register(identifiers); });
+    o.registerMethod(interface, "Submit", "ssa{sv}", {"kind", "identifier", "options"}, "", {},
+                     [this](sdbus::MethodCall call) { Submit(std::move(call)); });
+    o.registerMethod("Cancel").onInterface(interface).withInputParamNames("identifier")
+        .implementedAs([this](sdbus::Result<>&& result, std::string identifier) {
+            Cancel(std::move(result), std::move(identifier));
+        });
+    o.registerMethod("CancelAll").onInterface(interface)
+        .implementedAs([this](sdbus::Result<>&& result) { CancelAll(std::move(result)); });
+    o.registerMethod("GetPendingTaskRequests").onInterface(interface).withOutputParamNames("requests")
+        .implementedAs([this] { return GetPendingTaskRequests(); });
+    o.registerMethod("GetSupportedResources").onInterface(interface).withOutputParamNames("supported", "unavailable")
+        .implementedAs([this] { return GetSupportedResources(); });
+    o.registerMethod("GetBackgroundRefreshStatus").onInterface(interface).withOutputParamNames("status")
+        .implementedAs([this] { return GetBackgroundRefreshStatus(); });
+}
 
 std::string SchedulerAdaptor::sender() const
 {
-    auto caller = getObject().getCurrentlyProcessedMessage()->getSender();
+    auto caller = object_->getCurrentlyProcessedMessage()->getSender();
     if (onCaller_)
         onCaller_(caller);
     return caller;
@@ -32,12 +58,15 @@ std::vector<std::string> SchedulerAdaptor::Register(const std::vector<std::strin
     return translated("Register", [&] { return service_.registerHandlers(sender(), identifiers); });
 }
 
-void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::string identifier,
-                              std::map<std::string, sdbus::Variant> options)
+void SchedulerAdaptor::Submit(sdbus::MethodCall call)
 {
-    auto done = replyWhenDone(std::move(result));
+    // sd-bus checked the signature (ssa{sv}) against the registration before calling.
+    std::string kind;
+    std::string identifier;
+    call >> kind >> identifier;
+    core::TaskRequest request;
+    std::optional<core::Error> refused;
     try {
-        core::TaskRequest request;
         const auto parsedKind = core::parseTaskKind(kind);
         if (!parsedKind)
             throw core::Error(core::ErrorCode::InvalidArgument, "unknown-kind",
@@ -45,18 +74,24 @@ void SchedulerAdaptor::Submit(sdbus::Result<>&& result, std::string kind, std::s
                               "health-research, continued-processing)");
         request.kind = *parsedKind;
         request.identifier = std::move(identifier);
-        request.options = decodeOptions(options);
-        auto caller = sender();
-        calls_.enqueue(caller, [this, caller, request = std::move(request)](service::FairCalls::Done served) mutable {
-            try {
-                service_.submit(caller, std::move(request), served);
-            } catch (const core::Error& e) {
-                served(&e);
-            }
-        }, done);
+        request.options = readOptions(call);
     } catch (const core::Error& e) {
-        done(&e);
+        refused = e;
     }
+    auto done = replyWhenDone(sdbus::Result<>(std::move(call)));
+    if (refused) {
+        done(&*refused);
+        return;
+    }
+    auto caller = sender();
+    // done moves on: a copy of it costs an allocation per call.
+    calls_.enqueue(caller, [this, caller, request = std::move(request)](service::FairCalls::Done served) mutable {
+        try {
+            service_.submit(caller, std::move(request), served);
+        } catch (const core::Error& e) {
+            served(&e);
+        }
+    }, std::move(done));
 }
 
 void SchedulerAdaptor::Cancel(sdbus::Result<>&& result, std::string identifier)

@@ -195,6 +195,7 @@ std::vector<const TaskRequest*> PendingSet::ofApp(std::string_view app) const
     const auto it = byApp_.find(hashApp(app));
     if (it == byApp_.end())
         return out;
+    out.reserve(it->second.size());   // one allocation: every submit asks (the quota check)
     for (const auto position : it->second) {
         const auto& r = requests_[position];
         if (r.app == app)

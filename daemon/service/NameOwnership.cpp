@@ -26,11 +26,12 @@ std::optional<std::string> NameOwnership::ownerOf(std::string_view wellKnownName
     return std::nullopt;
 }
 
-std::vector<std::string> NameOwnership::namesOwnedBy(std::string_view uniqueName) const
+const std::vector<std::string>& NameOwnership::namesOwnedBy(std::string_view uniqueName) const
 {
+    static const std::vector<std::string> kNone;
     if (auto it = byOwner_.find(uniqueName); it != byOwner_.end())
         return it->second;
-    return {};
+    return kNone;
 }
 
 } // namespace bgtask::service

@@ -23,8 +23,9 @@ public:
     }
 
     std::optional<std::string> ownerOf(std::string_view wellKnownName) const;
-    // Well-known names owned by this unique name.
-    std::vector<std::string> namesOwnedBy(std::string_view uniqueName) const;
+    // Well-known names owned by this unique name; valid until the next update() or clear().
+    // A reference: every app call asks, and a copy cost it two allocations.
+    const std::vector<std::string>& namesOwnedBy(std::string_view uniqueName) const;
 
 private:
     std::map<std::string, std::string, std::less<>> owners_;   // well-known → unique

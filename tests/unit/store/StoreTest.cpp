@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -215,6 +217,37 @@ TEST_CASE("Replacing a request gives it a new id and keeps a single row")
     CHECK(requests[0].identifier == "a.other");   // oldest submission first
     replacement.id = second;
     CHECK(requests[1] == replacement);
+}
+
+TEST_CASE("Replacing a request in a batch replaces its one row, under a new id, with no other row touched")
+{
+    TempDir dir;
+    Store store(dir / "bgtaskd.db");
+    const std::int64_t other = store.upsertRequest(makeRequest("b", "a.refresh"));
+    Store::Transaction tx(store);
+    const std::int64_t first = store.upsertRequest(makeRequest("a", "a.refresh"));
+    const std::int64_t second = store.upsertRequest(makeRequest("a", "a.refresh", core::TaskKind::Processing));
+    tx.commit();
+
+    CHECK(second > first);
+    const std::vector<core::TaskRequest> requests = store.loadRequests();
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0].id == other);
+    CHECK(requests[0].app == "b");
+    CHECK(requests[1].id == second);
+    CHECK(requests[1].kind == core::TaskKind::Processing);
+}
+
+TEST_CASE("Opening a database turns SQLite's process-wide memory statistics off")
+{
+    // They would cost a global mutex around each of SQLite's allocations (Database.cpp).
+    TempDir dir;
+    Store store(dir / "bgtaskd.db");
+    store.upsertRequest(makeRequest("a", "a.task"));
+    sqlite3_int64 allocations = -1;
+    sqlite3_int64 highest = -1;
+    REQUIRE(sqlite3_status64(SQLITE_STATUS_MALLOC_COUNT, &allocations, &highest, 0) == SQLITE_OK);
+    CHECK(allocations == 0);
 }
 
 TEST_CASE("The same identifier in two apps is two requests")
