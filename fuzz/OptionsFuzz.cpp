@@ -4,7 +4,10 @@
 // known and unknown keys; the dictionary goes through bus::decodeOptions, then the checks Submit
 // makes (core::validateRequest against a manifest that permits everything) and the schedule
 // arithmetic that a valid request reaches. Every refusal must be a typed core::Error; a valid
-// request must survive encodeOptions → decodeOptions unchanged.
+// request must survive encodeOptions → decodeOptions unchanged. The same entries, duplicate keys
+// and all, are also written into a message as Submit's a{sv} for bus::readOptions, the decoder
+// Submit uses: it must accept and refuse exactly as decodeOptions does on the Dict (the first
+// of duplicate keys counts), with the same errors.
 #include "bus/OptionCodec.h"
 #include "core/Error.h"
 #include "core/Schedule.h"
@@ -16,8 +19,16 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace sdbus {
+// Exported by libsdbus-c++ (its Variants are made with it), but not declared in its 1.2 headers:
+// a message without a bus.
+PlainMessage createPlainMessage();
+} // namespace sdbus
 
 namespace {
 
@@ -138,18 +149,70 @@ void exerciseSchedule(const bgtask::core::RequestOptions& options, FuzzedDataPro
     require(backoffDelay(*schedule, state.failures, seed).count() >= 0);
 }
 
+// What a decoder made of the options: the options, or the error's code and sub-reason.
+struct Outcome {
+    std::optional<bgtask::core::RequestOptions> options;
+    bgtask::core::ErrorCode code{};
+    std::string subReason;
+};
+
+template <typename Decode>
+Outcome outcomeOf(Decode&& decode)
+{
+    try {
+        return Outcome{decode(), {}, {}};
+    } catch (const bgtask::core::Error& e) {
+        return Outcome{std::nullopt, e.code(), e.subReason()};
+    }
+}
+
+// Submit's a{sv} as a caller on the bus sends it, entry by entry, followed by another argument.
+sdbus::PlainMessage submitOptions(const std::vector<std::pair<std::string, sdbus::Variant>>& entries)
+{
+    auto message = sdbus::createPlainMessage();
+    message.openContainer("{sv}");
+    for (const auto& [name, variant] : entries) {
+        message.openDictEntry("sv");
+        message << name << variant;
+        message.closeDictEntry();
+    }
+    message.closeContainer();
+    message << std::string("after");
+    message.seal();
+    message.rewind(true);
+    return message;
+}
+
+void requireSameDecoding(const std::vector<std::pair<std::string, sdbus::Variant>>& entries, const Dict& options)
+{
+    auto message = submitOptions(entries);
+    const auto read = outcomeOf([&] { return bgtask::bus::readOptions(message); });
+    const auto decoded = outcomeOf([&] { return bgtask::bus::decodeOptions(options); });
+    require(read.options == decoded.options);
+    require(read.code == decoded.code && read.subReason == decoded.subReason);
+    if (read.options) {   // the argument after the options is where it should be
+        std::string after;
+        message >> after;
+        require(after == "after");
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     using namespace bgtask;
     FuzzedDataProvider in(data, size);
-    Dict options;
+    std::vector<std::pair<std::string, sdbus::Variant>> entries;
     for (int n = in.ConsumeIntegralInRange(0, 8); n > 0; --n) {
         auto name = in.ConsumeBool() ? std::string(kKeys[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kKeys) - 1)])
                                      : text(in);
-        options.insert_or_assign(std::move(name), value(in, 0));
+        entries.emplace_back(std::move(name), value(in, 0));
     }
+    Dict options;
+    for (const auto& [name, variant] : entries)
+        options.emplace(name, variant);   // the first of duplicate keys, as sdbus-c++ reads a{sv}
+    requireSameDecoding(entries, options);
     core::TaskRequest request;
     request.app = "org.example.Fuzz";
     request.kind = static_cast<core::TaskKind>(in.ConsumeIntegralInRange(0, 3));

@@ -168,12 +168,13 @@ Duration backoffDelay(const Schedule& schedule, std::uint32_t failures, std::uin
 TimePoint nextRunNotBefore(const Schedule& schedule, const ScheduleState& state, TimePoint firstRun,
                            std::uint64_t seed)
 {
+    // Clamped: the floor may be an app's EarliestBeginDate at the end of time.
     if (state.failures > 0 && state.lastEnd)
-        return *state.lastEnd + backoffDelay(schedule, state.failures, seed);
+        return addClamped(*state.lastEnd, backoffDelay(schedule, state.failures, seed));
     TimePoint base = firstRun;
     if (state.periodStart && schedule.interval)
-        base = *state.periodStart + *schedule.interval - schedule.flex;
-    return base + jitter(seed, schedule.randomizedDelay);
+        base = addClamped(*state.periodStart, *schedule.interval - schedule.flex);
+    return addClamped(base, jitter(seed, schedule.randomizedDelay));
 }
 
 } // namespace bgtask::core

@@ -305,6 +305,21 @@ TEST_CASE("A schedule whose interval passed while the machine was off is due at 
     CHECK(nextRunNotBefore(schedule, state, now, 5) < now);
 }
 
+TEST_CASE("The next run of a schedule whose floor is the end of time stays at the end of time")
+{
+    // An app may submit EarliestBeginDate = INT64_MAX µs; the randomized delay, an interval or a
+    // backoff added to it used to overflow into the distant past (found by fuzz_options).
+    const TimePoint end = TimePoint::max();
+    const Schedule schedule{12h, 1h, 366 * 24h, 30s, 5h};
+    const std::uint64_t seed = GENERATE(1ULL, 99ULL, 12345ULL);
+    CAPTURE(seed);
+    CHECK(nextRunNotBefore(schedule, {}, end, seed) == end);
+    CHECK(nextRunNotBefore(schedule, ScheduleState{end, end, end, 0}, end, seed) == end);
+    CHECK(nextRunNotBefore(schedule, ScheduleState{end, end, end, 3}, end, seed) == end);
+    CHECK(addClamped(TimePoint::min(), -1s) == TimePoint::min());
+    CHECK(addClamped(referenceTime(), 1s) == referenceTime() + 1s);
+}
+
 TEST_CASE("A retry-only schedule's first run is at its floor and its retries back off")
 {
     const TimePoint now = referenceTime();
