@@ -2,6 +2,7 @@
 // bgtaskd-bench-client: the processes that bench/run starts. One mode per run: the echo server,
 // an echo client, a libbgtask submit client or a fill client. The driver talks to them through
 // stdout ("ready", "done <calls> <errors>") and stdin ("go <start-ns> <end-ns>").
+#include "CommitOnlyServer.h"
 #include "EchoClient.h"
 #include "EchoServer.h"
 #include "SubmitClient.h"
@@ -21,7 +22,7 @@ using bgtask::bench::EchoMode;
 // Every mode's options live here, so that the callbacks may refer to them after parsing.
 struct Modes {
     bgtask::bench::EchoOptions echo;
-    std::string echoDatabase;
+    std::string serverDatabase;
     bgtask::bench::SubmitOptions submit;
     bgtask::bench::FillOptions fill;
     std::function<int()> selected;
@@ -30,10 +31,17 @@ struct Modes {
 void addEchoCommands(CLI::App& app, Modes& modes)
 {
     auto* server = app.add_subcommand("echo-server", "Serve org.bgtaskd.Bench1.Echo until killed");
-    server->add_option("--database", modes.echoDatabase,
+    server->add_option("--database", modes.serverDatabase,
                        "SQLite file for EchoCommitted, which answers after a durable commit");
     server->callback([&modes] {
-        modes.selected = [&modes] { return bgtask::bench::runEchoServer(modes.echoDatabase); };
+        modes.selected = [&modes] { return bgtask::bench::runEchoServer(modes.serverDatabase); };
+    });
+
+    auto* commitOnly = app.add_subcommand(
+        "commit-only-server", "Own org.bgtaskd and answer Submit after a durable group commit, and do nothing else");
+    commitOnly->add_option("--database", modes.serverDatabase, "SQLite file for the requests")->required();
+    commitOnly->callback([&modes] {
+        modes.selected = [&modes] { return bgtask::bench::runCommitOnlyServer(modes.serverDatabase); };
     });
 
     auto& echo = modes.echo;

@@ -164,15 +164,22 @@ def share_row(label, phase, pipelined, counts):
             verdict(share >= CONCURRENT_SHARE_TARGET, phase.errors + pipelined.errors) if counts else "info")
 
 
-def async_rows(args, pipelined, chained, app_thread):
+def async_rows(args, pipelined, chained, app_thread, commit_only=None):
     """The asynchronous submits against the pipelined echo: the target (each completion sends the
-    next submit on the one thread, as the echo client does) and, for information, the app thread's."""
+    next submit on the one thread, as the echo client does) and, for information, the app thread's
+    and (--async-only) the same clients' against a server that only commits: the ceiling."""
     label = f"submit, {args.clients} clients, async ×{args.depth}"
-    return [share_row(label, chained, pipelined, True), share_row(f"{label}, app thread", app_thread, pipelined, False)]
+    rows = [share_row(label, chained, pipelined, True), share_row(f"{label}, app thread", app_thread, pipelined, False)]
+    if commit_only is not None:
+        share = commit_only.rate / pipelined.rate if pipelined.rate else 0.0
+        rows.append(("  ceiling: the same to a server that only commits", "-",
+                     f"{commit_only.rate:,.0f}/s = {share:.0%}", "info"))
+    return rows
 
 
 def print_async_report(args, targets, phases, log_issues):
-    """--async-only: the header, the pipelined echo, the two asynchronous submit phases and the target."""
+    """--async-only: the header, the pipelined echo, the two asynchronous submit phases, the same
+    against the commit-only server, and the target."""
     print("\n".join(header(args, targets)))
     print_phases(phases)
     print("\nTargets")
