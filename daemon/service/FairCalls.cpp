@@ -49,14 +49,30 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
     // a loaded machine the clock alone would cut turns to a call or two, and a newcomer behind
     // a flood would wait a turn and a commit per flooding connection). After it, the budget
     // ends the turn between two calls, wherever a round stands; the next turn goes on from there.
+    // Between rounds, with others waiting, the turn also ends once a connection has no call left
+    // (it waits only for the commit now: one that calls and waits, under a flood, is answered
+    // after the round that served it) or after turnRounds rounds (each flooding connection gets
+    // at most that many calls into a turn, so a newcomer waits for a short turn). Connections that
+    // keep their pipelines full, many at once, still get a turn of up to turnRounds calls each
+    // into one commit, and are answered several calls at a time.
     auto& state = *state_;
     const auto started = turnStarted ? *turnStarted : clock_();
-    std::size_t firstRound = state.turns.size();
+    const bool alone = state.turns.size() == 1;
+    std::size_t round = 1;
+    std::size_t leftInRound = state.turns.size();
     std::size_t served = 0;
+    bool drained = false;   // a connection served in this turn has no call left queued
     auto budgetLeft = [&] { return served < limits_.turnCalls && clock_() - started < limits_.turnWork; };
-    while (!state.turns.empty() && (firstRound > 0 || budgetLeft())) {
-        if (firstRound > 0)
-            --firstRound;
+    while (!state.turns.empty()) {
+        if (leftInRound == 0) {   // a round is over
+            if (!alone && (drained || round >= limits_.turnRounds))
+                break;
+            ++round;
+            leftInRound = state.turns.size();
+        }
+        if (round > 1 && !budgetLeft())
+            break;
+        --leftInRound;
         auto sender = std::move(state.turns.front());
         state.turns.pop_front();
         auto it = state.senders.find(sender);
@@ -65,9 +81,10 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
         auto& entry = it->second;
         auto queued = std::move(entry.queue.front());
         entry.queue.pop_front();
-        if (entry.queue.empty())
+        if (entry.queue.empty()) {
             entry.inTurn = false;
-        else
+            drained = true;
+        } else
             state.turns.push_back(sender);
         serve(sender, std::move(queued));   // may erase the entry (an answer at once)
         ++served;

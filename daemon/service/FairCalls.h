@@ -4,10 +4,11 @@
 // checks what needs no state, and queues the rest of the work here under the caller's unique
 // name; the event loop then serves the queues in turns. A turn is round after round of one call
 // of each waiting connection, the connections in turn: the first round whole, then more until the
-// turn's budget (a count of calls and a time of work, FairCallLimits) is spent or every queue is
-// empty; then one group commit, then the answers. A connection alone gets its batch (up to the
-// count) into one commit; under a flood every other waiting connection's first call is served in
-// the next turn's first round, so it waits for about one turn, not for the whole flood. A connection may have at most `maxInFlight` calls
+// turn's budget (a count of calls and a time of work, FairCallLimits) is spent, every queue is
+// empty, or, with others waiting, a connection has no call left or the rounds' limit is reached;
+// then one group commit, then the answers. A connection alone gets its batch (up to the count)
+// into one commit; under a flood every other waiting connection's first call is served in the
+// next turn's first round, so it waits for about one turn, not for the whole flood. A connection may have at most `maxInFlight` calls
 // unanswered (queued, or served and waiting for their commit); beyond that its calls are refused
 // at once with Unavailable "too-many-calls". Replies still come only after the durable commit.
 // The queue of a connection that left the bus is dropped. Borrows nothing: the loop, the commit
@@ -28,23 +29,28 @@
 namespace bgtask::service {
 
 // The budget of one turn after its first round (which is always served whole), found with
-// bench/run (bench/README.md, "Issue 13 item 5"). A newcomer waits for the turn under way when its
-// call arrives, then for its own, and gets one call per turn while a flood is served, so the
-// other app's Submit under a flood slows down with the size of a turn: measured alternately on
-// the loaded 2-CPU VM, its p50 was 13-38 ms with turns of 64 or 128 calls against 1.4-10.5 ms
-// with the former 2 calls per connection, and 2.4-7.2 ms with 16; with 8 (a turn of the same size
-// as before under 4 flooders) the flood-only runs gave p99 9.8 and 12.7 ms against 9.4 and 16.3
-// ms for the build before. The 16 clients x 8 asynchronous submits did not measurably differ
-// between any of these (their first round alone is 16 calls). 8 is a libbgtask client's pipeline,
-// so a connection alone gets its batch into one commit. The time counts from the start of the
-// loop turn, before the bus is read (dispatch's turnStarted): decoding the calls that arrived
-// costs as much as serving them.
-inline constexpr std::size_t kTurnCalls = 8;
+// bench/run (bench/README.md, "Issue 13 item 5" and "session 7"). A newcomer waits for the turn
+// under way when its call arrives, then for its own, so the other app's Submit under a flood slows
+// down with the size of a flood's turn: its p50 was 13-38 ms with turns of 64 or 128 calls
+// against 1.4-10.5 ms with 2 calls per connection, and 2.4-7.2 ms with 16 (session 4). Session 7:
+// a turn of 8 calls in all answered 16 connections x 8 asynchronous submits one call per
+// connection per commit, so every answer woke its client and dbus-daemon on its own (the clients
+// cost 28 us per submit, 10 us against a server that answers whole batches). Now a turn also
+// ends between rounds once a connection has no call left (a caller that waits for its answer
+// gets it after the round that served it) or after kTurnRounds rounds with others waiting: the
+// 16 connections get 4 calls each into one commit (bgtaskd 24 -> 17 us, clients 28 -> 20 us per
+// submit, 33-44 % more submits/s, measured alternately), while a turn of 4 flooding connections
+// is 16 calls, and the newcomer's own turn one round. The
+// time counts from the start of the loop turn, before the bus is read (dispatch's turnStarted):
+// decoding the calls that arrived costs as much as serving them.
+inline constexpr std::size_t kTurnCalls = 128;
+inline constexpr std::size_t kTurnRounds = 4;
 inline constexpr std::chrono::microseconds kTurnWork{2000};
 
 struct FairCallLimits {
     std::size_t maxInFlight = 256;                     // calls unanswered per connection
     std::size_t turnCalls = kTurnCalls;                // calls served per turn, at most
+    std::size_t turnRounds = kTurnRounds;              // rounds per turn with others waiting, at most
     std::chrono::microseconds turnWork = kTurnWork;    // no new call once a turn has worked this long
 };
 

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 
@@ -94,21 +95,22 @@ TEST_CASE("Every waiting connection's first call is served in the first round of
     for (int i = 0; i < 3; ++i)
         h.call(":1.3", i);
 
-    // One call of each connection per round, round after round, until the count is spent.
-    CHECK(h.turn() == std::vector<std::string>{":1.1#0", ":1.2#0", ":1.3#0", ":1.1#1", ":1.3#1", ":1.1#2",
-                                               ":1.3#2", ":1.1#3"});
+    // One call of each connection per round; :1.2 has none left after the first, so the turn
+    // ends with that round and :1.2 is answered after its commit.
+    CHECK(h.turn() == std::vector<std::string>{":1.1#0", ":1.2#0", ":1.3#0"});
     CHECK(h.commits == 1);
-    CHECK(h.answers.size() == 8);
+    CHECK(h.answers.size() == 3);
     CHECK(h.dispatchRequests == 2);   // the flood's rest waits for the next turns
 
     // A newcomer during the flood is served in the very next turn's first round.
     h.call(":1.4", 0);
-    const auto next = h.turn();
-    REQUIRE(next.size() == 8);
-    CHECK(next[0] == ":1.1#4");
-    CHECK(next[1] == ":1.4#0");
-    CHECK(next[2] == ":1.1#5");   // alone again: the flood gets the rest of the turn
+    CHECK(h.turn() == std::vector<std::string>{":1.1#1", ":1.3#1", ":1.4#0"});
     CHECK(h.commits == 2);
+    CHECK(h.turn() == std::vector<std::string>{":1.1#2", ":1.3#2"});
+    // Alone again: the flood gets whole turns, up to the count.
+    CHECK(h.turn() == std::vector<std::string>{":1.1#3", ":1.1#4", ":1.1#5", ":1.1#6", ":1.1#7", ":1.1#8",
+                                               ":1.1#9", ":1.1#10"});
+    CHECK(h.commits == 4);
 
     while (h.calls.queued() > 0)
         h.calls.dispatch();
@@ -123,6 +125,47 @@ TEST_CASE("Every waiting connection's first call is served in the first round of
     for (int i = 0; i < 100; ++i)
         CHECK(flood[static_cast<std::size_t>(i)] == ":1.1#" + std::to_string(i));
     CHECK(h.calls.inFlight(":1.1") == 0);
+}
+
+TEST_CASE("Connections that keep their pipelines full get several calls each into one commit")
+{
+    // 16 libbgtask apps with 8 submits in flight each: 4 rounds per turn, so each is answered
+    // 4 calls at a time rather than one call per commit.
+    Harness h(Harness::turnOf(128));
+    for (int c = 0; c < 16; ++c)
+        for (int i = 0; i < 8; ++i)
+            h.call(":1." + std::to_string(c), i);
+    const auto first = h.turn();
+    CHECK(first.size() == 16 * service::kTurnRounds);
+    CHECK(h.commits == 1);
+    for (int c = 0; c < 16; ++c)
+        CHECK(std::count_if(first.begin(), first.end(), [&](const std::string& s) {
+                  return s.starts_with(":1." + std::to_string(c) + "#");
+              }) == static_cast<long>(service::kTurnRounds));
+    CHECK(h.turn().size() == 16 * (8 - service::kTurnRounds));
+    CHECK(h.commits == 2);
+    CHECK(h.calls.queued() == 0);
+    CHECK(h.answers.size() == 128);
+}
+
+TEST_CASE("Under a flood, a connection that calls and waits is answered after the round that served it")
+{
+    Harness h(Harness::turnOf(128));
+    for (int c = 0; c < 4; ++c)
+        for (int i = 0; i < 64; ++i)
+            h.call(":1.1" + std::to_string(c), i);
+    h.call(":1.2", 0);
+    // The first round serves every connection once; :1.2 has nothing left, so the turn ends.
+    CHECK(h.turn() == std::vector<std::string>{":1.10#0", ":1.11#0", ":1.12#0", ":1.13#0", ":1.2#0"});
+    CHECK(h.commits == 1);
+    CHECK(h.answers.back() == ":1.2#0 ok");
+    // The flood alone: at most kTurnRounds calls per connection into a turn.
+    CHECK(h.turn().size() == 4 * service::kTurnRounds);
+    h.call(":1.2", 1);
+    const auto next = h.turn();
+    CHECK(next.size() == 5);
+    CHECK(next.back() == ":1.2#1");
+    CHECK(h.answers.back() == ":1.2#1 ok");
 }
 
 TEST_CASE("A turn ends once its time of work is spent, between two calls")
@@ -200,7 +243,10 @@ TEST_CASE("Calls past a connection's bound of unanswered calls are refused as to
     h.call(":1.2", 0);
     CHECK(h.calls.inFlight(":1.2") == 1);
 
-    h.calls.dispatch();   // serves :1.1#0, :1.2#0 and :1.1#1, all waiting for their commit
+    // Serves :1.1#0 and :1.2#0 (:1.2 has no call left, so the turn ends with that round), both
+    // waiting for their commit.
+    h.calls.dispatch();
+    CHECK(h.served == std::vector<std::string>{":1.1#0", ":1.2#0"});
     CHECK(h.calls.inFlight(":1.1") == 4);
     h.call(":1.1", 6);
     CHECK(h.answers.back() == ":1.1#6 too-many-calls");
@@ -208,11 +254,13 @@ TEST_CASE("Calls past a connection's bound of unanswered calls are refused as to
     for (auto& done : h.held)
         done(nullptr);
     h.held.clear();
-    CHECK(h.calls.inFlight(":1.1") == 2);
-    h.call(":1.1", 7);
     CHECK(h.calls.inFlight(":1.1") == 3);
+    h.call(":1.1", 7);
+    CHECK(h.calls.inFlight(":1.1") == 4);
+    h.call(":1.1", 8);
     CHECK(h.answers == std::vector<std::string>{":1.1#4 too-many-calls", ":1.1#5 too-many-calls",
-                                                ":1.1#6 too-many-calls", ":1.1#0 ok", ":1.2#0 ok", ":1.1#1 ok"});
+                                                ":1.1#6 too-many-calls", ":1.1#0 ok", ":1.2#0 ok",
+                                                ":1.1#8 too-many-calls"});
 }
 
 TEST_CASE("The queue of a connection that left is dropped and late answers count nothing")
