@@ -1,80 +1,26 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "CommitOnlyServer.h"
 
+#include "DurableTable.h"
 #include "Window.h"
 
 #include <sdbus-c++/sdbus-c++.h>
-#include <sqlite3.h>
 
 #include <poll.h>
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace bgtask::bench {
-namespace {
-
-class Requests {
-public:
-    explicit Requests(const std::string& path)
-    {
-        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
-            fail("open");
-        exec("PRAGMA journal_mode = WAL");
-        exec("PRAGMA synchronous = FULL");
-        exec("CREATE TABLE IF NOT EXISTS requests (sender TEXT, kind TEXT, identifier TEXT, options BLOB,"
-             " PRIMARY KEY (sender, identifier))");
-        if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?)", -1, &upsert_, nullptr) !=
-            SQLITE_OK)
-            fail("prepare");
-    }
-    ~Requests()
-    {
-        sqlite3_finalize(upsert_);
-        sqlite3_close(db_);
-    }
-    Requests(const Requests&) = delete;
-    Requests& operator=(const Requests&) = delete;
-
-    void begin() { exec("BEGIN"); }
-    void store(const std::string& sender, const std::string& kind, const std::string& identifier, const void* options,
-               std::size_t size)
-    {
-        sqlite3_bind_text(upsert_, 1, sender.data(), static_cast<int>(sender.size()), SQLITE_STATIC);
-        sqlite3_bind_text(upsert_, 2, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
-        sqlite3_bind_text(upsert_, 3, identifier.data(), static_cast<int>(identifier.size()), SQLITE_STATIC);
-        sqlite3_bind_blob(upsert_, 4, options, static_cast<int>(size), SQLITE_STATIC);
-        const int rc = sqlite3_step(upsert_);
-        sqlite3_reset(upsert_);
-        if (rc != SQLITE_DONE)
-            fail("insert");
-    }
-    void commit() { exec("COMMIT"); }
-
-private:
-    void exec(const char* sql)
-    {
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-            fail(sql);
-    }
-    [[noreturn]] void fail(const std::string& what) const
-    {
-        throw std::runtime_error("commit-only server's database: " + what + ": " +
-                                 (db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory"));
-    }
-
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* upsert_ = nullptr;
-};
-
-} // namespace
 
 int runCommitOnlyServer(const std::string& database)
 {
-    Requests requests(database);
+    DurableTable requests("commit-only server", database,
+                          "CREATE TABLE IF NOT EXISTS requests (sender TEXT, kind TEXT, identifier TEXT, options BLOB,"
+                          " PRIMARY KEY (sender, identifier))",
+                          "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?)");
     auto connection = sdbus::createSessionBusConnection();
     auto object = sdbus::createObject(*connection, "/org/bgtaskd");
     std::vector<sdbus::MethodCall> unanswered;   // stored in the open transaction, answered after its commit
@@ -102,7 +48,12 @@ int runCommitOnlyServer(const std::string& database)
         call.exitContainer();
         if (unanswered.empty())
             requests.begin();
-        requests.store(call.getSender(), kind, identifier, values.data(), values.size() * sizeof(std::int64_t));
+        const auto sender = call.getSender();
+        requests.bindText(1, sender);
+        requests.bindText(2, kind);
+        requests.bindText(3, identifier);
+        requests.bindBlob(4, values.data(), values.size() * sizeof(std::int64_t));
+        requests.run();
         unanswered.push_back(std::move(call));
     });
     object->finishRegistration();

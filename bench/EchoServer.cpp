@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "EchoServer.h"
 
+#include "DurableTable.h"
 #include "Window.h"
 
 #include <sdbus-c++/sdbus-c++.h>
-#include <sqlite3.h>
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 namespace bgtask::bench {
@@ -17,54 +16,32 @@ namespace {
 class CommitLog {
 public:
     explicit CommitLog(const std::string& path)
+        : table_("echo server", path,
+                 "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, app TEXT, identifier TEXT, options BLOB)",
+                 "INSERT INTO t (app, identifier, options) VALUES (?, ?, ?)")
     {
-        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
-            fail("open");
-        exec("PRAGMA journal_mode = WAL");
-        exec("PRAGMA synchronous = FULL");
-        exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, app TEXT, identifier TEXT, options BLOB)");
-        if (sqlite3_prepare_v2(db_, "INSERT INTO t (app, identifier, options) VALUES (?, ?, ?)", -1, &insert_,
-                               nullptr) != SQLITE_OK)
-            fail("prepare");
     }
-    ~CommitLog()
-    {
-        sqlite3_finalize(insert_);
-        sqlite3_close(db_);
-    }
-    CommitLog(const CommitLog&) = delete;
-    CommitLog& operator=(const CommitLog&) = delete;
 
     void commitOneRow()
     {
+        static const std::string app = "org.bgtaskd.bench.app0";
+        static const std::string identifier = "bench.process.n0";
         static const std::string options(64, 'x');
-        exec("BEGIN");
-        sqlite3_bind_text(insert_, 1, "org.bgtaskd.bench.app0", -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert_, 2, "bench.process.n0", -1, SQLITE_STATIC);
-        sqlite3_bind_blob(insert_, 3, options.data(), static_cast<int>(options.size()), SQLITE_STATIC);
-        const int rc = sqlite3_step(insert_);
-        sqlite3_reset(insert_);
-        if (rc != SQLITE_DONE) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            fail("insert");
+        table_.begin();
+        table_.bindText(1, app);
+        table_.bindText(2, identifier);
+        table_.bindBlob(3, options.data(), options.size());
+        try {
+            table_.run();
+        } catch (...) {
+            table_.rollback();
+            throw;
         }
-        exec("COMMIT");
+        table_.commit();
     }
 
 private:
-    void exec(const char* sql)
-    {
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-            fail(sql);
-    }
-    [[noreturn]] void fail(const std::string& what) const
-    {
-        throw std::runtime_error("echo server's database: " + what + ": " +
-                                 (db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory"));
-    }
-
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
+    DurableTable table_;
 };
 
 } // namespace
