@@ -37,14 +37,15 @@ namespace bgtask::service {
 // connection per commit, so every answer woke its client and dbus-daemon on its own (the clients
 // cost 28 us per submit, 10 us against a server that answers whole batches). Now a turn also
 // ends between rounds once a connection has no call left (a caller that waits for its answer
-// gets it after the round that served it) or after kTurnRounds rounds with others waiting: the
-// 16 connections get 4 calls each into one commit (bgtaskd 24 -> 17 us, clients 28 -> 20 us per
-// submit, 33-44 % more submits/s, measured alternately), while a turn of 4 flooding connections
-// is 16 calls, and the newcomer's own turn one round. The
+// gets it after the round that served it) or after kTurnRounds rounds with others waiting. With
+// 2 rounds the 16 connections get 2 calls each into one commit (45-50 % of the pipelined echo
+// against 32-41 % before, quiet machine) and a turn of 4 flooding connections stays at 8 calls:
+// another app's p99 under the flood was 2.2 ms, as before. 4 rounds gave no more throughput
+// (46-52 %) but a flood's p99 of 6.5-11.6 ms (2 of 6 runs over 10 ms). The
 // time counts from the start of the loop turn, before the bus is read (dispatch's turnStarted):
 // decoding the calls that arrived costs as much as serving them.
 inline constexpr std::size_t kTurnCalls = 128;
-inline constexpr std::size_t kTurnRounds = 4;
+inline constexpr std::size_t kTurnRounds = 2;
 inline constexpr std::chrono::microseconds kTurnWork{2000};
 
 struct FairCallLimits {
