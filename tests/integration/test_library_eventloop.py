@@ -40,18 +40,27 @@ class ExternalLoopTest(test_library.LibraryTest):
         self.assertEqual(self.finished_run(f"{test_library.EXPORT}.7")["Outcome"], "completed")
 
 
+    def chain_app(self):
+        """An app on its own loop, connected by a first submit."""
+        app = self.app()
+        app.ok("app", APP)
+        app.ok("submit", "app-refresh", REFRESH, "in=3600")
+        return app
+
+    def submit_chain(self, app, count):
+        """count submits, each sent from the previous one's completion, all answered."""
+        app.ok("submit-chain", "app-refresh", REFRESH, "in=3600", f"count={count}")
+        done = app.wait_event("chain-done")
+        self.assertEqual((done["ok"], done["left"]), (True, 0), done)
+
     def test_a_call_sent_from_a_completion_costs_no_extra_wake_up(self):
         # A completion runs inside process(), which re-arms the descriptor from the bus's state
         # before it returns: a submit sent from there must not poke the descriptor as well, or the
         # app's loop wakes a second time per reply and finds nothing to do.
-        app = self.app()
-        app.ok("app", APP)
-        app.ok("submit", "app-refresh", REFRESH, "in=3600")
+        app = self.chain_app()
         count = 20
         before = app.ok("process-calls")["calls"]
-        app.ok("submit-chain", "app-refresh", REFRESH, "in=3600", f"count={count}")
-        done = app.wait_event("chain-done")
-        self.assertEqual((done["ok"], done["left"]), (True, 0), done)
+        self.submit_chain(app, count)
         calls = app.ok("process-calls")["calls"] - before
         # One for the first submit (sent from outside process()), then at most one per reply;
         # with a wake-up per chained submit it was about twice as many.
@@ -61,16 +70,12 @@ class ExternalLoopTest(test_library.LibraryTest):
         # process() reads the library's wake eventfd only when a wake() wrote it; a reply, and the
         # submit its completion sends, write nothing. It used to read (and fail with EAGAIN) once
         # per process() call, so once per reply of a chained submit.
-        app = self.app()
-        app.ok("app", APP)
-        app.ok("submit", "app-refresh", REFRESH, "in=3600")
+        app = self.chain_app()
         count = 20
         before = app.ok("read-calls")["calls"]
         self.assertGreaterEqual(before, 0, "no task I/O accounting on this kernel")
         process_before = app.ok("process-calls")["calls"]
-        app.ok("submit-chain", "app-refresh", REFRESH, "in=3600", f"count={count}")
-        done = app.wait_event("chain-done")
-        self.assertEqual((done["ok"], done["left"]), (True, 0), done)
+        self.submit_chain(app, count)
         process_calls = app.ok("process-calls")["calls"] - process_before
         reads = app.ok("read-calls")["calls"] - before
         # What remains are the app's own reads: its command lines from stdin and the counter
