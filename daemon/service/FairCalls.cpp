@@ -5,6 +5,7 @@
 
 #include "core/Error.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -30,7 +31,8 @@ void FairCalls::enqueue(const std::string& sender, Call call, Done done)
         done(&e);
         return;
     }
-    ++entry.inFlight;
+    if (++entry.inFlight >= 2 && state_->pipelining.insert(sender).second)
+        rememberedPipelinesChanged();
     entry.queue.push_back({std::move(call), std::move(done)});
     if (!entry.inTurn) {
         entry.inTurn = true;
@@ -49,12 +51,12 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
     // a loaded machine the clock alone would cut turns to a call or two, and a newcomer behind
     // a flood would wait a turn and a commit per flooding connection). After it, the budget
     // ends the turn between two calls, wherever a round stands; the next turn goes on from there.
-    // Between rounds, with others waiting, the turn also ends once a connection has no call left
-    // (it waits only for the commit now: one that calls and waits, under a flood, is answered
-    // after the round that served it) or after turnRounds rounds (each flooding connection gets
-    // at most that many calls into a turn, so a newcomer waits for a short turn). Connections that
-    // keep their pipelines full, many at once, still get a turn of up to turnRounds calls each
-    // into one commit, and are answered several calls at a time.
+    // While turns are short (an interactive caller was served lately), between rounds, with
+    // others waiting, the turn also ends once a connection has no call left (it waits only for
+    // the commit now: one that calls and waits, under a flood, is answered after the round that
+    // served it) or after turnRounds rounds (each flooding connection gets at most that many
+    // calls into a turn, so a newcomer waits for a short turn). Otherwise every caller keeps a
+    // pipeline full: the turn goes on to its budget, and each is answered its batch at once.
     auto& state = *state_;
     const auto started = turnStarted ? *turnStarted : clock_();
     const bool alone = state.turns.size() == 1;
@@ -65,7 +67,7 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
     auto budgetLeft = [&] { return served < limits_.turnCalls && clock_() - started < limits_.turnWork; };
     while (!state.turns.empty()) {
         if (leftInRound == 0) {   // a round is over
-            if (!alone && (drained || round >= limits_.turnRounds))
+            if (!alone && (drained || round >= limits_.turnRounds) && shortTurns())
                 break;
             ++round;
             leftInRound = state.turns.size();
@@ -79,6 +81,8 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
         if (it == state.senders.end() || it->second.queue.empty())
             continue;   // not expected: forget() takes a sender out of the turns
         auto& entry = it->second;
+        if (!state.pipelining.contains(sender))
+            interactiveServed_ = clock_();
         auto queued = std::move(entry.queue.front());
         entry.queue.pop_front();
         if (entry.queue.empty()) {
@@ -93,6 +97,23 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
         commit_();
     if (!state.turns.empty() && !std::exchange(dispatchScheduled_, true))
         scheduleDispatch_();
+}
+
+void FairCalls::rememberedPipelinesChanged()
+{
+    // Names are forgotten when a connection that Scheduler1 follows leaves; Manager1's callers
+    // are not followed (their queued calls are served after they leave). So that those cannot
+    // pile up, past a bound only the connections with calls unanswered stay remembered; the
+    // others are taken for interactive callers again until their next two calls at once.
+    auto& pipelining = state_->pipelining;
+    if (pipelining.size() <= std::max(kRememberedPipelines, 2 * state_->senders.size()))
+        return;
+    std::erase_if(pipelining, [this](const std::string& name) { return !state_->senders.contains(name); });
+}
+
+bool FairCalls::shortTurns() const
+{
+    return interactiveServed_ && clock_() - *interactiveServed_ < limits_.interactiveWindow;
 }
 
 void FairCalls::serve(const std::string& sender, Queued queued)
@@ -127,6 +148,7 @@ void FairCalls::serve(const std::string& sender, Queued queued)
 void FairCalls::forget(const std::string& sender)
 {
     // Calls served already keep their completions; they find no entry and count nothing.
+    state_->pipelining.erase(sender);
     if (state_->senders.erase(sender) > 0)
         std::erase(state_->turns, sender);
 }

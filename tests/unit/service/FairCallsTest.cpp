@@ -127,26 +127,108 @@ TEST_CASE("Every waiting connection's first call is served in the first round of
     CHECK(h.calls.inFlight(":1.1") == 0);
 }
 
-TEST_CASE("Connections that keep their pipelines full get several calls each into one commit")
+namespace {
+
+// 16 libbgtask apps with 8 submits in flight each.
+void fillPipelines(Harness& h, int first = 0)
 {
-    // 16 libbgtask apps with 8 submits in flight each: kTurnRounds rounds per turn, so each is
-    // answered several calls at a time rather than one call per commit.
-    Harness h(Harness::turnOf(128));
     for (int c = 0; c < 16; ++c)
-        for (int i = 0; i < 8; ++i)
+        for (int i = first; i < first + 8; ++i)
             h.call(":1." + std::to_string(c), i);
+}
+
+long countOf(const std::vector<std::string>& served, int connection)
+{
+    return std::count_if(served.begin(), served.end(), [&](const std::string& s) {
+        return s.starts_with(":1." + std::to_string(connection) + "#");
+    });
+}
+
+} // namespace
+
+TEST_CASE("Connections that keep their pipelines full, with no interactive caller, get whole batches into one commit")
+{
+    Harness h(Harness::turnOf(128));
+    fillPipelines(h);
+    const auto first = h.turn();
+    CHECK(first.size() == 128);
+    CHECK(h.commits == 1);
+    CHECK(h.answers.size() == 128);
+    CHECK(h.calls.queued() == 0);
+    // Still round by round: every connection's first call comes before any second one.
+    for (int c = 0; c < 16; ++c)
+        CHECK(first[static_cast<std::size_t>(c)] == ":1." + std::to_string(c) + "#0");
+    // The budget still ends a turn: 128 calls of 16 x 9 queued.
+    fillPipelines(h, 8);
+    for (int c = 0; c < 16; ++c)
+        h.call(":1." + std::to_string(c), 16);
+    CHECK(h.turn().size() == 128);
+    CHECK(h.turn().size() == 16);
+}
+
+TEST_CASE("While an interactive caller calls, pipelines get kTurnRounds calls each per turn")
+{
+    Harness h(Harness::turnOf(128));
+    // :1.99 waits for each answer before it calls again: an interactive caller.
+    h.call(":1.99", 0);
+    CHECK(h.turn() == std::vector<std::string>{":1.99#0"});
+    CHECK(h.answers.back() == ":1.99#0 ok");
+
+    fillPipelines(h);
     const auto first = h.turn();
     CHECK(first.size() == 16 * service::kTurnRounds);
-    CHECK(h.commits == 1);
     for (int c = 0; c < 16; ++c)
-        CHECK(std::count_if(first.begin(), first.end(), [&](const std::string& s) {
-                  return s.starts_with(":1." + std::to_string(c) + "#");
-              }) == static_cast<long>(service::kTurnRounds));
-    static_assert(8 % service::kTurnRounds == 0);
-    while (h.calls.queued() > 0)
-        CHECK(h.turn().size() == 16 * service::kTurnRounds);
-    CHECK(h.commits == static_cast<int>(8 / service::kTurnRounds));
-    CHECK(h.answers.size() == 128);
+        CHECK(countOf(first, c) == static_cast<long>(service::kTurnRounds));
+    // It calls again: served in the next turn's first round, and that turn ends with the round.
+    h.call(":1.99", 1);
+    const auto second = h.turn();
+    CHECK(second.size() == 17);
+    CHECK(second.back() == ":1.99#1");
+    CHECK(h.answers.back() == ":1.99#1 ok");
+
+    // Once it has been quiet for the window, the pipelines get whole turns again.
+    h.now += service::kInteractiveWindow;
+    const auto third = h.turn();
+    CHECK(third.size() == 128 - 16 * service::kTurnRounds - 16);
+    CHECK(h.calls.queued() == 0);
+    CHECK(h.answers.size() == 130);
+}
+
+TEST_CASE("A connection that had two calls unanswered at once is not an interactive caller until it leaves")
+{
+    Harness h(Harness::turnOf(256));
+    h.call(":1.5", 0);
+    h.call(":1.5", 1);
+    CHECK(h.turn().size() == 2);
+    // Later it calls one at a time: the pipelines still get whole turns.
+    h.call(":1.5", 2);
+    fillPipelines(h);
+    CHECK(h.turn().size() == 129);
+
+    // The name left; the same name cannot come back on a real bus, but what was learned of it
+    // is gone: its single call makes the turns short again.
+    h.calls.forget(":1.5");
+    h.call(":1.5", 3);
+    CHECK(h.turn() == std::vector<std::string>{":1.5#3"});
+    fillPipelines(h, 8);
+    CHECK(h.turn().size() == 16 * service::kTurnRounds);
+}
+
+TEST_CASE("Connections remembered as pipelining are bounded when they are never forgotten")
+{
+    // Manager1's callers are not followed on the bus: nobody calls forget() for them.
+    Harness h(Harness::turnOf(256));
+    const auto n = service::kRememberedPipelines + 10;
+    for (std::size_t c = 0; c < n; ++c) {
+        const auto name = ":2." + std::to_string(c);
+        h.call(name, 0);
+        h.call(name, 1);
+        CHECK(h.turn().size() == 2);
+        CHECK(h.calls.rememberedPipelines() <= service::kRememberedPipelines + 1);
+    }
+    // At the bound, only the connection with calls unanswered was kept; the ten after it were added.
+    CHECK(h.calls.rememberedPipelines() == 10);
+    CHECK(h.answers.size() == 2 * n);
 }
 
 TEST_CASE("Under a flood, a connection that calls and waits is answered after the round that served it")
