@@ -58,6 +58,7 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
     // calls into a turn, so a newcomer waits for a short turn). Otherwise every caller keeps a
     // pipeline full: the turn goes on to its budget, and each is answered its batch at once.
     auto& state = *state_;
+    state.holding = true;
     const auto started = turnStarted ? *turnStarted : clock_();
     const bool alone = state.turns.size() == 1;
     std::size_t round = 1;
@@ -65,38 +66,63 @@ void FairCalls::dispatch(std::optional<std::chrono::steady_clock::time_point> tu
     std::size_t served = 0;
     bool drained = false;   // a connection served in this turn has no call left queued
     auto budgetLeft = [&] { return served < limits_.turnCalls && clock_() - started < limits_.turnWork; };
-    while (!state.turns.empty()) {
-        if (leftInRound == 0) {   // a round is over
-            if (!alone && (drained || round >= limits_.turnRounds) && shortTurns())
+    try {
+        while (!state.turns.empty()) {
+            if (leftInRound == 0) {   // a round is over
+                if (!alone && (drained || round >= limits_.turnRounds) && shortTurns())
+                    break;
+                ++round;
+                leftInRound = state.turns.size();
+            }
+            if (round > 1 && !budgetLeft())
                 break;
-            ++round;
-            leftInRound = state.turns.size();
+            --leftInRound;
+            auto sender = std::move(state.turns.front());
+            state.turns.pop_front();
+            auto it = state.senders.find(sender);
+            if (it == state.senders.end() || it->second.queue.empty())
+                continue;   // not expected: forget() takes a sender out of the turns
+            auto& entry = it->second;
+            if (!state.pipelining.contains(sender))
+                interactiveServed_ = clock_();
+            auto queued = std::move(entry.queue.front());
+            entry.queue.pop_front();
+            if (entry.queue.empty()) {
+                entry.inTurn = false;
+                drained = true;
+            } else
+                state.turns.push_back(sender);
+            serve(sender, std::move(queued));   // may erase the entry (an answer at once)
+            ++served;
         }
-        if (round > 1 && !budgetLeft())
-            break;
-        --leftInRound;
-        auto sender = std::move(state.turns.front());
-        state.turns.pop_front();
-        auto it = state.senders.find(sender);
-        if (it == state.senders.end() || it->second.queue.empty())
-            continue;   // not expected: forget() takes a sender out of the turns
-        auto& entry = it->second;
-        if (!state.pipelining.contains(sender))
-            interactiveServed_ = clock_();
-        auto queued = std::move(entry.queue.front());
-        entry.queue.pop_front();
-        if (entry.queue.empty()) {
-            entry.inTurn = false;
-            drained = true;
-        } else
-            state.turns.push_back(sender);
-        serve(sender, std::move(queued));   // may erase the entry (an answer at once)
-        ++served;
+        if (served > 0 && commit_)
+            commit_();
+    } catch (...) {
+        answerHeld();   // whatever was answered before the escape still goes out
+        throw;
     }
-    if (served > 0 && commit_)
-        commit_();
+    answerHeld();
     if (!state.turns.empty() && !std::exchange(dispatchScheduled_, true))
         scheduleDispatch_();
+}
+
+void FairCalls::answerHeld()
+{
+    // One connection's answers back to back: its client reads them at one wake-up, and the bus
+    // daemon forwards them together, instead of one answer per connection in turn, as served.
+    auto& state = *state_;
+    state.holding = false;
+    auto held = std::move(state.held);
+    state.held.clear();
+    state.answerGroups.clear();
+    std::stable_sort(held.begin(), held.end(), [](const Answer& a, const Answer& b) { return a.group < b.group; });
+    for (auto& answer : held) {
+        try {
+            answer.done(answer.error ? &*answer.error : nullptr);
+        } catch (const std::exception& e) {
+            logger("bus")->error("Failed to answer a queued call: {}", e.what());
+        }
+    }
 }
 
 void FairCalls::rememberedPipelinesChanged()
@@ -120,7 +146,7 @@ void FairCalls::serve(const std::string& sender, Queued queued)
 {
     // The completion counts the answer, whenever it comes (after this turn's commit).
     auto answered = std::make_shared<bool>(false);
-    Done completion = [state = state_, sender, done = std::move(queued.done), answered](const core::Error* e) {
+    Done completion = [state = state_, sender, done = std::move(queued.done), answered](const core::Error* e) mutable {
         if (std::exchange(*answered, true))
             return;
         if (auto it = state->senders.find(sender); it != state->senders.end()) {
@@ -130,7 +156,13 @@ void FairCalls::serve(const std::string& sender, Queued queued)
             if (entry.inFlight == 0 && entry.queue.empty())
                 state->senders.erase(it);
         }
-        done(e);
+        if (!state->holding) {
+            done(e);
+            return;
+        }
+        // During a turn: answered after its commit, each connection's answers together.
+        const auto group = state->answerGroups.try_emplace(sender, state->answerGroups.size()).first->second;
+        state->held.push_back({group, std::move(done), e ? std::optional<core::Error>(*e) : std::nullopt});
     };
     try {
         queued.call(completion);

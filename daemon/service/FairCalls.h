@@ -20,6 +20,8 @@
 
 #include "CommitQueue.h"
 
+#include "core/Error.h"
+
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -29,6 +31,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace bgtask::service {
 
@@ -103,6 +106,11 @@ private:
         Call call;
         Done done;
     };
+    struct Answer {
+        std::size_t group;
+        Done done;
+        std::optional<core::Error> error;
+    };
     struct Sender {
         std::deque<Queued> queue;
         std::size_t inFlight = 0;
@@ -117,7 +125,15 @@ private:
         // past kRememberedPipelines, while they have none unanswered): the others wait for each
         // answer before they call again (interactive callers).
         std::unordered_set<std::string> pipelining;
+        // While a turn is served and committed, the answers wait here, to go out grouped by
+        // connection (in the order the connections were first answered) once it is committed.
+        bool holding = false;
+        std::vector<Answer> held;
+        std::unordered_map<std::string, std::size_t> answerGroups;
     };
+
+    // Sends the answers held during the turn, each connection's together.
+    void answerHeld();
 
     void rememberedPipelinesChanged();
     // Whether turns are short now: an interactive caller was served within the window.

@@ -166,6 +166,48 @@ TEST_CASE("Connections that keep their pipelines full, with no interactive calle
     CHECK(h.turn().size() == 16);
 }
 
+TEST_CASE("A turn's answers go out after its commit, each connection's together, in its order")
+{
+    Harness h(Harness::turnOf(128));
+    std::vector<int> commitsAtAnswer;
+    for (const auto* sender : {":1.1", ":1.2", ":1.3"})
+        for (int i = 0; i < 3; ++i) {
+            const auto name = std::string(sender) + "#" + std::to_string(i);
+            h.calls.enqueue(sender,
+                            [&h, name](FairCalls::Done done) {
+                                h.served.push_back(name);
+                                done(nullptr);   // staged: its commit comes at the end of the turn
+                            },
+                            [&h, &commitsAtAnswer, name](const core::Error*) {
+                                h.answers.push_back(name);
+                                commitsAtAnswer.push_back(h.commits);
+                            });
+        }
+    h.calls.enqueue(":1.2", [](FairCalls::Done done) {
+        const core::Error e(core::ErrorCode::InvalidArgument, "bad-identifier", "refused at once");
+        done(&e);
+    }, [&h](const core::Error* e) { h.answers.push_back(std::string(":1.2#3 ") + (e ? e->subReason() : "ok")); });
+
+    h.calls.dispatch();
+    // Served round-robin...
+    CHECK(h.served == std::vector<std::string>{":1.1#0", ":1.2#0", ":1.3#0", ":1.1#1", ":1.2#1", ":1.3#1",
+                                               ":1.1#2", ":1.2#2", ":1.3#2"});
+    // ...answered after the commit, grouped by connection, each in its own order.
+    CHECK(h.answers == std::vector<std::string>{":1.1#0", ":1.1#1", ":1.1#2", ":1.2#0", ":1.2#1", ":1.2#2",
+                                                ":1.2#3 bad-identifier", ":1.3#0", ":1.3#1", ":1.3#2"});
+    CHECK(commitsAtAnswer == std::vector<int>(9, 1));
+    CHECK(h.calls.inFlight(":1.2") == 0);
+
+    // A completion that comes after its turn (a call that waited for something else) goes out at once.
+    FairCalls::Done late;
+    h.calls.enqueue(":1.4", [&late](FairCalls::Done done) { late = std::move(done); },
+                    [&h](const core::Error*) { h.answers.push_back(":1.4#0"); });
+    h.calls.dispatch();
+    CHECK(h.answers.size() == 10);
+    late(nullptr);
+    CHECK(h.answers.back() == ":1.4#0");
+}
+
 TEST_CASE("While an interactive caller calls, pipelines get kTurnRounds calls each per turn")
 {
     Harness h(Harness::turnOf(128));
