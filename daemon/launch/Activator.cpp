@@ -23,11 +23,6 @@ using Property = sdbus::Struct<std::string, sdbus::Variant>;
 using ExecCommand = sdbus::Struct<std::string, std::vector<std::string>, bool>;
 using AuxUnit = sdbus::Struct<std::string, std::vector<Property>>;
 
-bool noServiceManager(const std::string& error)
-{
-    return error == "org.freedesktop.DBus.Error.ServiceUnknown" || error == "org.freedesktop.DBus.Error.NameHasNoOwner";
-}
-
 // What a service manager would be told in a unit file: the command (its path, its argv, and
 // "false": a failing exit status is the unit's failure), Type=exec so that the start job
 // fails when the program cannot be executed, the manifest's User= (the system instance
@@ -108,7 +103,7 @@ void Activator::viaExec(const core::Manifest& app, std::int64_t runId, int attem
                 return;
             }
             units_->forget(key);
-            if (noServiceManager(error->getName())) {
+            if (systemd::noServiceManager(error->getName())) {
                 done(spawn(app, why + ", and no service manager answers on this bus"));
                 return;
             }

@@ -5,6 +5,8 @@
 // "x.service") is core::unitTypeInterface.
 #pragma once
 
+#include <string_view>
+
 namespace bgtask::launch::systemd {
 
 inline constexpr const char* kService = "org.freedesktop.systemd1";
@@ -16,5 +18,12 @@ inline constexpr const char* kUnitPathPrefix = "/org/freedesktop/systemd1/unit";
 
 inline constexpr const char* kErrorNoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";
 inline constexpr const char* kErrorLoadFailed = "org.freedesktop.systemd1.LoadFailed";
+
+// A call to the manager failed because nothing owns its name on this bus (no service manager).
+inline bool noServiceManager(std::string_view busErrorName)
+{
+    return busErrorName == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+           busErrorName == "org.freedesktop.DBus.Error.NameHasNoOwner";
+}
 
 } // namespace bgtask::launch::systemd

@@ -19,7 +19,7 @@ std::string startFailure(const sdbus::Error& error, const std::string& unit)
 {
     const auto& name = error.getName();
     const std::string detail = unit + ": " + name + ": " + error.getMessage();
-    if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner")
+    if (systemd::noServiceManager(name))
         return "no-systemd: no service manager answers on this bus for " + detail;
     if (name == systemd::kErrorNoSuchUnit || name == systemd::kErrorLoadFailed)
         return "no-such-unit: " + detail;
