@@ -138,6 +138,15 @@ class FloodWhileServedTest(FloodTestCase):
     # The bus daemon's own bound on one connection's pending calls is 128 by default.
     bus_config_extra = '<limit name="max_replies_per_connection">1024</limit>'
 
+    def install_apps(self):
+        super().install_apps()
+        self.use_fault_shim()
+
+    def stalled_in_a_commit(self):
+        """bgtaskd's loop waits in the fault shim's stall (a write or fsync of its database)."""
+        with open(f"/proc/{self.daemon.pid}/wchan") as f:
+            return f.read().strip() == "hrtimer_nanosleep"
+
     def test_a_call_arriving_while_a_flood_is_being_served_waits_for_one_turn(self):
         """Not only what arrived with the flood: a call that comes while bgtaskd is working
         through a queued flood (one commit per turn) is read and served in the next turns, not
@@ -151,16 +160,23 @@ class FloodWhileServedTest(FloodTestCase):
         for i in range(BIG_FLOOD):
             self.submit_async(flood, FLOOD_IDS[i % len(FLOOD_IDS)], answers, ("flood", i))
         self.delivered(flood)
+        # The disk stops answering: bgtaskd reads the flood, serves its first turn and waits in
+        # that turn's commit. Only then does the other app call, so that its call arrives while
+        # the flood is being served, however fast or slow the machine is.
+        self.set_fault("stall")
+        self.addCleanup(self.set_fault, "none")
         os.kill(self.daemon.pid, signal.SIGCONT)
-        # The first answer means the first turn is over: now the other app calls.
-        self.wait_for(answers, 1)
+        eventually(self.stalled_in_a_commit, 30, message="bgtaskd never reached the first turn's commit")
         self.submit_async(other, OTHER_IDS[1], answers, ("other", 0))
+        self.delivered(other)
+        self.set_fault("none")
         self.wait_for(answers, BIG_FLOOD + 1)
         self.assertEqual([a for a in answers if a[0][0] == "other"], [(("other", 0), "ok", "")])
         self.assertEqual(sorted(a[1] for a in answers if a[0][0] == "flood"), ["ok"] * BIG_FLOOD)
         # Stored long before the flood's last turn (the last replacement of each flood identifier).
         pending = self.pending_apps()
         self.assertEqual(pending[-len(FLOOD_IDS):], [FLOOD] * len(FLOOD_IDS), pending)
+
 
 class ManagerFloodFairnessTest(FloodTestCase):
     """Manager1's calls that write share the per-connection queues: one tool's flood of SetPolicy
