@@ -500,7 +500,8 @@ void TaskService::refreshApp(const std::string& app)
 }
 
 // Only the blockers each request holds on its own are evaluated per request (perRequestOnly()),
-// and only for the requests touched or stale since the last pass unless a full pass is due.
+// and only for the requests touched or stale since the last pass unless a full pass is due. The
+// records keep no reasons, so none are composed (Reasons::Skip).
 void TaskService::trackUnmet(core::TimePoint now)
 {
     trackShared(now);
@@ -517,7 +518,7 @@ void TaskService::trackUnmet(core::TimePoint now)
         for (std::size_t first = 0; first < all.size(); first += kSlice) {
             const auto slice = all.subspan(first, std::min(kSlice, all.size() - first));
             auto readiness = perRequestOnly(core::evaluateAll(slice, running, state_, policy_, policyTable_,
-                                                              usage_.scheduling(), now));
+                                                              usage_.scheduling(), now, core::Reasons::Skip));
             for (std::size_t i = 0; i < slice.size(); ++i) {
                 if (slice[i].kind == core::TaskKind::ContinuedProcessing) {
                     continued.push_back(&slice[i]);
@@ -532,7 +533,7 @@ void TaskService::trackUnmet(core::TimePoint now)
             for (const auto* r : continued)
                 queue.push_back(*r);
             const auto readiness = perRequestOnly(core::evaluateAll(queue, running, state_, policy_, policyTable_,
-                                                                    usage_.scheduling(), now));
+                                                                    usage_.scheduling(), now, core::Reasons::Skip));
             unmet_.recordPart(queue, readiness, now);
         }
         unmet_.endAll();
@@ -547,15 +548,15 @@ void TaskService::trackUnmet(core::TimePoint now)
     };
     if (!unmet_.touched().empty()) {
         const auto touched = pendingOf(unmet_.touched());
-        const auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_,
-                                                 usage_.scheduling(), now);
-        unmet_.recordTouched(touched, perRequestOnly(readiness), now);
+        auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_, usage_.scheduling(), now,
+                                           core::Reasons::Skip);
+        unmet_.recordTouched(touched, perRequestOnly(std::move(readiness)), now);
     }
     if (!unmet_.stale().empty()) {
         const auto stale = pendingOf(unmet_.stale());
-        const auto readiness = core::evaluateAll(stale, running, state_, policy_, policyTable_,
-                                                 usage_.scheduling(), now);
-        unmet_.recordStale(stale, perRequestOnly(readiness), now);
+        auto readiness = core::evaluateAll(stale, running, state_, policy_, policyTable_, usage_.scheduling(), now,
+                                           core::Reasons::Skip);
+        unmet_.recordStale(stale, perRequestOnly(std::move(readiness)), now);
     }
 }
 
