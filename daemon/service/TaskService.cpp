@@ -180,17 +180,27 @@ std::vector<const core::Manifest*> TaskService::appsOf(const std::string& caller
     return apps;
 }
 
+// appsOf()'s first app that permits the identifier, else its first app (validation names what
+// that app does not permit), without the vectors: every submit asks. appsOf()'s registry order
+// is the manifests' order in memory.
 const core::Manifest& TaskService::appFor(const std::string& caller, const std::string& identifier,
                                           std::optional<core::TaskKind> kind) const
 {
-    const auto apps = appsOf(caller);
-    if (apps.empty())
+    const core::Manifest* first = nullptr;
+    const core::Manifest* permitted = nullptr;
+    for (const auto& name : names_.namesOwnedBy(caller)) {
+        manifests_.forEachByBusName(name, [&](const core::Manifest& app) {
+            if (!first || &app < first)
+                first = &app;
+            if ((!permitted || &app < permitted) &&
+                (kind ? app.permitsIdentifier(identifier, *kind) : app.permitsAnyKind(identifier)))
+                permitted = &app;
+        });
+    }
+    if (!first)
         throw core::Error(core::ErrorCode::AccessDenied, "not-an-app",
                           "connection " + caller + " owns the bus name of no app with a bgtaskd manifest");
-    for (const auto* app : apps)
-        if (kind ? app->permitsIdentifier(identifier, *kind) : app->permitsAnyKind(identifier))
-            return *app;
-    return *apps.front();   // validation names what this app does not permit
+    return permitted ? *permitted : *first;
 }
 
 std::vector<std::string> TaskService::registerHandlers(const std::string& caller,
@@ -272,17 +282,17 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
     unmet_.touch(request.app, request.identifier);
     if (request.kind == core::TaskKind::ContinuedProcessing)
         submitters_[{request.app, request.identifier}] = caller;
-    commits_.enqueue([request](store::Store& s) { s.upsertRequest(request); },
-                     [this, request, replaced, done = std::move(done)](const core::Error* e) {
-                         if (!e) {
-                             effects_.emitTaskChanged({request.app, request.identifier,
-                                                       replaced ? "replaced" : "submitted",
-                                                       request.kind, 0, {}, std::nullopt});
-                             if (request.kind == core::TaskKind::ContinuedProcessing)
-                                 refreshNotification(request.app, request.identifier);
-                         }
-                         done(e);
-                     });
+    // The answer needs the key and kind only; the write takes the request itself.
+    auto answer = [this, app = request.app, identifier = request.identifier, kind = request.kind, replaced,
+                   done = std::move(done)](const core::Error* e) {
+        if (!e) {
+            effects_.emitTaskChanged({app, identifier, replaced ? "replaced" : "submitted", kind, 0, {}, std::nullopt});
+            if (kind == core::TaskKind::ContinuedProcessing)
+                refreshNotification(app, identifier);
+        }
+        done(e);
+    };
+    commits_.enqueue([request = std::move(request)](store::Store& s) { s.upsertRequest(request); }, std::move(answer));
     effects_.requestPlan();
 }
 
