@@ -549,7 +549,7 @@ void TaskService::trackUnmet(core::TimePoint now)
         unmet_.endAll();
         return;
     }
-    const auto pendingOf = [this](const std::set<std::pair<std::string, std::string>>& keys) {
+    const auto pendingOf = [this](const std::set<UnmetTracker::RequestKey>& keys) {
         std::vector<core::TaskRequest> out;
         for (const auto& [app, identifier] : keys)
             if (const auto* r = book_.find(app, identifier))
