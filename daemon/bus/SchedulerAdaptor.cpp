@@ -78,7 +78,7 @@ void SchedulerAdaptor::Submit(sdbus::MethodCall call)
     } catch (const core::Error& e) {
         refused = e;
     }
-    auto done = replyWhenDone(sdbus::Result<>(std::move(call)));
+    auto done = replyWhenDone(std::move(call));
     if (refused) {
         done(&*refused);
         return;

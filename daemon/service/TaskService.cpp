@@ -551,6 +551,7 @@ void TaskService::trackUnmet(core::TimePoint now)
     }
     const auto pendingOf = [this](const std::set<UnmetTracker::RequestKey>& keys) {
         std::vector<core::TaskRequest> out;
+        out.reserve(keys.size());   // grown by doubling, it copied a batch's requests about twice
         for (const auto& [app, identifier] : keys)
             if (const auto* r = book_.find(app, identifier))
                 out.push_back(*r);
