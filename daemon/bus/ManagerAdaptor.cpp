@@ -312,7 +312,7 @@ void ManagerAdaptor::publish(const service::TaskEvent& event)
         details[key::kReason] = event.reason;
     if (event.outcome)
         details[key::kOutcome] = std::string(toString(*event.outcome));
-    emitTaskChanged(event.app, event.identifier, std::string(event.event), details);
+    emitTaskChanged(std::string(event.app), std::string(event.identifier), std::string(event.event), details);
 }
 
 } // namespace bgtask::bus

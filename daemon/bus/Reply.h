@@ -30,4 +30,21 @@ inline service::CommitQueue::Done replyWhenDone(sdbus::Result<>&& result)
     };
 }
 
+// The same for a method registered with its raw message (Submit): the call itself is copyable
+// (a reference on the message), so no shared Result is needed, nor its allocation per call.
+inline service::CommitQueue::Done replyWhenDone(sdbus::MethodCall call)
+{
+    return [call = std::move(call)](const core::Error* error) {
+        // As sdbus::Result<> replies; the caller may be gone, which must never reach the loop.
+        try {
+            if (error)
+                call.createErrorReply(toDbusError(*error)).send();
+            else
+                call.createReply().send();
+        } catch (const sdbus::Error& e) {
+            service::logger("bus")->warn("Failed to send a reply: {}, ignoring", e.what());
+        }
+    };
+}
+
 } // namespace bgtask::bus

@@ -9,6 +9,7 @@
 #include <bgtask-api/Names.h>
 
 #include <optional>
+#include <string_view>
 
 namespace bgtask::bus {
 
@@ -60,10 +61,14 @@ std::vector<std::string> SchedulerAdaptor::Register(const std::vector<std::strin
 
 void SchedulerAdaptor::Submit(sdbus::MethodCall call)
 {
-    // sd-bus checked the signature (ssa{sv}) against the registration before calling.
-    std::string kind;
-    std::string identifier;
-    call >> kind >> identifier;
+    // sd-bus checked the signature (ssa{sv}) against the registration before calling. The two
+    // strings are read in place (they live as long as the message): an identifier of 16 bytes or
+    // more cost an allocation as a std::string, only to be interned into the request.
+    char* kindText = nullptr;
+    char* identifierText = nullptr;
+    call >> kindText >> identifierText;
+    const std::string_view kind(kindText ? kindText : "");
+    const std::string_view identifier(identifierText ? identifierText : "");
     core::TaskRequest request;
     std::optional<core::Error> refused;
     try {
@@ -73,12 +78,12 @@ void SchedulerAdaptor::Submit(sdbus::MethodCall call)
                               "'" + core::excerpt(kind) + "' is not a task kind (app-refresh, processing, "
                               "health-research, continued-processing)");
         request.kind = *parsedKind;
-        request.identifier = std::move(identifier);
+        request.identifier = identifier;
         request.options = readOptions(call);
     } catch (const core::Error& e) {
         refused = e;
     }
-    auto done = replyWhenDone(sdbus::Result<>(std::move(call)));
+    auto done = replyWhenDone(std::move(call));
     if (refused) {
         done(&*refused);
         return;

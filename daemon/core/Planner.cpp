@@ -204,29 +204,41 @@ Unmet queueBlocker(std::size_t position, std::size_t running, std::size_t limit)
 // them end at known moments.
 Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const RunningTask> running,
                                const SystemState& state, const GatingPolicy& gating,
-                               const PolicyTable& policy, const Scheduling& scheduling, TimePoint now)
+                               const PolicyTable& policy, const Scheduling& scheduling, TimePoint now,
+                               Reasons reasons)
 {
+    const bool texts = reasons == Reasons::Compose;
     Readiness result;
     if (isActive(request, running))
         result.unmet.push_back(
-            {"previous-run-active", "previous-run-active: a run of this identifier is still active"});
-    if (auto blocker = policyBlocker(request, policy))
+            {"previous-run-active", texts ? "previous-run-active: a run of this identifier is still active" : ""});
+    if (auto blocker = policyBlocker(request, policy)) {
+        if (!texts)
+            blocker->reason.clear();
         result.unmet.push_back(std::move(*blocker));
+    }
     const bool untimed = !result.unmet.empty();
     if (const auto early = earliestEnd(request, now))
-        result.unmet.push_back({"earliest-begin-date", "earliest-begin-date: not before " + formatUtc(*early)});
+        result.unmet.push_back(
+            {"earliest-begin-date", texts ? "earliest-begin-date: not before " + formatUtc(*early) : std::string()});
     if (const auto retry = unreachableEnd(request, now))
-        result.unmet.push_back({kBlockerAppUnreachable,
-                                unreachableReason(*request.unreachable) + "; next attempt at " + formatUtc(*retry)});
+        result.unmet.push_back(
+            {kBlockerAppUnreachable, texts ? unreachableReason(*request.unreachable) + "; next attempt at " +
+                                                 formatUtc(*retry)
+                                           : std::string()});
     auto conditions = unmetConditions(request, state, gating);
     const bool unmetCondition = !conditions.empty();
+    if (!texts)
+        for (auto& condition : conditions)
+            condition.reason.clear();
     std::ranges::move(conditions, std::back_inserter(result.unmet));
     if (const auto spacing = refreshSpacingEnd(request, scheduling, now))
-        result.unmet.push_back(spacingBlocker(request, scheduling, *spacing));
+        result.unmet.push_back(texts ? spacingBlocker(request, scheduling, *spacing)
+                                     : Unmet{kBlockerRefreshSpacing, {}});
     if (dailyBudgetSpent(request, scheduling))
-        result.unmet.push_back(budgetBlocker(request, scheduling));
+        result.unmet.push_back(texts ? budgetBlocker(request, scheduling) : Unmet{kBlockerDailyBudget, {}});
     if (usageEnd(request, scheduling, now))
-        result.unmet.push_back(usageBlocker(request, scheduling, now));
+        result.unmet.push_back(texts ? usageBlocker(request, scheduling, now) : Unmet{kBlockerUsageWindow, {}});
     if (!untimed && !unmetCondition)
         result.dueAt = timedEnd(request, scheduling, now);
     return result;
@@ -237,7 +249,7 @@ Readiness readinessBeforeSlots(const TaskRequest& request, std::span<const Runni
 // begin date within the window after it join it; the next one left leads the next group. A
 // member learns its group's moment as its due time and why.
 void addCoalescing(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
-                   const Scheduling& scheduling, TimePoint now)
+                   const Scheduling& scheduling, TimePoint now, Reasons reasons)
 {
     const Duration window = scheduling.limits.networkCoalesceWindow;
     if (window <= Duration{0})
@@ -272,7 +284,8 @@ void addCoalescing(std::span<const TaskRequest> pending, std::vector<Readiness>&
                 joining.push_back(moments[k].second);
         }
         for (const std::size_t i : joining) {
-            readiness[i].unmet.front().reason += "; " + coalescedText(size - 1, leader);
+            if (reasons == Reasons::Compose)
+                readiness[i].unmet.front().reason += "; " + coalescedText(size - 1, leader);
             readiness[i].dueAt = leader;
         }
     }
@@ -281,7 +294,7 @@ void addCoalescing(std::span<const TaskRequest> pending, std::vector<Readiness>&
 // The requests of the scheduled kinds that wait for nothing but slots stand in the governor's
 // line while catching up; those past the quota wait for "catch-up" with their place in it.
 void addCatchUpBlockers(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
-                        const Scheduling& scheduling, TimePoint now)
+                        const Scheduling& scheduling, TimePoint now, Reasons reasons)
 {
     const auto& limits = scheduling.limits.catchUp;
     std::vector<const TaskRequest*> line;
@@ -295,7 +308,8 @@ void addCatchUpBlockers(std::span<const TaskRequest> pending, std::vector<Readin
     sortCatchUpLine(line);
     for (std::size_t place = quota; place < line.size(); ++place) {
         auto& r = readiness[static_cast<std::size_t>(line[place] - pending.data())];
-        r.unmet.push_back({kBlockerCatchUp, catchUpReason(place + 1, catchUp, limits)});
+        r.unmet.push_back(
+            {kBlockerCatchUp, reasons == Reasons::Compose ? catchUpReason(place + 1, catchUp, limits) : std::string()});
         r.dueAt.reset();
     }
 }
@@ -304,8 +318,9 @@ void addCatchUpBlockers(std::span<const TaskRequest> pending, std::vector<Readin
 // for nothing but a slot: one held by its gpu or its policy would not take a slot that freed,
 // so it does not stand in front. A request waiting for a slot has no known due time.
 void addSlotBlockers(std::span<const TaskRequest> pending, std::vector<Readiness>& readiness,
-                     Occupancy occupancy, const FairnessLimits& limits)
+                     Occupancy occupancy, const FairnessLimits& limits, Reasons reasons)
 {
+    const bool texts = reasons == Reasons::Compose;
     std::vector<std::int64_t> queued;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         if (pending[i].kind == TaskKind::ContinuedProcessing && readiness[i].unmet.empty())
@@ -317,12 +332,14 @@ void addSlotBlockers(std::span<const TaskRequest> pending, std::vector<Readiness
         std::optional<Unmet> blocker;
         if (isScheduledKind(pending[i].kind)) {
             if (occupancy.scheduled >= limits.maxConcurrentTasks)
-                blocker = concurrencyBlocker(occupancy.scheduled, limits.maxConcurrentTasks);
+                blocker = texts ? concurrencyBlocker(occupancy.scheduled, limits.maxConcurrentTasks)
+                                : Unmet{kBlockerConcurrencyLimit, {}};
         } else {
             const auto ahead = std::ranges::lower_bound(queued, pending[i].id) - queued.begin();
             const auto position = static_cast<std::size_t>(ahead) + 1;
             if (position > freeContinued)
-                blocker = queueBlocker(position, occupancy.continued, limits.maxConcurrentContinued);
+                blocker = texts ? queueBlocker(position, occupancy.continued, limits.maxConcurrentContinued)
+                                : Unmet{kBlockerContinuedQueue, {}};
         }
         if (blocker) {
             readiness[i].unmet.push_back(std::move(*blocker));
@@ -514,18 +531,19 @@ void launchContinued(Plan& result, std::vector<const TaskRequest*> due, std::siz
 // free when runs end.
 std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending, std::span<const RunningTask> running,
                                    const SystemState& state, const GatingPolicy& gating,
-                                   const PolicyTable& policy, const Scheduling& scheduling, TimePoint now)
+                                   const PolicyTable& policy, const Scheduling& scheduling, TimePoint now,
+                                   Reasons reasons)
 {
     std::vector<Readiness> result;
     result.reserve(pending.size());
     for (const auto& request : pending)
-        result.push_back(readinessBeforeSlots(request, running, state, gating, policy, scheduling, now));
-    addCoalescing(pending, result, scheduling, now);
-    addCatchUpBlockers(pending, result, scheduling, now);
-    addSlotBlockers(pending, result, occupancyOf(running), scheduling.limits);
+        result.push_back(readinessBeforeSlots(request, running, state, gating, policy, scheduling, now, reasons));
+    addCoalescing(pending, result, scheduling, now, reasons);
+    addCatchUpBlockers(pending, result, scheduling, now, reasons);
+    addSlotBlockers(pending, result, occupancyOf(running), scheduling.limits, reasons);
     for (auto& readiness : result) {
         readiness.due = readiness.unmet.empty();
-        if (!readiness.due)
+        if (!readiness.due && reasons == Reasons::Compose)
             readiness.reason = readiness.unmet.front().reason;
     }
     return result;

@@ -47,6 +47,12 @@ Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> runn
 // The same in favourableSystemState() with the default policy: dates and active runs only.
 Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> running, TimePoint now);
 
+// What evaluateAll() writes: every reason (Readiness::reason and each Unmet's), or none (Skip):
+// the same due, dueAt and blockers with their condition ids, every reason left empty. The
+// service's first-seen records keep the ids only; composing the dates in the reasons of every
+// request a batch of submits touched was most of what that cost.
+enum class Reasons { Compose, Skip };
+
 // The readiness of every pending request, in the order given, with the user's policy and the
 // fairness rules as well: refresh-spacing (the app's last refresh launch plus the spacing),
 // daily-budget (the app's charged time has reached the budget; due again at budgetResetsAt),
@@ -56,7 +62,7 @@ Readiness evaluate(const TaskRequest& request, std::span<const RunningTask> runn
 std::vector<Readiness> evaluateAll(std::span<const TaskRequest> pending,
                                    std::span<const RunningTask> running, const SystemState& state,
                                    const GatingPolicy& gating, const PolicyTable& policy,
-                                   const Scheduling& scheduling, TimePoint now);
+                                   const Scheduling& scheduling, TimePoint now, Reasons reasons = Reasons::Compose);
 
 // The expiration reason of a continued-processing task that reported no progress in time.
 inline constexpr const char* kExpireStalled = "stalled";

@@ -16,9 +16,10 @@
 
 namespace bgtask::service {
 
+// Borrowed texts: an event is published while the emitter's request or run is at hand.
 struct TaskEvent {
-    std::string app;
-    std::string identifier;
+    std::string_view app;
+    std::string_view identifier;
     std::string_view event;      // submitted, replaced, cancelled, launching, running, expiring, ended
     core::TaskKind kind = core::TaskKind::AppRefresh;
     std::int64_t runId = 0;      // 0 for request events

@@ -56,6 +56,14 @@ public:
     const core::Manifest* byId(std::string_view appId) const;
     // The manifests whose BusName is this name (usually one), in registry order.
     std::vector<const core::Manifest*> byBusName(std::string_view busName) const;
+    // The same without a vector, which every submit would build: f(manifest) for each.
+    template <typename F>
+    void forEachByBusName(std::string_view busName, F&& f) const
+    {
+        const auto [first, last] = byBusName_.equal_range(busName);
+        for (auto it = first; it != last; ++it)
+            f(manifests_[it->second]);
+    }
     const std::vector<core::Manifest>& all() const { return manifests_; }
     const std::vector<ManifestIssue>& issues() const { return issues_; }
     // The apps the last reload() lost: known before (valid, or held) and now without a valid

@@ -153,8 +153,10 @@ void ScheduleKeeper::checkSubmit(const core::Manifest& app, const std::string& i
 
 core::TaskRequest ScheduleKeeper::submitted(core::TaskRequest request, core::TimePoint now)
 {
-    Key key{request.app, request.identifier};
     const auto rules = core::scheduleOf(request.options);
+    if (!rules && records_.empty() && cancelledRuns_.empty())
+        return request;   // no schedule to end: most submits, without building the key's strings
+    Key key{request.app, request.identifier};
     if (!rules) {
         if (records_.contains(key))
             log()->info("Schedule {} of {} ends: the app submitted it without repetition", key.second, key.first);

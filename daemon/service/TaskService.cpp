@@ -180,17 +180,27 @@ std::vector<const core::Manifest*> TaskService::appsOf(const std::string& caller
     return apps;
 }
 
+// appsOf()'s first app that permits the identifier, else its first app (validation names what
+// that app does not permit), without the vectors: every submit asks. appsOf()'s registry order
+// is the manifests' order in memory.
 const core::Manifest& TaskService::appFor(const std::string& caller, const std::string& identifier,
                                           std::optional<core::TaskKind> kind) const
 {
-    const auto apps = appsOf(caller);
-    if (apps.empty())
+    const core::Manifest* first = nullptr;
+    const core::Manifest* permitted = nullptr;
+    for (const auto& name : names_.namesOwnedBy(caller)) {
+        manifests_.forEachByBusName(name, [&](const core::Manifest& app) {
+            if (!first || &app < first)
+                first = &app;
+            if ((!permitted || &app < permitted) &&
+                (kind ? app.permitsIdentifier(identifier, *kind) : app.permitsAnyKind(identifier)))
+                permitted = &app;
+        });
+    }
+    if (!first)
         throw core::Error(core::ErrorCode::AccessDenied, "not-an-app",
                           "connection " + caller + " owns the bus name of no app with a bgtaskd manifest");
-    for (const auto* app : apps)
-        if (kind ? app->permitsIdentifier(identifier, *kind) : app->permitsAnyKind(identifier))
-            return *app;
-    return *apps.front();   // validation names what this app does not permit
+    return permitted ? *permitted : *first;
 }
 
 std::vector<std::string> TaskService::registerHandlers(const std::string& caller,
@@ -272,17 +282,17 @@ void TaskService::submit(const std::string& caller, core::TaskRequest request, D
     unmet_.touch(request.app, request.identifier);
     if (request.kind == core::TaskKind::ContinuedProcessing)
         submitters_[{request.app, request.identifier}] = caller;
-    commits_.enqueue([request](store::Store& s) { s.upsertRequest(request); },
-                     [this, request, replaced, done = std::move(done)](const core::Error* e) {
-                         if (!e) {
-                             effects_.emitTaskChanged({request.app, request.identifier,
-                                                       replaced ? "replaced" : "submitted",
-                                                       request.kind, 0, {}, std::nullopt});
-                             if (request.kind == core::TaskKind::ContinuedProcessing)
-                                 refreshNotification(request.app, request.identifier);
-                         }
-                         done(e);
-                     });
+    // The answer needs the key and kind only; the write takes the request itself.
+    auto answer = [this, app = request.app, identifier = request.identifier, kind = request.kind, replaced,
+                   done = std::move(done)](const core::Error* e) {
+        if (!e) {
+            effects_.emitTaskChanged({app, identifier, replaced ? "replaced" : "submitted", kind, 0, {}, std::nullopt});
+            if (kind == core::TaskKind::ContinuedProcessing)
+                refreshNotification(app, identifier);
+        }
+        done(e);
+    };
+    commits_.enqueue([request = std::move(request)](store::Store& s) { s.upsertRequest(request); }, std::move(answer));
     effects_.requestPlan();
 }
 
@@ -500,7 +510,8 @@ void TaskService::refreshApp(const std::string& app)
 }
 
 // Only the blockers each request holds on its own are evaluated per request (perRequestOnly()),
-// and only for the requests touched or stale since the last pass unless a full pass is due.
+// and only for the requests touched or stale since the last pass unless a full pass is due. The
+// records keep no reasons, so none are composed (Reasons::Skip).
 void TaskService::trackUnmet(core::TimePoint now)
 {
     trackShared(now);
@@ -517,7 +528,7 @@ void TaskService::trackUnmet(core::TimePoint now)
         for (std::size_t first = 0; first < all.size(); first += kSlice) {
             const auto slice = all.subspan(first, std::min(kSlice, all.size() - first));
             auto readiness = perRequestOnly(core::evaluateAll(slice, running, state_, policy_, policyTable_,
-                                                              usage_.scheduling(), now));
+                                                              usage_.scheduling(), now, core::Reasons::Skip));
             for (std::size_t i = 0; i < slice.size(); ++i) {
                 if (slice[i].kind == core::TaskKind::ContinuedProcessing) {
                     continued.push_back(&slice[i]);
@@ -532,14 +543,15 @@ void TaskService::trackUnmet(core::TimePoint now)
             for (const auto* r : continued)
                 queue.push_back(*r);
             const auto readiness = perRequestOnly(core::evaluateAll(queue, running, state_, policy_, policyTable_,
-                                                                    usage_.scheduling(), now));
+                                                                    usage_.scheduling(), now, core::Reasons::Skip));
             unmet_.recordPart(queue, readiness, now);
         }
         unmet_.endAll();
         return;
     }
-    const auto pendingOf = [this](const std::set<std::pair<std::string, std::string>>& keys) {
+    const auto pendingOf = [this](const std::set<UnmetTracker::RequestKey>& keys) {
         std::vector<core::TaskRequest> out;
+        out.reserve(keys.size());   // grown by doubling, it copied a batch's requests about twice
         for (const auto& [app, identifier] : keys)
             if (const auto* r = book_.find(app, identifier))
                 out.push_back(*r);
@@ -547,15 +559,15 @@ void TaskService::trackUnmet(core::TimePoint now)
     };
     if (!unmet_.touched().empty()) {
         const auto touched = pendingOf(unmet_.touched());
-        const auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_,
-                                                 usage_.scheduling(), now);
-        unmet_.recordTouched(touched, perRequestOnly(readiness), now);
+        auto readiness = core::evaluateAll(touched, running, state_, policy_, policyTable_, usage_.scheduling(), now,
+                                           core::Reasons::Skip);
+        unmet_.recordTouched(touched, perRequestOnly(std::move(readiness)), now);
     }
     if (!unmet_.stale().empty()) {
         const auto stale = pendingOf(unmet_.stale());
-        const auto readiness = core::evaluateAll(stale, running, state_, policy_, policyTable_,
-                                                 usage_.scheduling(), now);
-        unmet_.recordStale(stale, perRequestOnly(readiness), now);
+        auto readiness = core::evaluateAll(stale, running, state_, policy_, policyTable_, usage_.scheduling(), now,
+                                           core::Reasons::Skip);
+        unmet_.recordStale(stale, perRequestOnly(std::move(readiness)), now);
     }
 }
 

@@ -37,7 +37,7 @@ void UnmetTracker::endAll()
     all_ = false;
 }
 
-void UnmetTracker::eraseRequest(const std::string& app, const std::string& identifier)
+void UnmetTracker::eraseRequest(const core::Atom& app, const core::Atom& identifier)
 {
     // Keys of one request are contiguous: (app, identifier, "") is the first possible one.
     auto it = since_.lower_bound(Key{app, identifier, std::string()});

@@ -15,6 +15,7 @@
 // its unreachable launches, the app's last refresh, the active run).
 #pragma once
 
+#include "core/Atom.h"
 #include "core/PendingSet.h"
 #include "core/Planner.h"
 #include "core/TaskRequest.h"
@@ -31,15 +32,19 @@ namespace bgtask::service {
 
 class UnmetTracker {
 public:
+    // (app, identifier) as the interned Atoms of the requests: every submit touches one, and
+    // copies of the two texts were three allocations of each.
+    using RequestKey = std::pair<core::Atom, core::Atom>;
+
     void invalidateAll() { all_ = true; }
-    void touch(const std::string& app, const std::string& identifier) { touched_.emplace(app, identifier); }
+    void touch(const core::Atom& app, const core::Atom& identifier) { touched_.emplace(app, identifier); }
     // Something the request's blockers depend on changed: it is evaluated again, keeping the
     // first-seen times of the blockers still unmet.
-    void refresh(const std::string& app, const std::string& identifier) { stale_.emplace(app, identifier); }
+    void refresh(const core::Atom& app, const core::Atom& identifier) { stale_.emplace(app, identifier); }
 
     bool needsAll() const { return all_; }
-    const std::set<std::pair<std::string, std::string>>& touched() const { return touched_; }
-    const std::set<std::pair<std::string, std::string>>& stale() const { return stale_; }
+    const std::set<RequestKey>& touched() const { return touched_; }
+    const std::set<RequestKey>& stale() const { return stale_; }
 
     // Every pending request with its readiness: blockers still unmet keep their first-seen
     // time, new ones get now, the rest are forgotten.
@@ -75,13 +80,13 @@ public:
     std::optional<core::TimePoint> sharedSince(const std::string& blocker) const;
 
 private:
-    using Key = std::tuple<std::string, std::string, std::string>;   // app, identifier, condition
+    using Key = std::tuple<core::Atom, core::Atom, std::string>;   // app, identifier, condition
     std::map<Key, core::TimePoint> since_;
     std::map<Key, core::TimePoint> seen_;   // of a full pass in parts
-    void eraseRequest(const std::string& app, const std::string& identifier);
+    void eraseRequest(const core::Atom& app, const core::Atom& identifier);
 
-    std::set<std::pair<std::string, std::string>> touched_;
-    std::set<std::pair<std::string, std::string>> stale_;
+    std::set<RequestKey> touched_;
+    std::set<RequestKey> stale_;
     bool all_ = true;
     std::map<core::ConditionKey, std::map<std::string, core::TimePoint, std::less<>>> conditions_;
     std::map<std::string, core::TimePoint, std::less<>> shared_;

@@ -3,7 +3,7 @@
 // makes, the held/ripe split, the condition buckets, and the property that matters: on random
 // requests, runs, states, policies and fairness settings after random operations, the indexed
 // plan takes the same decisions as the reference plan() over every request, and never wakes
-// later than it.
+// later than it; and on the same random worlds, evaluateAll() without reasons decides as with them.
 #include "Fixtures.h"
 
 #include "core/PendingSet.h"
@@ -402,6 +402,42 @@ TEST_CASE("The plan over a PendingSet decides as the plan over every request")
         CHECK(set.find(r.app, r.identifier) == set.findById(r.id));
     }
     CHECK(idsOf(set.candidates(favourableSystemState(), GatingPolicy{}, now + 24h)) == all);
+}
+
+// The service records first-seen times from evaluateAll() without reasons (Reasons::Skip): on
+// the same random worlds, that must find the same requests due, at the same moments, held by
+// the same blockers in the same order, only with every reason empty.
+TEST_CASE("evaluateAll without reasons decides as evaluateAll with them")
+{
+    const unsigned seed = GENERATE(range(1u, 401u));
+    CAPTURE(seed);
+    World w(seed);
+    std::vector<TaskRequest> pending;
+    for (int i = w.pick(30); i >= 0; --i)
+        pending.push_back(w.randomRequest());
+    const auto now = w.moment();
+    const auto state = w.randomState();
+    GatingPolicy gating;
+    gating.processingRequiresIdle = w.coin(70);
+    const auto policy = w.randomPolicy();
+    const auto scheduling = w.randomScheduling(now);
+    const auto running = w.randomRuns(now);
+
+    const auto full = evaluateAll(pending, running, state, gating, policy, scheduling, now);
+    const auto bare = evaluateAll(pending, running, state, gating, policy, scheduling, now, Reasons::Skip);
+    REQUIRE(bare.size() == full.size());
+    for (std::size_t i = 0; i < full.size(); ++i) {
+        CAPTURE(i, full[i].reason);
+        CHECK(bare[i].due == full[i].due);
+        CHECK(bare[i].dueAt == full[i].dueAt);
+        CHECK(bare[i].reason.empty());
+        REQUIRE(bare[i].unmet.size() == full[i].unmet.size());
+        for (std::size_t k = 0; k < full[i].unmet.size(); ++k) {
+            CHECK(bare[i].unmet[k].condition == full[i].unmet[k].condition);
+            CHECK(bare[i].unmet[k].reason.empty());
+            CHECK_FALSE(full[i].unmet[k].reason.empty());
+        }
+    }
 }
 
 TEST_CASE("A condition key's representative waits for exactly what its requests wait for")
