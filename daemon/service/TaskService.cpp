@@ -172,9 +172,7 @@ void TaskService::reloadBook()
 std::vector<const core::Manifest*> TaskService::appsOf(const std::string& caller) const
 {
     std::vector<const core::Manifest*> apps;
-    for (const auto& name : names_.namesOwnedBy(caller))
-        for (const auto* m : manifests_.byBusName(name))
-            apps.push_back(m);
+    forEachAppOf(caller, [&](const core::Manifest& app) { apps.push_back(&app); });
     // Registry order (the manifests live in one vector), as when every manifest was walked.
     std::sort(apps.begin(), apps.end());
     return apps;
@@ -188,15 +186,13 @@ const core::Manifest& TaskService::appFor(const std::string& caller, const std::
 {
     const core::Manifest* first = nullptr;
     const core::Manifest* permitted = nullptr;
-    for (const auto& name : names_.namesOwnedBy(caller)) {
-        manifests_.forEachByBusName(name, [&](const core::Manifest& app) {
-            if (!first || &app < first)
-                first = &app;
-            if ((!permitted || &app < permitted) &&
-                (kind ? app.permitsIdentifier(identifier, *kind) : app.permitsAnyKind(identifier)))
-                permitted = &app;
-        });
-    }
+    forEachAppOf(caller, [&](const core::Manifest& app) {
+        if (!first || &app < first)
+            first = &app;
+        if ((!permitted || &app < permitted) &&
+            (kind ? app.permitsIdentifier(identifier, *kind) : app.permitsAnyKind(identifier)))
+            permitted = &app;
+    });
     if (!first)
         throw core::Error(core::ErrorCode::AccessDenied, "not-an-app",
                           "connection " + caller + " owns the bus name of no app with a bgtaskd manifest");

@@ -229,6 +229,13 @@ private:
     const core::Manifest& appFor(const std::string& caller, const std::string& identifier,
                                  std::optional<core::TaskKind> kind) const;
     std::vector<const core::Manifest*> appsOf(const std::string& caller) const;
+    // f(manifest) for each app whose bus name the caller owns, in no particular order.
+    template <typename F>
+    void forEachAppOf(const std::string& caller, F&& f) const
+    {
+        for (const auto& name : names_.namesOwnedBy(caller))
+            manifests_.forEachByBusName(name, f);
+    }
     // Continued processing: the caller must have registered the identifier; with the "fail"
     // strategy it must be able to start at once (ImmediateRunIneligible otherwise).
     void checkContinuedCanRun(const std::string& caller, const core::TaskRequest& request) const;
